@@ -1,0 +1,140 @@
+"""Match what submitters write (headers, ownership words, yes/no, zone names) to canonical names.
+
+The vocabulary is data (headers.toml); this module only knows how to compare words: case,
+diacritics, punctuation, line breaks, spacing and word order do not matter.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from heza.numbers import SCALES, UNITS, clean_text
+
+VOCABULARY_FILE = Path(__file__).with_name("headers.toml")
+SHEET_KINDS = ("enterprise", "zone", "claims")
+_PARENTHESES = re.compile(r"\(([^()]*)\)")
+_NOT_ALNUM = re.compile(r"[^a-z0-9%$]+")
+
+
+def fold(text: str) -> str:
+    """Lower case, no diacritics, 'đ' as 'd', punctuation as spaces, single spaces."""
+    text = unicodedata.normalize("NFD", clean_text(str(text)).replace("đ", "d").replace("Đ", "D"))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    return " ".join(_NOT_ALNUM.sub(" ", text).split())
+
+
+def word_key(text: str) -> frozenset:
+    """The set of folded words: the same for every spelling and word order of one header."""
+    return frozenset(fold(text).split())
+
+
+@dataclass(frozen=True)
+class HeaderUnit:
+    """A unit written in a header: its scale (1, 10^3, 10^6, 10^9) and currency or measure."""
+
+    text: str
+    scale: float
+    unit: str | None
+
+
+def split_header(text: str) -> tuple[str, HeaderUnit | None]:
+    """Split "Vốn đăng ký (triệu USD)" into its words and its unit; words in parentheses that are
+    not a unit stay part of the header."""
+    unit = None
+    words = clean_text(str(text))
+    for inside in _PARENTHESES.findall(words):
+        parsed = parse_unit(inside)
+        if parsed is not None:
+            unit = parsed
+            words = words.replace(f"({inside})", " ")
+    return words, unit
+
+
+_FOLDED_SCALES = {fold(word): scale for word, scale in SCALES.items()}
+_FOLDED_UNITS = {fold(word): unit for word, unit in UNITS.items()}
+
+
+def parse_unit(text: str) -> HeaderUnit | None:
+    """Read "USD", "triệu USD", "tỷ đồng", "trieu USD", "%", "người" as a scale and a unit."""
+    words = fold(text).split()
+    scale, unit = 1.0, None
+    if words and words[0] in _FOLDED_SCALES:
+        scale = _FOLDED_SCALES[words.pop(0)]
+    phrase = " ".join(words)
+    if phrase in _FOLDED_UNITS:
+        unit = _FOLDED_UNITS[phrase]
+    elif phrase:
+        return None
+    if unit is None and scale == 1.0:
+        return None
+    return HeaderUnit(text=clean_text(text), scale=scale, unit=unit)
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> dict:
+    return tomllib.loads(VOCABULARY_FILE.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def header_index() -> dict:
+    """{kind: {word_key: canonical column}}, plus 'ignored': {word_key: None}."""
+    vocab = vocabulary()
+    index = {kind: {} for kind in SHEET_KINDS}
+    for kind in SHEET_KINDS:
+        for column, aliases in vocab[kind].items():
+            for alias in [column.replace("_", " "), *aliases]:
+                index[kind][word_key(split_header(alias)[0])] = column
+    index["ignored"] = {word_key(alias): None for alias in vocab["ignored"]["aliases"]}
+    return index
+
+
+def match_header(kind: str, text: str) -> str | None:
+    """The canonical column a header means for one kind of sheet, or None."""
+    words, _ = split_header(text)
+    return header_index()[kind].get(word_key(words))
+
+
+def is_ignored_header(text: str) -> bool:
+    return word_key(split_header(text)[0]) in header_index()["ignored"]
+
+
+@lru_cache(maxsize=1)
+def value_index() -> dict:
+    """{'ownership': {folded: canonical}, 'boolean': {folded: bool}}."""
+    vocab = vocabulary()["values"]
+    ownership = {fold(alias): code for code, aliases in vocab["ownership"].items() for alias in aliases}
+    ownership.update({fold(code): code for code in vocab["ownership"]})
+    boolean = {fold(alias): True for alias in vocab["boolean"]["true"]}
+    boolean.update({fold(alias): False for alias in vocab["boolean"]["false"]})
+    return {"ownership": ownership, "boolean": boolean}
+
+
+@lru_cache(maxsize=1)
+def row_words() -> dict:
+    rows = vocabulary()["rows"]
+    return {name: tuple(fold(word) for word in words) for name, words in rows.items()}
+
+
+def starts_with_any(text: str, words: tuple) -> bool:
+    folded = fold(text)
+    return any(folded == word or folded.startswith(word + " ") for word in words)
+
+
+_ZONE_PREFIXES = ("khu cong nghiep va khu phi thue quan", "khu cong nghiep", "khu kinh te",
+                  "kcn va khu phi thue quan", "kcn", "kkt")
+
+
+def zone_keys(name: str) -> set:
+    """Every folded way a zone may be written: full name, without "KCN"/"KKT", without (…)."""
+    folded = fold(name)
+    keys = {folded, fold(_PARENTHESES.sub(" ", clean_text(name)))}
+    for key in list(keys):
+        for prefix in _ZONE_PREFIXES:
+            if key.startswith(prefix + " "):
+                keys.add(key[len(prefix) + 1:])
+    return {key for key in keys if key}

@@ -1,0 +1,441 @@
+"""Read submitted workbooks and CSV files into raw tables: find the header, map it, keep every row's source.
+
+Nothing here parses values: cells stay as submitted, so that quarantine can show them as they were.
+What cannot be read raises `ReadError` with a message in Vietnamese and English.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from heza import headers
+from heza.headers import SHEET_KINDS, fold, is_ignored_header, match_header, split_header
+
+SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".xlsb"}
+INPUT_SUFFIXES = SPREADSHEET_SUFFIXES | {".csv"}
+KEY_COLUMNS = {"enterprise": "tax_code", "zone": "zone_code", "claims": "indicator"}
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_NUMBERING_CELL = re.compile(r"^\(?\d{1,2}\)?$|^\(?[A-Z]\)?$")
+
+
+class ReadError(Exception):
+    """Raised when a file cannot be read at all; carries a reason code and both languages."""
+
+    def __init__(self, reason: str, message_vi: str, message_en: str):
+        super().__init__(message_en)
+        self.reason = reason
+        self.message_vi = message_vi
+        self.message_en = message_en
+
+
+@dataclass
+class SheetTable:
+    """One recognised sheet: its kind, where its header is, and its data rows as submitted."""
+
+    file: str
+    sheet: str
+    kind: str
+    header_rows: tuple
+    columns: dict  # canonical column -> header text as written
+    column_letters: dict  # canonical column -> Excel column letter
+    units: dict  # canonical column -> HeaderUnit written in the header
+    cells: pd.DataFrame  # canonical columns (as submitted) + source_row
+    total_row: dict | None = None  # {"source_row": n, column: value as submitted}
+    duplicate_columns: dict = field(default_factory=dict)  # canonical -> [headers]
+    ignored_columns: list = field(default_factory=list)
+    dropped_rows: dict = field(default_factory=dict)  # reason -> count
+
+
+@dataclass
+class SkippedSheet:
+    file: str
+    sheet: str
+    reason_vi: str
+    reason_en: str
+
+
+@dataclass
+class FileRead:
+    """Everything read from one input file, or why it could not be read."""
+
+    file: str
+    path: Path
+    size: int
+    sha256: str
+    format: str
+    encoding: str | None = None
+    delimiter: str | None = None
+    tables: list = field(default_factory=list)
+    skipped: list = field(default_factory=list)
+    error: ReadError | None = None
+
+
+def column_letter(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA: the column name Excel shows."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+def _is_empty(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or value != value
+
+
+def _label(value) -> str:
+    return "" if _is_empty(value) else str(value).strip()
+
+
+# -- locating the header -------------------------------------------------------------------
+
+@dataclass
+class _HeaderGuess:
+    kind: str
+    row: int  # index of the last header row in the grid
+    rows: int  # 1 or 2
+    labels: list  # combined label per grid column
+    mapping: dict  # column index -> canonical
+
+    @property
+    def score(self) -> int:
+        return len(set(self.mapping.values()))
+
+
+def _map_labels(kind: str, labels: list) -> dict:
+    mapping = {}
+    for index, label in enumerate(labels):
+        if label:
+            column = match_header(kind, label)
+            if column:
+                mapping[index] = column
+    return mapping
+
+
+def _two_row_labels(parent_row: list, child_row: list) -> list:
+    """Combine a parent header row with the row under it; a parent spans right over blank cells."""
+    labels, parent = [], ""
+    width = max(len(parent_row), len(child_row))
+    for index in range(width):
+        above = _label(parent_row[index]) if index < len(parent_row) else ""
+        below = _label(child_row[index]) if index < len(child_row) else ""
+        if above:
+            parent = above
+        elif not below:
+            parent = ""
+        labels.append(f"{parent} {below}".strip() if below else above)
+    return labels
+
+
+def locate_header(grid: list, search_rows: int, sheet_name: str = "") -> _HeaderGuess | None:
+    """The row (or two rows) whose labels match the most canonical columns of one kind."""
+    best = None
+    name_hint = fold(sheet_name)
+    for row in range(min(search_rows, len(grid))):
+        single = [_label(cell) for cell in grid[row]]
+        if sum(bool(label) for label in single) < 2:
+            continue
+        candidates = [(row, 1, single)]
+        if row + 1 < len(grid):
+            candidates.append((row + 1, 2, _two_row_labels(grid[row], grid[row + 1])))
+        for last_row, rows, labels in candidates:
+            for kind in SHEET_KINDS:
+                guess = _HeaderGuess(kind, last_row, rows, labels, _map_labels(kind, labels))
+                hinted = kind in name_hint or (kind == "enterprise" and "doanh nghiep" in name_hint)
+                if guess.score >= 2 and (
+                    best is None or guess.score > best.score
+                    or (guess.score == best.score and hinted and best.row == guess.row)
+                ):
+                    best = guess
+    return best
+
+
+# -- from grid to table ----------------------------------------------------------------------
+
+def _first_label(row: list) -> str:
+    for cell in row:
+        if not _is_empty(cell):
+            return str(cell)
+    return ""
+
+
+def _is_numbering_row(row: list) -> bool:
+    cells = [str(cell).strip() for cell in row if not _is_empty(cell)]
+    return len(cells) >= 3 and all(_NUMBERING_CELL.match(cell) for cell in cells)
+
+
+def table_from_grid(grid: list, file: str, sheet: str, search_rows: int, max_columns: int):
+    """A SheetTable for a grid of cells (rows of values), or a SkippedSheet saying why not."""
+    if not grid or not any(any(not _is_empty(c) for c in row) for row in grid[:search_rows]):
+        return SkippedSheet(file, sheet, "Trang tính trống", "The sheet is empty")
+    width = max(len(row) for row in grid)
+    if width > max_columns:
+        raise ReadError(
+            "too_wide",
+            f"Trang tính '{sheet}' có {width} cột, vượt giới hạn {max_columns}",
+            f"Sheet '{sheet}' has {width} columns, more than the limit of {max_columns}",
+        )
+    guess = locate_header(grid, search_rows, sheet)
+    if guess is None:
+        return SkippedSheet(
+            file, sheet,
+            f"Không tìm thấy dòng tiêu đề nào khớp trong {search_rows} dòng đầu (trang hướng dẫn, ghi chú?)",
+            f"No recognised header row in the first {search_rows} rows (instructions or notes?)",
+        )
+    by_column: dict = {}
+    for index, column in guess.mapping.items():
+        by_column.setdefault(column, []).append(index)
+    duplicates = {c: [guess.labels[i] for i in idx] for c, idx in by_column.items() if len(idx) > 1}
+    chosen = {column: indexes[0] for column, indexes in by_column.items()}
+    ignored = [
+        label for index, label in enumerate(guess.labels)
+        if label and index not in guess.mapping and not is_ignored_header(label)
+    ]
+    body = grid[guess.row + 1:]
+    first_row = guess.row + 2  # Excel row number of body[0]
+    dropped = {"blank": 0, "total": 0, "note": 0, "numbering": 0}
+    if body and _is_numbering_row(body[0]):
+        body, first_row = body[1:], first_row + 1
+        dropped["numbering"] += 1
+
+    frame = pd.DataFrame(
+        {column: [row[index] if index < len(row) else None for row in body] for column, index in chosen.items()},
+        dtype=object,
+    )
+    frame["source_row"] = range(first_row, first_row + len(body))
+    data_columns = list(chosen)
+    empty = frame[data_columns].map(_is_empty) if len(frame) else frame[data_columns]
+    blank = empty.all(axis=1) if len(frame) else pd.Series([], dtype=bool)
+    key = KEY_COLUMNS[guess.kind]
+    key_empty = empty[key] if key in empty else pd.Series(True, index=frame.index)
+    others_empty = empty.drop(columns=[key], errors="ignore").all(axis=1) if len(frame) else key_empty
+    words = headers.row_words()
+    total_row = None
+    keep = ~blank
+    dropped["blank"] += int(blank.sum())
+    # Only rows missing their key, or holding nothing but it, can be totals or notes (few rows);
+    # under the total row only a row whose key holds a digit (a tax code) is still data.
+    candidates = frame.index[(key_empty | others_empty) & ~blank]
+    for position in candidates:
+        label = _first_label(body[position])
+        if starts_with_any_word(label, words["total"]):
+            total_row = {"source_row": int(frame.at[position, "source_row"]),
+                         **{c: frame.at[position, c] for c in data_columns}}
+            break
+    if total_row is not None:
+        total_position = int(total_row["source_row"]) - first_row
+        keep[total_position] = False
+        dropped["total"] += 1
+        keys = frame[key].astype(str) if key in frame else pd.Series("", index=frame.index)
+        below = (frame.index > total_position) & ~blank & ~keys.str.contains(r"\d", regex=True)
+        keep[below] = False
+        dropped["note"] += int(below.sum())
+    for position in candidates:
+        if keep[position] and any(starts_with_any_word(_label(c), words["note"]) for c in body[position]):
+            dropped["note"] += 1
+            keep[position] = False
+    cells = frame[keep].reset_index(drop=True)
+    return SheetTable(
+        file=file, sheet=sheet, kind=guess.kind,
+        header_rows=tuple(range(guess.row + 2 - guess.rows, guess.row + 2)),
+        columns={column: guess.labels[index] for column, index in chosen.items()},
+        column_letters={column: column_letter(index) for column, index in chosen.items()},
+        units={column: unit for column, index in chosen.items()
+               if (unit := split_header(guess.labels[index])[1]) is not None},
+        cells=cells, total_row=total_row, duplicate_columns=duplicates,
+        ignored_columns=ignored, dropped_rows={k: v for k, v in dropped.items() if v},
+    )
+
+
+def starts_with_any_word(label: str, words: tuple) -> bool:
+    return bool(label) and headers.starts_with_any(label, words)
+
+
+# -- file formats ----------------------------------------------------------------------------
+
+def _guard_zip(path: Path, limits: dict) -> None:
+    """Refuse decompression bombs and XML entity declarations before any parser sees the file."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as exc:
+        raise ReadError("corrupt", "Tệp bị hỏng hoặc không phải bảng tính (không giải nén được)",
+                        "The file is corrupt or not a spreadsheet (not a valid zip archive)") from exc
+    with archive:
+        members = archive.infolist()
+        total = sum(member.file_size for member in members)
+        limit = limits["max_uncompressed_mb"] * 1024 * 1024
+        if total > limit:
+            raise ReadError(
+                "too_large_unzipped",
+                f"Tệp giải nén ra {total / 2**20:.0f} MB, vượt giới hạn {limits['max_uncompressed_mb']} MB",
+                f"The file unzips to {total / 2**20:.0f} MB, more than the limit of "
+                f"{limits['max_uncompressed_mb']} MB",
+            )
+        for member in members:
+            ratio = member.file_size / max(member.compress_size, 1)
+            if member.file_size > 1024 * 1024 and ratio > limits["max_compression_ratio"]:
+                raise ReadError(
+                    "decompression_bomb",
+                    f"Thành phần '{member.filename}' nén {ratio:.0f} lần: nghi là bom giải nén",
+                    f"Member '{member.filename}' is compressed {ratio:.0f} times: a likely "
+                    "decompression bomb",
+                )
+            if member.filename.endswith((".xml", ".rels")):
+                try:
+                    with archive.open(member) as stream:
+                        head = stream.read(4096)
+                except (zipfile.BadZipFile, OSError, EOFError) as exc:
+                    raise ReadError("corrupt", "Tệp bị hỏng (nội dung nén không đọc được)",
+                                    "The file is corrupt (a compressed part cannot be read)") from exc
+                if b"<!ENTITY" in head or b"<!DOCTYPE" in head:
+                    raise ReadError(
+                        "xml_entities",
+                        f"Tệp chứa khai báo thực thể XML ('{member.filename}'), không được phép",
+                        f"The file declares XML entities ('{member.filename}'), which is not allowed",
+                    )
+
+
+def _workbook_grids(path: Path, limits: dict):
+    """(sheet name, grid) for every visible worksheet, read with calamine."""
+    import python_calamine
+
+    head = path.read_bytes()[:8]
+    suffix = path.suffix.lower()
+    if suffix in {".xlsx", ".xlsm", ".ods", ".xlsb"}:
+        if head == _OLE_MAGIC:
+            raise ReadError("encrypted", "Tệp được đặt mật khẩu (mã hoá), không đọc được; hãy gửi bản không mật khẩu",
+                            "The file is password-protected (encrypted); please send it without a password")
+        _guard_zip(path, limits)
+    elif suffix == ".xls" and head != _OLE_MAGIC:
+        raise ReadError("corrupt", "Tệp .xls bị hỏng hoặc không phải bảng tính Excel",
+                        "The .xls file is corrupt or not an Excel workbook")
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own error types for every broken file
+        raise ReadError("corrupt", f"Tệp bị hỏng hoặc không đọc được: {exc}",
+                        f"The file is corrupt or cannot be read: {exc}") from exc
+    with workbook:
+        for meta in workbook.sheets_metadata:
+            if "Work" not in str(meta.typ):
+                continue
+            try:
+                sheet = workbook.get_sheet_by_name(meta.name)
+                height = sheet.total_height
+                if height > limits["max_rows_per_sheet"]:
+                    raise ReadError(
+                        "too_many_rows",
+                        f"Trang tính '{meta.name}' có {height} dòng, vượt giới hạn {limits['max_rows_per_sheet']}",
+                        f"Sheet '{meta.name}' has {height} rows, more than the limit of "
+                        f"{limits['max_rows_per_sheet']}",
+                    )
+                grid = sheet.to_python(skip_empty_area=False)
+            except ReadError:
+                raise
+            except Exception as exc:
+                raise ReadError("corrupt", f"Trang tính '{meta.name}' không đọc được: {exc}",
+                                f"Sheet '{meta.name}' cannot be read: {exc}") from exc
+            yield meta.name, grid
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Decode a CSV export: BOM first, then strict UTF-8, then Windows-1258 (Vietnamese Windows)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return data.decode("cp1258", errors="replace"), "windows-1258"
+
+
+def sniff_delimiter(text: str) -> str:
+    """',' ';' or tab: the one that splits the first lines most evenly and most often."""
+    sample = "\n".join(text.splitlines()[:50])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
+    except csv.Error:
+        counts = {d: sample.count(d) for d in (",", ";", "\t")}
+        return max(counts, key=counts.get)
+
+
+def _csv_grid(path: Path) -> tuple[list, str, str]:
+    import unicodedata
+
+    try:
+        text, encoding = decode_text(path.read_bytes())
+    except UnicodeDecodeError as exc:
+        raise ReadError("bad_encoding", "Không xác định được bảng mã của tệp CSV",
+                        "The CSV file's text encoding cannot be recognised") from exc
+    text = unicodedata.normalize("NFC", text)
+    delimiter = sniff_delimiter(text)
+    grid = [[cell if cell.strip() else None for cell in row]
+            for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    return grid, encoding, delimiter
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_file(path: Path, limits: dict, name: str | None = None,
+              allowed_root: Path | None = None) -> FileRead:
+    """Read one input file. Never raises for a bad file: the error is kept on the result."""
+    path = Path(path)
+    name = name or path.name
+    if allowed_root is not None and not path.resolve().is_relative_to(Path(allowed_root).resolve()):
+        error = ReadError("outside_raw", "Tệp là liên kết trỏ ra ngoài thư mục dữ liệu gốc, không đọc",
+                          "The file is a link pointing outside the raw data folder; not read")
+        return FileRead(file=name, path=path, size=0, sha256="", format="link", error=error)
+    if path.suffix.lower() not in INPUT_SUFFIXES:
+        skipped = SkippedSheet(name, "", f"Không phải bảng tính ('{path.suffix}'): bỏ qua",
+                               f"Not a spreadsheet ('{path.suffix}'): skipped")
+        return FileRead(file=name, path=path, size=path.stat().st_size, sha256=sha256_of(path),
+                        format=path.suffix.lower().lstrip("."), skipped=[skipped])
+    size = path.stat().st_size
+    result = FileRead(file=name, path=path, size=size, sha256=sha256_of(path),
+                      format=path.suffix.lower().lstrip("."))
+    try:
+        if size > limits["max_file_mb"] * 1024 * 1024:
+            raise ReadError("too_large", f"Tệp {size / 2**20:.1f} MB, vượt giới hạn {limits['max_file_mb']} MB",
+                            f"The file is {size / 2**20:.1f} MB, more than the limit of {limits['max_file_mb']} MB")
+        if size == 0:
+            raise ReadError("empty", "Tệp rỗng (0 byte)", "The file is empty (0 bytes)")
+        if result.format == "csv":
+            grid, result.encoding, result.delimiter = _csv_grid(path)
+            sheets = [(path.stem, grid)]
+        elif "." + result.format in SPREADSHEET_SUFFIXES:
+            sheets = _workbook_grids(path, limits)
+        else:
+            raise ReadError("unsupported", f"Định dạng '.{result.format}' không được hỗ trợ",
+                            f"The format '.{result.format}' is not supported")
+        for sheet, grid in sheets:
+            table = table_from_grid(grid, name, sheet, int(limits["header_search_rows"]),
+                                    int(limits["max_columns_per_sheet"]))
+            (result.tables if isinstance(table, SheetTable) else result.skipped).append(table)
+        if not result.tables and not result.skipped:
+            raise ReadError("no_sheets", "Sổ tính không có trang tính nào", "The workbook has no worksheets")
+    except ReadError as error:
+        result.error, result.tables, result.skipped = error, [], []
+    return result
+
+
+def discover_inputs(period_folder: Path) -> list[Path]:
+    """Every file of the period in a stable order; hidden and Office lock files (~$x.xlsx) left out."""
+    return sorted(
+        p for p in period_folder.iterdir()
+        if not p.name.startswith((".", "~$")) and (p.is_file() or p.is_symlink())
+    )
