@@ -1,0 +1,99 @@
+"""The monthly flow: discover -> read (one task per file) -> validate -> reconcile -> publish -> report.
+
+Every task wraps one core function of `heza`; the flow holds the period's lock for the whole run
+so that two runs of one period never interleave.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+
+from heza.config import check_period, load_settings
+from heza.pipeline import (
+    Assessment, RunContext, load_context, period_inputs, publish_period, reconcile_period, split_period,
+    validate_period,
+)
+from heza.publish import period_lock
+from heza.read import FileRead, read_file
+from heza.report import summary_markdown
+
+_IN_MEMORY = {"cache_policy": NO_CACHE, "persist_result": False}
+
+
+@task(name="discover-inputs", **_IN_MEMORY)
+def discover_inputs(ctx: RunContext) -> list[Path]:
+    """List the period's submitted files."""
+    paths = period_inputs(ctx)
+    get_run_logger().info("%s: %d files in %s", ctx.period, len(paths), ctx.period_folder)
+    return paths
+
+
+@task(name="read-workbook", task_run_name="read-{path.name}", retries=2, retry_delay_seconds=2, **_IN_MEMORY)
+def read_workbook(path: Path, ctx: RunContext) -> FileRead:
+    """Read one submitted file (a disk or share hiccup is worth a retry; a bad file is not)."""
+    result = read_file(path, ctx.settings.limits, allowed_root=ctx.settings.raw)
+    logger = get_run_logger()
+    if result.error is not None:
+        logger.warning("%s: %s", path.name, result.error.message_en)
+    else:
+        logger.info("%s: %d sheets read, %d skipped", path.name, len(result.tables), len(result.skipped))
+    return result
+
+
+@task(name="validate-tables", **_IN_MEMORY)
+def validate_tables(files: list[FileRead], ctx: RunContext) -> Assessment:
+    """Type every sheet and run the pandera models in one lazy pass."""
+    return validate_period(files, ctx)
+
+
+@task(name="reconcile-tables", **_IN_MEMORY)
+def reconcile_tables(assessment: Assessment, files: list[FileRead], ctx: RunContext) -> Assessment:
+    """Check zones against enterprise rows and the last publication; split rows; completeness."""
+    return split_period(reconcile_period(assessment, ctx), ctx, files)
+
+
+@task(name="publish-period", retries=1, retry_delay_seconds=2, **_IN_MEMORY)
+def publish_outputs(assessment: Assessment, files: list[FileRead], ctx: RunContext) -> tuple[Path, dict]:
+    """Write the release aside and swap it in (or keep the report only, if critical)."""
+    folder, report = publish_period(assessment, files, ctx)
+    get_run_logger().info("%s: %s -> %s", ctx.period, report["status"], folder)
+    return folder, report
+
+
+@task(name="write-report", **_IN_MEMORY)
+def write_report(report: dict, folder: Path, lang: str) -> str:
+    """Publish the run's summary as a Prefect markdown artifact."""
+    markdown = summary_markdown(report, folder, lang)
+    create_markdown_artifact(key=f"heza-{report['period']}-summary", markdown=markdown,
+                             description=f"HEZA {report['period']}")
+    return markdown
+
+
+@flow(name="heza-monthly", flow_run_name="heza-{period}", log_prints=False)
+def monthly_pipeline(period: str, raw: str | None = None, out: str | None = None,
+                     send_email: bool = True, lang: str = "vi") -> dict:
+    """Check and publish one month of HEZA submissions."""
+    settings = load_settings()
+    settings = replace(settings, raw=Path(raw).resolve() if raw else settings.raw,
+                       processed=Path(out).resolve() if out else settings.processed)
+    ctx = load_context(settings, check_period(period))
+    with period_lock(settings.processed, ctx.period, settings.limits["lock_wait_seconds"]):
+        # read
+        paths = discover_inputs(ctx)
+        files = [read_workbook.submit(path, ctx) for path in paths]
+        files = [future.result() for future in files]
+        # validate and reconcile
+        assessment = reconcile_tables(validate_tables(files, ctx), files, ctx)
+        # publish and report
+        folder, report = publish_outputs(assessment, files, ctx)
+        write_report(report, folder, lang)
+    return {
+        "period": ctx.period, "status": report["status"], "critical": report["critical"],
+        "counts": report["counts"], "errors": report["summary"]["error"],
+        "warnings": report["summary"]["warning"], "folder": str(folder), "email": None,
+    }

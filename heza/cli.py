@@ -1,0 +1,155 @@
+"""`heza`: the one command staff use. Messages in Vietnamese first; --lang en for English.
+
+Exit codes: 0 done; 1 errors found (validate) or, with --strict, published with errors (run);
+2 nothing usable (unreadable input, critical run, bad arguments).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from heza.config import ConfigError, check_period, default_period, load_settings
+
+
+def _say(lang: str, vi: str, en: str) -> str:
+    return en if lang == "en" else vi
+
+
+def _fail(message: str, code: int = 2):
+    click.echo(message, err=True)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main():
+    """HEZA: kiểm tra và công bố số liệu khu công nghiệp, khu kinh tế Hải Phòng hằng tháng."""
+
+
+def _settings():
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        _fail(str(exc))
+
+
+@main.command()
+@click.option("--period", default=None, help="Kỳ báo cáo YYYY-MM (mặc định: tháng trước).")
+@click.option("--raw", type=click.Path(path_type=Path), default=None, help="Thư mục chứa các thư mục kỳ.")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Thư mục công bố.")
+@click.option("--no-email", is_flag=True, help="Không gửi và không ghi thư báo cáo.")
+@click.option("--strict", is_flag=True, help="Thoát với mã 1 nếu công bố nhưng còn lỗi.")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi")
+def run(period, raw, out, no_email, strict, lang):
+    """Chạy quy trình tháng: đọc, kiểm tra, đối chiếu, công bố, báo cáo."""
+    settings = _settings()
+    try:
+        period = check_period(period or default_period(settings.schedule.get("timezone", "Asia/Ho_Chi_Minh")))
+    except ConfigError as exc:
+        _fail(str(exc))
+    prepare_prefect(settings.root)
+    from flows.monthly import monthly_pipeline  # Prefect is imported only for `run`
+
+    outcome = monthly_pipeline(period=period, raw=str(raw) if raw else None, out=str(out) if out else None,
+                               send_email=not no_email, lang=lang)
+    _print_outcome(outcome, lang)
+    if outcome["status"] == "not_published":
+        sys.exit(2)
+    if strict and outcome["errors"]:
+        sys.exit(1)
+
+
+def prepare_prefect(root: Path) -> None:
+    """Keep Prefect's home inside the project, without telemetry, quiet unless asked otherwise."""
+    os.environ.setdefault("PREFECT_HOME", str(root / ".prefect"))
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+
+def _print_outcome(outcome: dict, lang: str) -> None:
+    status_words = {
+        "published": ("ĐÃ CÔNG BỐ", "PUBLISHED"),
+        "published_with_errors": ("ĐÃ CÔNG BỐ (có dòng bị giữ lại)", "PUBLISHED (some rows held back)"),
+        "not_published": ("KHÔNG CÔNG BỐ", "NOT PUBLISHED"),
+    }[outcome["status"]]
+    click.echo(f"{_say(lang, 'Kỳ', 'Period')} {outcome['period']}: {_say(lang, *status_words)}")
+    for reason in outcome.get("critical", []):
+        click.echo(f"  ! {reason[lang]}")
+    for table, counts in outcome.get("counts", {}).items():
+        click.echo(_say(lang, f"  {table}: đọc {counts['rows_read']}, công bố {counts['rows_published']}, "
+                              f"giữ lại {counts['rows_quarantined']}",
+                        f"  {table}: read {counts['rows_read']}, published {counts['rows_published']}, "
+                        f"quarantined {counts['rows_quarantined']}"))
+    click.echo(_say(lang, f"  {outcome['errors']} lỗi, {outcome['warnings']} cảnh báo",
+                    f"  {outcome['errors']} errors, {outcome['warnings']} warnings"))
+    click.echo(f"  {_say(lang, 'Kết quả', 'Output')}: {outcome['folder']}")
+    if outcome.get("email"):
+        click.echo(f"  {_say(lang, 'Thư báo cáo', 'Report e-mail')}: {outcome['email']}")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--period", default=None, help="Kỳ của tỷ giá và danh mục khu (mặc định: tháng trước).")
+@click.option("--json", "as_json", is_flag=True, help="In các phát hiện dạng JSON.")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi")
+def validate(paths, period, as_json, lang):
+    """Kiểm tra tệp hoặc thư mục, không công bố; in từng phát hiện (tệp, trang, dòng, cột)."""
+    from heza.pipeline import assess_paths, load_context
+    from heza.read import discover_inputs
+
+    settings = _settings()
+    try:
+        period = check_period(period or default_period())
+    except ConfigError as exc:
+        _fail(str(exc))
+    files = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(discover_inputs(path))
+        elif path.exists():
+            files.append(path)
+        else:
+            _fail(_say(lang, f"Không tìm thấy: {path}", f"Not found: {path}"))
+    ctx = load_context(settings, period)
+    read, assessment = assess_paths(files, ctx)
+    findings = assessment.findings
+    if as_json:
+        records = findings.drop(columns="row_id").astype(object).where(findings.notna(), None)
+        click.echo(json.dumps({"files": [str(p) for p in files], "summary": assessment.severity_counts,
+                               "findings": records.drop(columns=[]).to_dict(orient="records")},
+                              ensure_ascii=False, indent=2))
+    else:
+        message = "message_en" if lang == "en" else "message_vi"
+        for row in findings.astype(object).where(findings.notna(), None).itertuples(index=False):
+            where = ":".join(str(part) for part in (row.source_file, row.source_sheet, row.source_row) if part)
+            column = f" [{row.column}]" if row.column else ""
+            value = f" = {row.value!r}" if row.value is not None else ""
+            if row.suggested is not None:
+                value += _say(lang, f" (gợi ý: {row.suggested})", f" (suggested: {row.suggested})")
+            click.echo(f"{row.severity.upper():7} {row.rule:26} {where}{column}{value}: {getattr(row, message)}")
+        counts = assessment.severity_counts
+        click.echo(_say(lang, f"{len(files)} tệp: {counts['error']} lỗi, {counts['warning']} cảnh báo",
+                        f"{len(files)} files: {counts['error']} errors, {counts['warning']} warnings"))
+    if any(f.error is not None for f in read) and not any(f.tables for f in read):
+        sys.exit(2)
+    sys.exit(1 if assessment.severity_counts["error"] else 0)
+
+
+@main.command()
+@click.option("--raw", type=click.Path(path_type=Path), default=None, help="Thư mục ghi dữ liệu mẫu.")
+def sample(raw):
+    """Ghi lại dữ liệu mẫu 2024-01 và 2024-02 (tất định)."""
+    from heza.sample import generate
+
+    settings = _settings()
+    for path in generate(raw or settings.raw, settings.reference):
+        click.echo(path)
+
+
+if __name__ == "__main__":
+    main()

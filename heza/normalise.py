@@ -1,0 +1,315 @@
+"""Turn raw sheet tables into typed canonical tables: numbers, yes/no, tax codes, zones, units.
+
+Types come from the pandera models (one source of truth). Every cell that cannot be typed
+becomes a finding with its value as submitted; the row stays, so quarantine can show it.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from dataclasses import dataclass, field
+
+import pandas as pd
+from stdnum.vn import mst
+
+from heza.findings import finding, findings_frame
+from heza.headers import fold, value_index
+from heza.numbers import column_convention, format_number, parse_figure, resolve_readings
+from heza.read import FileRead, SheetTable
+from heza.reference import ZoneRegistry
+from schemas import EnterpriseReport, ZoneReport
+
+TABLE_OF_KIND = {"enterprise": "enterprises", "zone": "zones", "claims": "claims"}
+_MODELS = {"enterprise": EnterpriseReport, "zone": ZoneReport}
+_HELPER_COLUMNS = {"source_file", "source_sheet", "source_row", "tax_code_restored"}
+_COUNT_UNITS = {None, "persons", "enterprises", "projects"}
+CLAIM_COLUMNS = ["indicator", "scope", "value", "note"]
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    name: str
+    dtype: str  # Int64, Float64, boolean, string
+    unit: str | None
+    required: bool
+
+
+def column_specs(kind: str) -> dict:
+    """{column: ColumnSpec} for the data columns of a sheet kind, read off the pandera model."""
+    if kind == "claims":
+        return {c: ColumnSpec(c, "string", None, c in {"indicator", "value"}) for c in CLAIM_COLUMNS}
+    schema = _MODELS[kind].to_schema()
+    return {
+        name: ColumnSpec(name, str(column.dtype), (column.metadata or {}).get("unit"),
+                         not column.nullable)
+        for name, column in schema.columns.items() if name not in _HELPER_COLUMNS
+    }
+
+
+@dataclass
+class NormalisedTable:
+    """One canonical table of the period: typed rows, the same rows as submitted, and findings."""
+
+    name: str
+    typed: pd.DataFrame
+    submitted: pd.DataFrame
+    findings: pd.DataFrame
+    column_letters: dict = field(default_factory=dict)  # (file, sheet, column) -> letter
+
+
+def display_value(value) -> str | None:
+    """A cell as staff would read it back: 12.0 as '12', text as written, empty as None."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    text = str(value)
+    return text if text.strip() else None
+
+
+def clean_label(value) -> str | None:
+    """Text cells: NFC, single spaces, trimmed; numbers written back without '.0'."""
+    text = display_value(value)
+    if text is None:
+        return None
+    return " ".join(unicodedata.normalize("NFC", text).split()) or None
+
+
+# -- numbers -------------------------------------------------------------------------------------
+
+def parse_numbers(values: pd.Series, spec: ColumnSpec, header_unit, rate: float | None):
+    """Typed values and per-cell problems (rule code, detail vi, detail en) for one sheet column."""
+    whole = spec.dtype == "Int64"
+    result = pd.Series(float("nan"), index=values.index, dtype="float64")
+    problems: dict = {}
+    is_number = values.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
+    result[is_number] = values[is_number].astype("float64")
+    texts = values[~is_number]
+    figures = {v: parse_figure(v) for v in texts.unique()} if len(texts) else {}
+    convention, mixed = column_convention(figures[v] for v in texts)
+    resolved_by_majority = False
+    for position, raw in texts.items():
+        figure = figures[raw]
+        if figure.error == "missing":
+            continue
+        if figure.error:
+            problems[position] = ("CELL_NOT_A_NUMBER", "", "")
+            continue
+        if figure.qualifier:
+            problems[position] = ("CELL_QUALIFIED", "", "")
+            continue
+        allowed = _COUNT_UNITS if whole else {None, spec.unit}
+        if figure.unit not in allowed:
+            problems[position] = ("CELL_UNIT_MISMATCH", f"'{figure.unit}' ≠ '{spec.unit or 'số đếm'}'",
+                                  f"'{figure.unit}' is not '{spec.unit or 'a count'}'")
+            continue
+        reading = resolve_readings(figure, whole, convention)
+        if reading is None:
+            options = " / ".join(f"{r.value:g}" for r in figure.readings.values())
+            problems[position] = ("CELL_AMBIGUOUS_NUMBER", f"có thể là {options}", f"could be {options}")
+            continue
+        if figure.ambiguous and mixed and reading is figure.readings.get(convention):
+            resolved_by_majority = True
+        result[position] = reading.value * figure.scale
+    if header_unit is not None:
+        result = result * header_unit.scale
+        source_unit = header_unit.unit
+        if source_unit in {"USD", "VND"} and spec.unit in {"USD", "VND"} and source_unit != spec.unit:
+            if rate is None:
+                for position in result.index[result.notna()]:
+                    problems[position] = ("CELL_NO_EXCHANGE_RATE", "", "")
+                result[:] = float("nan")
+            else:
+                result = result / rate if source_unit == "VND" else result * rate
+    if whole:
+        fractional = result.notna() & (result - result.round()).abs().gt(1e-9)
+        for position in result.index[fractional]:
+            problems.setdefault(position, ("CELL_NOT_WHOLE", "", ""))
+    for position in problems:
+        result[position] = float("nan")
+    typed = result.round().astype("Int64") if whole else result.astype("Float64")
+    return typed, problems, resolved_by_majority
+
+
+# -- text, yes/no, codes ------------------------------------------------------------------------
+
+def parse_booleans(values: pd.Series):
+    """Có/Không, x/blank, 1/0, TRUE/FALSE, ✓: an empty cell means no."""
+    words = value_index()["boolean"]
+    problems = {}
+
+    def one(position, value):
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, (int, float)) and value in (0, 1):
+            return bool(value)
+        text = display_value(value)
+        if text is None or text.strip() in {"", "-"}:
+            return False
+        verdict = words.get(fold(text))
+        if verdict is None:
+            problems[position] = ("CELL_NOT_BOOLEAN", "", "")
+        return verdict
+
+    typed = pd.Series([one(p, v) for p, v in values.items()], index=values.index, dtype="boolean")
+    return typed, problems
+
+
+def restore_tax_codes(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Compact tax codes to 10 or 10-3 digits, giving back a leading zero Excel dropped."""
+    text = values.map(clean_label).astype("string").str.replace(r"[\s.]", "", regex=True)
+    thirteen = text.str.fullmatch(r"\d{13}").fillna(False)
+    text = text.mask(thirteen, text.str.slice(0, 10) + "-" + text.str.slice(10))
+    nine = text.str.fullmatch(r"\d{9}(-\d{3})?").fillna(False)
+    padded = "0" + text
+    restorable = nine & padded.map(lambda code: isinstance(code, str) and mst.is_valid(code)).astype(bool)
+    return text.mask(restorable, padded), restorable.astype("boolean")
+
+
+# -- one sheet -----------------------------------------------------------------------------------
+
+def normalise_sheet(table: SheetTable, registry: ZoneRegistry, rate: float | None,
+                    first_row_id: int, total_tolerance: float):
+    """(typed frame, submitted frame, findings) for one sheet; row_ids start at first_row_id."""
+    kind, name = table.kind, TABLE_OF_KIND[table.kind]
+    specs = column_specs(kind)
+    cells = table.cells
+    index = pd.RangeIndex(first_row_id, first_row_id + len(cells))
+    cells = cells.set_axis(index)
+    where = {"source_file": table.file, "source_sheet": table.sheet}
+    records = []
+
+    def cell_finding(code, column, position, detail=("", "")):
+        row = int(cells.at[position, "source_row"])
+        letter = table.column_letters.get(column, "")
+        records.append(finding(
+            code, table=name, detail_vi=detail[0], detail_en=detail[1], **where, source_row=row,
+            column=column, cell=f"{letter}{row}" if letter else None,
+            value=display_value(cells.at[position, column]) if column in cells else None,
+            row_id=int(position),
+        ))
+
+    typed = pd.DataFrame(index=index)
+    for column, spec in specs.items():
+        values = cells[column] if column in cells else pd.Series(None, index=index, dtype=object)
+        problems: dict = {}
+        if spec.dtype in {"Int64", "Float64"}:
+            typed[column], problems, by_majority = parse_numbers(values, spec, table.units.get(column), rate)
+            if by_majority:
+                records.append(finding("CELL_MIXED_CONVENTION", table=name, **where, column=column,
+                                       cell=table.column_letters.get(column)))
+        elif spec.dtype == "boolean":
+            typed[column], problems = parse_booleans(values)
+        elif column == "tax_code":
+            typed[column], typed["tax_code_restored"] = restore_tax_codes(values)
+        else:
+            typed[column] = values.map(clean_label).astype("string")
+        for position, (code, *detail) in problems.items():
+            cell_finding(code, column, position, tuple(detail))
+
+    if kind != "claims":
+        for column in ("zone_code",):
+            codes = typed[column].map(lambda text: registry.code_for(text) if isinstance(text, str) else None)
+            typed[column] = codes.astype("string").fillna(typed[column])
+    if "ownership" in typed:
+        words = value_index()["ownership"]
+        known = typed["ownership"].map(lambda text: words.get(fold(text)) if isinstance(text, str) else None)
+        typed["ownership"] = known.astype("string").fillna(typed["ownership"])
+
+    for column in [c for c, s in specs.items() if s.required and c not in table.columns]:
+        detail = (f"không có cột '{column}' (các cột đọc được: {', '.join(table.columns.values())})",
+                  f"no '{column}' column (columns read: {', '.join(table.columns.values())})")
+        records.extend(finding("SHEET_MISSING_COLUMN", table=name, detail_vi=detail[0], detail_en=detail[1],
+                               **where, column=column, source_row=int(cells.at[p, "source_row"]),
+                               row_id=int(p)) for p in index)
+        if not len(index):
+            records.append(finding("SHEET_MISSING_COLUMN", table=name, detail_vi=detail[0],
+                                   detail_en=detail[1], **where, column=column))
+    for column, labels in table.duplicate_columns.items():
+        detail = (f"các cột {labels} đều là '{column}'", f"columns {labels} all mean '{column}'")
+        records.extend(finding("SHEET_DUPLICATE_COLUMN", table=name, detail_vi=detail[0], detail_en=detail[1],
+                               **where, column=column, source_row=int(cells.at[p, "source_row"]),
+                               row_id=int(p)) for p in index)
+
+    if table.total_row is not None:
+        records.extend(_total_row_findings(table, typed, specs, rate, name, total_tolerance))
+
+    typed["source_file"] = pd.Series(table.file, index=index, dtype="string")
+    typed["source_sheet"] = pd.Series(table.sheet, index=index, dtype="string")
+    typed["source_row"] = cells["source_row"].astype("Int64")
+    typed["row_id"] = index
+    submitted = pd.DataFrame({c: cells[c].map(display_value) if c in cells else None for c in specs},
+                             index=index)
+    for column in ("source_file", "source_sheet", "source_row", "row_id"):
+        submitted[column] = typed[column]
+    return typed, submitted, records
+
+
+def _total_row_findings(table, typed, specs, rate, name, tolerance):
+    """Compare the sheet's "Tổng cộng" row with the sums of its numeric columns."""
+    records = []
+    row = table.total_row["source_row"]
+    for column, spec in specs.items():
+        if spec.dtype not in {"Int64", "Float64"} or column not in table.columns:
+            continue
+        raw = pd.Series([table.total_row.get(column)], dtype=object)
+        written, problems, _ = parse_numbers(raw, spec, table.units.get(column), rate)
+        if problems or pd.isna(written.iloc[0]):
+            continue
+        total, computed = float(written.iloc[0]), float(typed[column].sum(skipna=True))
+        if abs(total - computed) > tolerance * max(1.0, table.units.get(column).scale if column in table.units else 1.0):
+            letter = table.column_letters.get(column, "")
+            records.append(finding(
+                "SHEET_TOTAL_ROW_MISMATCH", table=name, source_file=table.file, source_sheet=table.sheet,
+                source_row=row, column=column, cell=f"{letter}{row}",
+                value=display_value(table.total_row.get(column)),
+                detail_vi=f"dòng tổng {format_number(total)}, tổng các dòng {format_number(computed)}",
+                detail_en=f"total row {format_number(total, 'en')}, sum of rows {format_number(computed, 'en')}",
+            ))
+    return records
+
+
+# -- the period ----------------------------------------------------------------------------------
+
+def normalise_period(files: list[FileRead], registry: ZoneRegistry, rate: float | None,
+                     total_tolerance: float = 0.5) -> dict:
+    """{table name: NormalisedTable} over every readable sheet of the period, plus file findings."""
+    parts: dict = {name: ([], [], []) for name in TABLE_OF_KIND.values()}
+    letters: dict = {name: {} for name in TABLE_OF_KIND.values()}
+    file_findings = []
+    next_id = 0
+    for file in files:
+        if file.error is not None:
+            file_findings.append(finding(
+                "FILE_UNREADABLE", source_file=file.file, detail_vi=file.error.message_vi,
+                detail_en=file.error.message_en, value=file.error.reason,
+            ))
+            continue
+        for table in file.tables:
+            name = TABLE_OF_KIND[table.kind]
+            typed, submitted, records = normalise_sheet(table, registry, rate, next_id, total_tolerance)
+            next_id += len(typed)
+            parts[name][0].append(typed)
+            parts[name][1].append(submitted)
+            parts[name][2].extend(records)
+            letters[name].update({(table.file, table.sheet, c): l for c, l in table.column_letters.items()})
+    tables = {}
+    for kind, name in TABLE_OF_KIND.items():
+        typed_parts, submitted_parts, records = parts[name]
+        typed = pd.concat(typed_parts) if typed_parts else _empty_typed(kind)
+        submitted = pd.concat(submitted_parts) if submitted_parts else pd.DataFrame(columns=[*column_specs(kind), "source_file", "source_sheet", "source_row", "row_id"])
+        tables[name] = NormalisedTable(name, typed, submitted, findings_frame(records), letters[name])
+    tables["files"] = NormalisedTable("files", pd.DataFrame(), pd.DataFrame(), findings_frame(file_findings))
+    return tables
+
+
+def _empty_typed(kind: str) -> pd.DataFrame:
+    specs = column_specs(kind)
+    frame = pd.DataFrame({name: pd.Series(dtype=spec.dtype) for name, spec in specs.items()})
+    if kind == "enterprise":
+        frame["tax_code_restored"] = pd.Series(dtype="boolean")
+    for column, dtype in (("source_file", "string"), ("source_sheet", "string"), ("source_row", "Int64"),
+                          ("row_id", "int64")):
+        frame[column] = pd.Series(dtype=dtype)
+    return frame

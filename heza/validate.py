@@ -1,0 +1,139 @@
+"""Run the pandera schemas in one lazy pass and turn their failure cases into findings.
+
+The schema is the single source of truth for each rule; this module only translates pandera's
+failure-case table into the finding model (rule code, severity, where, value, messages).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+
+from heza.findings import FINDING_COLUMNS, empty_findings, findings_frame
+from schemas import RULES, enterprise_schema, zone_schema
+
+_REQUIRED_RULE = {"enterprises": "ENT_REQUIRED", "zones": "ZONE_REQUIRED"}
+_SCHEMAS = {"enterprises": enterprise_schema, "zones": zone_schema}
+_WORKER_COLUMNS = ("workers_total", "workers_female", "workers_male")
+
+
+class SchemaBugError(RuntimeError):
+    """Raised when pandera reports a failure that typed input cannot cause (a pipeline bug)."""
+
+
+def failure_cases(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.DataFrame:
+    """Every failure case of one lazy validation (empty when the frame passes)."""
+    try:
+        schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        return errors.failure_cases
+    return pd.DataFrame(columns=["schema_context", "column", "check", "failure_case", "index"])
+
+
+def _rule_code(check: str, table: str) -> str:
+    """The catalogue code of a pandera check; 'CODE:column' names a check per column."""
+    if check == "not_nullable":
+        return _REQUIRED_RULE[table]
+    code = check.split(":")[0]
+    if code in RULES:
+        return code
+    raise SchemaBugError(f"pandera reported '{check}' on {table}: typed input should never fail it")
+
+
+def _joined_values(frame: pd.DataFrame, index, columns) -> pd.Series:
+    """'workers_female=5; workers_male=5; workers_total=11' for each failing row, vectorised."""
+    rows = frame.loc[index, list(columns)]
+    text = None
+    for column in columns:
+        part = column + "=" + rows[column].astype("string").fillna("∅")
+        text = part if text is None else text + "; " + part
+    return text
+
+
+def findings_from_cases(cases: pd.DataFrame, frame: pd.DataFrame, table: str,
+                        letters: dict | None = None) -> pd.DataFrame:
+    """Failure cases -> findings: one per (row, rule) for cross-column rules, per cell otherwise."""
+    if cases.empty:
+        return empty_findings()
+    broken = cases[cases["index"].isna()]
+    if len(broken):  # a check that raised, or a column the typed frame lacks: never a data finding
+        raise SchemaBugError(f"{table}: {broken[['column', 'check', 'failure_case']].to_dict('records')}")
+    cases = cases.copy()
+    cases["rule"] = [_rule_code(check, table) for check in cases["check"]]
+    named = cases["check"].str.contains(":", regex=False)
+    cases.loc[named, "column"] = cases.loc[named, "check"].str.split(":").str[1]
+    cases["index"] = cases["index"].astype("int64")
+    parts = []
+    for code, group in cases.groupby("rule", sort=True):
+        entry = RULES[code]
+        if len(entry.columns) > 1:
+            group = group.drop_duplicates("index")
+            column = ",".join(entry.columns)
+            value = _joined_values(frame, group["index"], entry.columns).to_numpy()
+        elif len(entry.columns) == 1:  # the rule names the column staff see (tax_code, not a helper)
+            group = group.drop_duplicates("index")
+            column = entry.columns[0]
+            value = frame.loc[group["index"], column].map(_display).to_numpy()
+        else:
+            group = group.drop_duplicates(["index", "column", "check"])
+            column = group["column"].to_numpy()
+            value = group["failure_case"].map(_display).to_numpy()
+        rows = frame.loc[group["index"]]
+        part = pd.DataFrame({
+            "table": table, "rule": code, "severity": entry.severity,
+            "source_file": rows["source_file"].to_numpy(), "source_sheet": rows["source_sheet"].to_numpy(),
+            "source_row": rows["source_row"].to_numpy(), "column": column, "value": value,
+            "message_vi": entry.message_vi, "message_en": entry.message_en,
+            "row_id": group["index"].to_numpy(),
+        })
+        parts.append(part)
+    findings = findings_frame(parts)
+    return _with_cells(findings, letters or {})
+
+
+def _display(value) -> str | None:
+    if value is None or pd.isna(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _with_cells(findings: pd.DataFrame, letters: dict) -> pd.DataFrame:
+    """Excel addresses (F12) for findings on one known column."""
+    if findings.empty or not letters:
+        return findings
+    keys = zip(findings["source_file"], findings["source_sheet"],
+               findings["column"].fillna("").str.split(",").str[0])
+    letter = pd.Series([letters.get(key) for key in keys], index=findings.index, dtype="string")
+    findings["cell"] = findings["cell"].fillna(letter + findings["source_row"].astype("string"))
+    return findings
+
+
+def suggest_missing_counts(findings: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """Where one of total/female/male is empty and the other two are given, the fix is certain:
+    show it as a suggestion (never applied)."""
+    mask = findings["rule"].isin(_REQUIRED_RULE.values()) & findings["column"].isin(_WORKER_COLUMNS)
+    if not mask.any() or not set(_WORKER_COLUMNS) <= set(frame.columns):
+        return findings
+    rows = frame.loc[findings.loc[mask, "row_id"].astype("int64")]
+    total, female, male = (rows[c].to_numpy() for c in _WORKER_COLUMNS)
+    column = findings.loc[mask, "column"].to_numpy()
+    suggestion = pd.Series(
+        [t - f if c == "workers_male" else t - m if c == "workers_female" else f + m
+         for c, t, f, m in zip(column, total, female, male)],
+        dtype="Int64",
+    )
+    findings.loc[mask, "suggested"] = suggestion.astype("string").to_numpy()
+    return findings
+
+
+def validate_table(table: str, frame: pd.DataFrame, zone_codes, letters: dict | None = None) -> pd.DataFrame:
+    """All findings of one canonical table against its pandera model, in one lazy pass."""
+    if frame.empty:
+        return empty_findings()
+    indexed = frame.set_index("row_id", drop=False)
+    indexed.index.name = None
+    cases = failure_cases(_SCHEMAS[table](zone_codes), indexed)
+    findings = findings_from_cases(cases, indexed, table, letters)
+    return suggest_missing_counts(findings, indexed)[FINDING_COLUMNS]

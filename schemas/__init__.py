@@ -1,0 +1,17 @@
+"""The data contract in executable form: the rule catalogue and the pandera models that check it."""
+
+from schemas.catalogue import RULES, Rule, rule
+from schemas.enterprise import NON_STATE, OWNERSHIP_VALUES, EnterpriseReport, enterprise_schema
+from schemas.published import PUBLISHED_COLUMNS, published_schema
+from schemas.zone import (
+    CUMULATIVE_COLUMNS, ZoneReconciliation, ZoneReport, reconciliation_schema, zone_schema,
+)
+
+SCHEMA_VERSION = "1.0.0"
+
+__all__ = [
+    "RULES", "Rule", "rule", "SCHEMA_VERSION", "NON_STATE", "OWNERSHIP_VALUES",
+    "EnterpriseReport", "enterprise_schema", "ZoneReport", "ZoneReconciliation", "zone_schema",
+    "reconciliation_schema",
+    "CUMULATIVE_COLUMNS", "PUBLISHED_COLUMNS", "published_schema",
+]
