@@ -54,8 +54,14 @@ def run(period, raw, out, no_email, strict, lang):
     prepare_prefect(settings.root)
     from flows.monthly import monthly_pipeline  # Prefect is imported only for `run`
 
-    outcome = monthly_pipeline(period=period, raw=str(raw) if raw else None, out=str(out) if out else None,
-                               send_email=not no_email, lang=lang)
+    from heza.publish import PublishError
+    from heza.reference import ReferenceError
+
+    try:
+        outcome = monthly_pipeline(period=period, raw=str(raw) if raw else None, out=str(out) if out else None,
+                                   send_email=not no_email, lang=lang)
+    except (PublishError, ReferenceError, ConfigError) as exc:
+        _fail(str(exc))
     _print_outcome(outcome, lang)
     if outcome["status"] == "not_published":
         sys.exit(2)

@@ -85,7 +85,8 @@ def validate_period(files: list[FileRead], ctx: RunContext) -> Assessment:
 def drop_echoes(findings: pd.DataFrame) -> pd.DataFrame:
     """A cell that could not be typed is empty to the schema; its 'required' finding only echoes
     the parsing finding on the same cell, so it is dropped."""
-    parsing = findings["rule"].str.startswith(("CELL_", "SHEET_MISSING")) & findings["row_id"].notna()
+    parsing = (findings["rule"].str.startswith("CELL_") | findings["rule"].eq("SHEET_MISSING_COLUMN")) \
+        & findings["row_id"].notna()
     seen = set(zip(findings.loc[parsing, "row_id"], findings.loc[parsing, "column"]))
     required = findings["rule"].str.endswith("_REQUIRED")
     echo = required & pd.Series([(r, c) in seen for r, c in zip(findings["row_id"], findings["column"])],

@@ -222,9 +222,11 @@ def table_from_grid(grid: list, file: str, sheet: str, search_rows: int, max_col
     total_row = None
     keep = ~blank
     dropped["blank"] += int(blank.sum())
-    # Only rows missing their key, or holding nothing but it, can be totals or notes (few rows);
-    # under the total row only a row whose key holds a digit (a tax code) is still data.
-    candidates = frame.index[(key_empty | others_empty) & ~blank]
+    # Only rows missing their key, holding nothing but it, or whose key has no digit can be totals
+    # or notes (few rows); under the total row only a row whose key holds a digit is still data.
+    keys = frame[key].astype(str) if key in frame else pd.Series("", index=frame.index)
+    no_digit_key = ~keys.str.contains(r"\d", regex=True)  # "Tổng cộng" typed in the tax-code column
+    candidates = frame.index[(key_empty | others_empty | no_digit_key) & ~blank]
     for position in candidates:
         label = _first_label(body[position])
         if starts_with_any_word(label, words["total"]):
@@ -235,8 +237,7 @@ def table_from_grid(grid: list, file: str, sheet: str, search_rows: int, max_col
         total_position = int(total_row["source_row"]) - first_row
         keep[total_position] = False
         dropped["total"] += 1
-        keys = frame[key].astype(str) if key in frame else pd.Series("", index=frame.index)
-        below = (frame.index > total_position) & ~blank & ~keys.str.contains(r"\d", regex=True)
+        below = (frame.index > total_position) & ~blank & no_digit_key
         keep[below] = False
         dropped["note"] += int(below.sum())
     for position in candidates:

@@ -1,0 +1,34 @@
+"""The rule catalogue and the checks agree: every code has a check, every check a code."""
+
+import re
+from pathlib import Path
+
+from heza.config import PROJECT_ROOT
+from schemas import RULES, enterprise_schema, reconciliation_schema, zone_schema
+
+
+def _schema_check_codes() -> set:
+    codes = set()
+    for schema in (enterprise_schema(["X"]), zone_schema(["X"]), reconciliation_schema()):
+        checks = list(schema.checks) + [c for col in schema.columns.values() for c in col.checks]
+        codes |= {check.name.split(":")[0] for check in checks}
+    return codes | {"ENT_REQUIRED", "ZONE_REQUIRED"}  # pandera's nullable=False, mapped by table
+
+
+def _code_check_codes() -> set:
+    text = "".join(p.read_text(encoding="utf-8") for p in (PROJECT_ROOT / "heza").glob("*.py"))
+    return set(re.findall(r'"((?:FILE|SHEET|CELL|PERIOD)_[A-Z_]+)"', text))
+
+
+def test_every_rule_in_the_catalogue_has_a_check():
+    assert set(RULES) <= _schema_check_codes() | _code_check_codes()
+
+
+def test_every_check_has_a_rule_in_the_catalogue():
+    assert (_schema_check_codes() | _code_check_codes()) <= set(RULES)
+
+
+def test_every_rule_has_a_known_severity_and_both_languages():
+    for rule in RULES.values():
+        assert rule.severity in {"error", "warning"}
+        assert rule.message_vi and rule.message_en

@@ -1,0 +1,101 @@
+"""The monthly flow on the real Prefect engine, and the `heza` command's exit codes and messages."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from heza.config import PROJECT_ROOT
+
+
+@pytest.fixture(scope="module")
+def prefect_harness(tmp_path_factory):
+    home = tmp_path_factory.mktemp("prefect-home")
+    os.environ["PREFECT_HOME"] = str(home)
+    os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    os.environ["PREFECT_RESULTS_PERSIST_BY_DEFAULT"] = "false"
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+def test_the_monthly_flow_publishes_the_sample_month_and_quarantines_the_bad_rows(prefect_harness, sample_month):
+    from flows.monthly import monthly_pipeline
+
+    first = monthly_pipeline(period="2024-01", send_email=False)
+    outcome = monthly_pipeline(period="2024-02", send_email=False)
+    assert first["status"] == "published"
+    assert outcome["status"] == "published_with_errors"
+    assert outcome["counts"]["enterprises"] == {"rows_read": 753, "rows_published": 739, "rows_quarantined": 14}
+    assert outcome["errors"] == 14
+    report = json.loads((sample_month / "processed" / "2024-02" / "report.json").read_text(encoding="utf-8"))
+    assert "ZONE_CUMULATIVE_DECREASE" in {f["rule"] for f in report["findings"]}
+
+
+def test_a_period_with_only_enterprise_workbooks_still_publishes_them(prefect_harness, sample_month):
+    from flows.monthly import monthly_pipeline
+
+    for path in (sample_month / "raw" / "2024-02").glob("bao_cao_khu_*"):
+        path.unlink()
+    outcome = monthly_pipeline(period="2024-02", send_email=False)
+    report = json.loads((sample_month / "processed" / "2024-02" / "report.json").read_text(encoding="utf-8"))
+    assert outcome["status"] == "published_with_errors"
+    assert outcome["counts"]["enterprises"]["rows_published"] == 739
+    missing = [f for f in report["findings"] if f["rule"] == "PERIOD_ZONE_MISSING"]
+    assert len(missing) == 15 and all(f["severity"] == "warning" for f in missing)
+
+
+def _heza(*args, cwd=None, env=None):
+    return subprocess.run([sys.executable, "-m", "heza.cli", *args], capture_output=True, text=True,
+                          cwd=cwd or PROJECT_ROOT, env={**os.environ, **(env or {})}, timeout=300)
+
+
+def test_validate_lists_findings_with_file_sheet_row_and_column_and_exits_1():
+    workbook = PROJECT_ROOT / "data" / "raw" / "2024-02" / "doanh_nghiep_NOMURA_2024-02.xlsx"
+    result = _heza("validate", str(workbook), "--period", "2024-02")
+    assert result.returncode == 1, result.stderr
+    assert "ENT_GENDER_SUM" in result.stdout
+    assert "doanh_nghiep_NOMURA_2024-02.xlsx:Danh sách DN:62 [workers_female,workers_male,workers_total]" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_validate_json_prints_findings_as_json():
+    workbook = PROJECT_ROOT / "data" / "raw" / "2024-02" / "doanh_nghiep_NOMURA_2024-02.xlsx"
+    result = _heza("validate", str(workbook), "--period", "2024-02", "--json", "--lang", "en")
+    data = json.loads(result.stdout)
+    assert data["summary"]["error"] >= 1
+    assert {"rule", "source_file", "source_sheet", "source_row", "column", "message_vi", "message_en"} <= set(data["findings"][0])
+
+
+def test_validate_never_imports_prefect():
+    code = ("import sys\nfrom click.testing import CliRunner\nfrom heza.cli import main\n"
+            f"CliRunner().invoke(main, ['validate', r'{PROJECT_ROOT / 'data' / 'raw' / '2024-02' / 'chi_tieu_2024-02.xlsx'}',"
+            " '--period', '2024-02'])\nprint('prefect' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == "False", result.stderr
+
+
+def test_validate_of_an_unreadable_file_exits_2_with_both_languages(tmp_path):
+    broken = tmp_path / "báo cáo hỏng.xlsx"
+    broken.write_bytes(b"PK\x03\x04garbage")
+    result = _heza("validate", str(broken), "--period", "2024-02")
+    assert result.returncode == 2
+    assert "FILE_UNREADABLE" in result.stdout and "báo cáo hỏng.xlsx" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", [["run", "--period", "../../etc"], ["validate", "x", "--period", "2024-13"]])
+def test_a_bad_period_is_refused_with_exit_2_before_anything_runs(command):
+    result = _heza(*command)
+    assert result.returncode == 2
+    assert "YYYY-MM" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_validate_of_a_missing_path_exits_2():
+    result = _heza("validate", "/nonexistent/file.xlsx", "--period", "2024-02")
+    assert result.returncode == 2 and "Not found" in result.stderr or "Không tìm thấy" in result.stderr

@@ -1,0 +1,127 @@
+"""Publishing: the counts invariant, byte-identical reruns, atomic swap, history, the lock, and
+outputs an outside tool (frictionless) accepts."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+
+import pandas as pd
+import pytest
+
+from heza.pipeline import assess_paths, load_context, period_inputs, publish_period
+from heza.publish import PeriodLockedError, neutralise_formulas, period_lock
+
+
+def run_period(settings, period="2024-02"):
+    ctx = load_context(settings, period)
+    files, assessment = assess_paths(period_inputs(ctx), ctx, settings.raw)
+    folder, report = publish_period(assessment, files, ctx)
+    return folder, report
+
+
+def test_rows_read_equal_published_plus_quarantined_in_report_and_manifest(sample_month, settings):
+    folder, report = run_period(settings)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    for table, counts in report["counts"].items():
+        assert counts["rows_read"] == counts["rows_published"] + counts["rows_quarantined"]
+        published = pd.read_csv(folder / f"{table}.csv")
+        quarantined = pd.read_csv(folder / "quarantine" / f"{table}.csv")
+        assert (len(published), len(quarantined)) == (counts["rows_published"], counts["rows_quarantined"])
+    assert manifest["invariant_rows_read_equals_published_plus_quarantined"] is True
+    assert {o["file"] for o in manifest["outputs"]} >= {"enterprises.csv", "zones.csv", "quarantine/enterprises.csv"}
+    assert all(len(i["sha256"]) == 64 for i in manifest["inputs"])
+
+
+def test_a_second_run_gives_byte_identical_csvs_and_keeps_the_first_as_history(sample_month, settings):
+    first, _ = run_period(settings)
+    before = {p.name: p.read_bytes() for p in first.resolve().glob("*.csv")}
+    first_release = first.resolve()
+    second, _ = run_period(settings)
+    assert second.resolve() != first_release and first_release.exists()
+    assert {p.name: p.read_bytes() for p in second.resolve().glob("*.csv")} == before
+
+
+def test_quarantine_holds_values_as_submitted_with_rules_and_messages(sample_month, settings):
+    folder, _ = run_period(settings)
+    quarantine = pd.read_csv(folder / "quarantine" / "enterprises.csv", dtype=str)
+    row = quarantine[quarantine["rules"] == "CELL_QUALIFIED"].iloc[0]
+    assert row["workers_total"] == "khoảng 200 người"
+    assert row["source_file"].startswith("doanh_nghiep_") and row["messages_en"]
+
+
+def test_a_failure_between_writing_and_swapping_leaves_the_previous_publication(sample_month, settings,
+                                                                                monkeypatch):
+    folder, _ = run_period(settings)
+    live = folder.resolve()
+    snapshot = {p.name: p.read_bytes() for p in live.glob("*.csv")}
+    import heza.pipeline
+
+    def crash(*args, **kwargs):
+        raise OSError("disk full (simulated)")
+
+    monkeypatch.setattr(heza.pipeline, "make_live", crash)
+    with pytest.raises(OSError):
+        run_period(settings)
+    assert (settings.processed / "2024-02").resolve() == live
+    assert {p.name: p.read_bytes() for p in live.glob("*.csv")} == snapshot
+
+
+def test_a_critical_run_publishes_nothing_and_says_why(project, settings):
+    (settings.raw / "2024-02").mkdir(parents=True)
+    (settings.raw / "2024-02" / "broken.xlsx").write_bytes(b"not a workbook")
+    folder, report = run_period(settings)
+    assert report["status"] == "not_published"
+    assert report["critical"][0]["en"] == "No file of the period could be read"
+    assert not (settings.processed / "2024-02").exists()
+    assert folder.name.endswith(".not-published") and (folder / "report.json").exists()
+
+
+def test_a_critical_run_leaves_the_previous_publication_untouched(sample_month, settings):
+    folder, _ = run_period(settings)
+    live = folder.resolve()
+    for path in (settings.raw / "2024-02").iterdir():
+        path.unlink()
+    _, report = run_period(settings)
+    assert report["status"] == "not_published"
+    assert (settings.processed / "2024-02").resolve() == live
+
+
+def test_a_second_run_of_the_same_period_fails_clearly_while_the_first_holds_the_lock(settings):
+    entered, release = threading.Event(), threading.Event()
+
+    def holder():
+        with period_lock(settings.processed, "2024-02"):
+            entered.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    entered.wait(5)
+    try:
+        with pytest.raises(PeriodLockedError, match="another run is processing period 2024-02"):
+            with period_lock(settings.processed, "2024-02"):
+                pass
+    finally:
+        release.set()
+        thread.join()
+    with period_lock(settings.processed, "2024-02"):  # free again once the first run ends
+        pass
+
+
+def test_text_a_spreadsheet_would_run_as_a_formula_is_neutralised():
+    frame = pd.DataFrame({"name": ["=HYPERLINK(\"x\")", "+1+2", "-2+3", "@SUM(A1)", "\tx", "Công ty", "-5"]})
+    assert neutralise_formulas(frame)["name"].tolist() == [
+        "'=HYPERLINK(\"x\")", "'+1+2", "'-2+3", "'@SUM(A1)", "'\tx", "Công ty", "-5"]
+
+
+def test_the_published_folder_passes_frictionless_validate(sample_month, settings):
+    folder, _ = run_period(settings)
+    result = subprocess.run([sys.executable, "-m", "frictionless", "validate", "--json",
+                             str(folder / "datapackage.json")], capture_output=True, text=True,
+                            env={**os.environ, "NO_COLOR": "1"})
+    report = json.loads(result.stdout)
+    assert report["valid"] is True, json.dumps(report)[:2000]
