@@ -15,8 +15,8 @@ from prefect.cache_policies import NO_CACHE
 
 from heza.config import check_period, load_settings
 from heza.pipeline import (
-    Assessment, RunContext, load_context, period_inputs, publish_period, reconcile_period, split_period,
-    validate_period,
+    Assessment, RunContext, check_period_claims, load_context, period_inputs, publish_period, reconcile_period,
+    split_period, validate_period,
 )
 from heza.publish import period_lock
 from heza.read import FileRead, read_file
@@ -57,6 +57,12 @@ def reconcile_tables(assessment: Assessment, files: list[FileRead], ctx: RunCont
     return split_period(reconcile_period(assessment, ctx), ctx, files)
 
 
+@task(name="check-claims", **_IN_MEMORY)
+def check_claims(assessment: Assessment, ctx: RunContext) -> Assessment:
+    """Check the draft release's figures against the rows about to be published, and each other."""
+    return check_period_claims(assessment, ctx)
+
+
 @task(name="publish-period", retries=1, retry_delay_seconds=2, **_IN_MEMORY)
 def publish_outputs(assessment: Assessment, files: list[FileRead], ctx: RunContext) -> tuple[Path, dict]:
     """Write the release aside and swap it in (or keep the report only, if critical)."""
@@ -89,6 +95,7 @@ def monthly_pipeline(period: str, raw: str | None = None, out: str | None = None
         files = [future.result() for future in files]
         # validate and reconcile
         assessment = reconcile_tables(validate_tables(files, ctx), files, ctx)
+        assessment = check_claims(assessment, ctx)
         # publish and report
         folder, report = publish_outputs(assessment, files, ctx)
         write_report(report, folder, lang)

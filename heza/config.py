@@ -28,6 +28,7 @@ class Settings:
     processed: Path
     reference: Path
     outbox: Path
+    indicators: Path
     limits: dict = field(default_factory=dict)
     tolerances: dict = field(default_factory=dict)
     email: dict = field(default_factory=dict)
@@ -80,6 +81,7 @@ def load_settings(config_file: Path | None = None) -> Settings:
         processed=paths["processed"],
         reference=paths["reference"],
         outbox=paths["outbox"],
+        indicators=paths["indicators"],
         limits=merged.get("limits", {}),
         tolerances=merged.get("tolerances", {}),
         email=merged.get("email", {}),

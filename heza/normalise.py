@@ -109,7 +109,7 @@ def parse_numbers(values: pd.Series, spec: ColumnSpec, header_unit, rate: float 
             options = " / ".join(f"{r.value:g}" for r in figure.readings.values())
             problems[position] = ("CELL_AMBIGUOUS_NUMBER", f"có thể là {options}", f"could be {options}")
             continue
-        if figure.ambiguous and mixed and reading is figure.readings.get(convention):
+        if figure.ambiguous and mixed and resolve_readings(figure, whole, None) is None:
             resolved_by_majority = True
         result[position] = reading.value * figure.scale
     if header_unit is not None:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from heza import __version__
+from heza.claims import ClaimsResult, check_claims, indicators_table, load_catalogue
 from heza.config import Settings, previous_period
 from heza.findings import count_by_severity, error_row_ids, findings_frame
 from heza.normalise import NormalisedTable, normalise_period
@@ -66,6 +67,7 @@ class Assessment:
     findings: pd.DataFrame
     splits: dict = field(default_factory=dict)
     critical: list = field(default_factory=list)
+    claims: ClaimsResult | None = None
 
     @property
     def severity_counts(self) -> dict:
@@ -138,11 +140,21 @@ def critical_reasons(assessment: Assessment, files: list[FileRead]) -> list:
     return reasons
 
 
+def check_period_claims(assessment: Assessment, ctx: RunContext) -> Assessment:
+    """The draft release's figures against the rows about to be published, and each other."""
+    claims = assessment.tables["claims"].typed
+    published = {name: split.published for name, split in assessment.splits.items()}
+    assessment.claims = check_claims(claims, published, load_catalogue(ctx.settings.indicators), ctx.registry, ctx.rate,
+                                     ctx.settings.tolerances["about_relative"])
+    assessment.findings = findings_frame([assessment.findings, assessment.claims.findings])
+    return assessment
+
+
 def assess_paths(paths, ctx: RunContext, root: Path | None = None) -> tuple[list[FileRead], Assessment]:
     """The whole check without publishing: what `heza validate` runs."""
     files = read_inputs(paths, ctx.settings, root)
     assessment = reconcile_period(validate_period(files, ctx), ctx)
-    return files, split_period(assessment, ctx, files)
+    return files, check_period_claims(split_period(assessment, ctx, files), ctx)
 
 
 def status_of(assessment: Assessment) -> str:
@@ -161,7 +173,7 @@ def code_version() -> str:
     return f"{__version__}+{commit}" if commit else __version__
 
 
-def report_data(assessment: Assessment, files: list[FileRead], ctx: RunContext, claims=None) -> dict:
+def report_data(assessment: Assessment, files: list[FileRead], ctx: RunContext) -> dict:
     """report.json: status, counts, every finding, claims, files read and sheets skipped."""
     findings = assessment.findings.astype(object).where(assessment.findings.notna(), None)
     return {
@@ -176,8 +188,16 @@ def report_data(assessment: Assessment, files: list[FileRead], ctx: RunContext, 
         "skipped": [{"file": s.file, "sheet": s.sheet, "reason_vi": s.reason_vi, "reason_en": s.reason_en}
                     for f in files for s in f.skipped],
         "findings": findings.drop(columns="row_id").to_dict(orient="records"),
-        "claims": claims or [],
+        "claims": claims_records(assessment.claims),
     }
+
+
+def claims_records(claims: ClaimsResult | None) -> list:
+    """report.json's claims: every column of indicators.csv, JSON-ready."""
+    if claims is None or claims.table.empty:
+        return []
+    table = indicators_table(claims)
+    return table.astype(object).where(table.notna(), None).to_dict(orient="records")
 
 
 def _file_summary(file: FileRead) -> dict:
@@ -192,8 +212,7 @@ def _file_summary(file: FileRead) -> dict:
     }
 
 
-def publish_period(assessment: Assessment, files: list[FileRead], ctx: RunContext,
-                   extra_outputs=None) -> tuple[Path, dict]:
+def publish_period(assessment: Assessment, files: list[FileRead], ctx: RunContext) -> tuple[Path, dict]:
     """Write every output into a new release folder; make it live unless the run is critical.
 
     Returns the folder written and report.json's content. A critical run writes its report to a
@@ -211,8 +230,8 @@ def publish_period(assessment: Assessment, files: list[FileRead], ctx: RunContex
             (release / "quarantine").mkdir(exist_ok=True)
             quarantine = write_csv(split.quarantined, release / "quarantine" / f"{name}.csv")
             outputs.append({**quarantine, "file": f"quarantine/{name}.csv"})
-        for write in extra_outputs or []:
-            outputs.extend(write(release))
+        if assessment.claims is not None and not assessment.claims.table.empty:
+            outputs.append(write_csv(indicators_table(assessment.claims), release / "indicators.csv"))
         write_json(data_package(ctx.period, ctx.registry.codes), release / "datapackage.json")
     report = report_data(assessment, files, ctx)
     write_json(report, release / "report.json")

@@ -32,7 +32,7 @@ def failure_cases(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.DataFra
 
 def _rule_code(check: str, table: str) -> str:
     """The catalogue code of a pandera check; 'CODE:column' names a check per column."""
-    if check == "not_nullable":
+    if check == "not_nullable" and table in _REQUIRED_RULE:
         return _REQUIRED_RULE[table]
     code = check.split(":")[0]
     if code in RULES:

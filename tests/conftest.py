@@ -23,7 +23,8 @@ def project(tmp_path, monkeypatch):
     config = (config.replace('raw = "data/raw"', 'raw = "raw"')
               .replace('processed = "data/processed"', 'processed = "processed"')
               .replace('reference = "data/reference"', 'reference = "reference"')
-              .replace('outbox = "data/outbox"', 'outbox = "outbox"'))
+              .replace('outbox = "data/outbox"', 'outbox = "outbox"')
+              .replace('indicators = "heza/indicators.toml"', f'indicators = "{PROJECT_ROOT}/heza/indicators.toml"'))
     (tmp_path / "heza.toml").write_text(config, encoding="utf-8")
     monkeypatch.setenv("HEZA_CONFIG", str(tmp_path / "heza.toml"))
     return tmp_path

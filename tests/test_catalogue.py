@@ -5,11 +5,13 @@ from pathlib import Path
 
 from heza.config import PROJECT_ROOT
 from schemas import RULES, enterprise_schema, reconciliation_schema, zone_schema
+from schemas.claims import ClaimIdentities, ClaimsTable
 
 
 def _schema_check_codes() -> set:
     codes = set()
-    for schema in (enterprise_schema(["X"]), zone_schema(["X"]), reconciliation_schema()):
+    for schema in (enterprise_schema(["X"]), zone_schema(["X"]), reconciliation_schema(),
+                   ClaimsTable.to_schema(), ClaimIdentities.to_schema()):
         checks = list(schema.checks) + [c for col in schema.columns.values() for c in col.checks]
         codes |= {check.name.split(":")[0] for check in checks}
     return codes | {"ENT_REQUIRED", "ZONE_REQUIRED"}  # pandera's nullable=False, mapped by table

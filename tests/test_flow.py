@@ -32,7 +32,8 @@ def test_the_monthly_flow_publishes_the_sample_month_and_quarantines_the_bad_row
     assert first["status"] == "published"
     assert outcome["status"] == "published_with_errors"
     assert outcome["counts"]["enterprises"] == {"rows_read": 753, "rows_published": 739, "rows_quarantined": 14}
-    assert outcome["errors"] == 14
+    assert outcome["errors"] == 14 + 4  # the bad rows, and the article's two wrong figures (each twice:
+    # against the data and against the other claims)
     report = json.loads((sample_month / "processed" / "2024-02" / "report.json").read_text(encoding="utf-8"))
     assert "ZONE_CUMULATIVE_DECREASE" in {f["rule"] for f in report["findings"]}
 
