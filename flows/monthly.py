@@ -64,9 +64,10 @@ def check_claims(assessment: Assessment, ctx: RunContext) -> Assessment:
 
 
 @task(name="publish-period", retries=1, retry_delay_seconds=2, **_IN_MEMORY)
-def publish_outputs(assessment: Assessment, files: list[FileRead], ctx: RunContext) -> tuple[Path, dict]:
+def publish_outputs(assessment: Assessment, files: list[FileRead], ctx: RunContext,
+                    lang: str) -> tuple[Path, dict]:
     """Write the release aside and swap it in (or keep the report only, if critical)."""
-    folder, report = publish_period(assessment, files, ctx)
+    folder, report = publish_period(assessment, files, ctx, lang)
     get_run_logger().info("%s: %s -> %s", ctx.period, report["status"], folder)
     return folder, report
 
@@ -97,7 +98,7 @@ def monthly_pipeline(period: str, raw: str | None = None, out: str | None = None
         assessment = reconcile_tables(validate_tables(files, ctx), files, ctx)
         assessment = check_claims(assessment, ctx)
         # publish and report
-        folder, report = publish_outputs(assessment, files, ctx)
+        folder, report = publish_outputs(assessment, files, ctx, lang)
         write_report(report, folder, lang)
     return {
         "period": ctx.period, "status": report["status"], "critical": report["critical"],

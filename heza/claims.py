@@ -51,11 +51,13 @@ class Indicator:
     numerator: str | None = None
     denominator: str | None = None
     of: str | None = None
+    filter_raw: str = ""
 
-    def definition(self, lang: str = "vi") -> str:
-        """The definition in words, as the report states it."""
+    def definition(self, lang: str = "vi", compact: bool = False) -> str:
+        """The definition in words, as the report states it; compact keeps @named filters."""
         label = self.label_en if lang == "en" else self.label_vi
-        where = f" where {self.filter_text}" if self.filter_text else ""
+        text = (self.filter_raw or "").replace("@", "") if compact else self.filter_text
+        where = f" where {text}" if text else ""
         formula = {
             "count": f"count({self.table}{where})",
             "sum": f"sum({self.table}.{self.column}{where})",
@@ -72,6 +74,7 @@ class Catalogue:
     version: int
     indicators: dict
     identities: dict = field(default_factory=dict)
+    filters: dict = field(default_factory=dict)  # name -> filter text, as staff wrote it
 
 
 def load_catalogue(path: Path | None = None) -> Catalogue:
@@ -103,7 +106,7 @@ def load_catalogue(path: Path | None = None) -> Catalogue:
         indicators[code] = Indicator(
             code, entry.get("vi", code), entry.get("en", code), kind, unit, table, entry.get("column"),
             expand_filter(entry.get("filter", ""), data.get("filters", {})), tree, entry.get("numerator"),
-            entry.get("denominator"), entry.get("of"),
+            entry.get("denominator"), entry.get("of"), entry.get("filter", ""),
         )
     for indicator in indicators.values():
         for reference in (indicator.numerator, indicator.denominator, indicator.of):
@@ -114,7 +117,7 @@ def load_catalogue(path: Path | None = None) -> Catalogue:
         for reference in [identity["total"], *identity["parts"]]:
             if reference not in indicators:
                 raise CatalogueError(f"{path}: identity {name} refers to unknown {reference!r}")
-    return Catalogue(int(data.get("version", 1)), indicators, identities)
+    return Catalogue(int(data.get("version", 1)), indicators, identities, dict(data.get("filters", {})))
 
 
 # -- recomputing from the published rows ---------------------------------------------------------
@@ -315,6 +318,7 @@ class ClaimsResult:
     table: pd.DataFrame  # one row per claim, with status
     identities: pd.DataFrame
     findings: pd.DataFrame
+    filters: dict = field(default_factory=dict)
 
 
 def _typed_claims(table: pd.DataFrame) -> pd.DataFrame:
@@ -364,8 +368,11 @@ def check_claims(claims: pd.DataFrame, published: dict, catalogue: Catalogue, re
                                                     if c in catalogue.indicators else None)
     table["definition_en"] = table["indicator"].map(lambda c: catalogue.indicators[c].definition("en")
                                                     if c in catalogue.indicators else None)
+    for lang in ("vi", "en"):
+        table[f"definition_short_{lang}"] = table["indicator"].map(
+            lambda c: catalogue.indicators[c].definition(lang, compact=True) if c in catalogue.indicators else None)
     findings = _describe_claim_findings(findings, table)
-    return ClaimsResult(table.reset_index(drop=True), identities, findings)
+    return ClaimsResult(table.reset_index(drop=True), identities, findings, catalogue.filters)
 
 
 def claim_status(table: pd.DataFrame, identities: pd.DataFrame, findings: pd.DataFrame) -> pd.Series:
@@ -407,15 +414,26 @@ _SCALE_WORDS = {1e3: ("nghìn", "thousand"), 1e6: ("triệu", "million"), 1e9: (
 _UNIT_WORDS = {"%": ("%", "%"), "USD": ("USD", "USD"), "VND": ("đồng", "VND")}
 
 
-def in_claim_scale(value, row, lang: str = "vi", extra_decimals: int = 0) -> str:
+def in_claim_scale(value, row, lang: str = "vi", bound: bool = False) -> str:
     """A figure written the way its claim is written: 13356726121 beside '13,47 tỷ USD' is
-    '13,36 tỷ USD'; 7.7029 beside '7,5%' is '7,70%'."""
+    '13,36 tỷ USD'; 7.7029 beside '7,5%' is '7,70%'. Bounds of an exact claim get one more digit
+    (7,45% … 7,55%), so that the reader sees where the rounding ends."""
     if value is None or pd.isna(value):
         return "–"
     if math.isinf(value):
         return "∞" if value > 0 else "−∞"
     scale = float(row["scale"]) if row["scale"] else 1.0
-    decimals = 0 if row["unit"] in COUNT_UNITS and scale == 1 else max(2, int(row["decimals"]) + extra_decimals)
+    written = int(row["decimals"] or 0)
+    qualifier = row.get("qualifier")
+    exact = qualifier is None or pd.isna(qualifier)
+    if row["unit"] in COUNT_UNITS and scale == 1:
+        decimals = 0
+    elif bound:
+        decimals = written + 1 if exact else written
+    elif row["unit"] == "%":
+        decimals = max(2, written)
+    else:
+        decimals = written
     text = format_number(float(value) / scale, lang, decimals)
     words = [w[1 if lang == "en" else 0] for w in (_SCALE_WORDS.get(scale), _UNIT_WORDS.get(row["unit"])) if w]
     return f"{text}%" if row["unit"] == "%" else " ".join([text, *words])
@@ -429,7 +447,7 @@ def _describe_claim_findings(findings: pd.DataFrame, table: pd.DataFrame) -> pd.
             continue
         row = by_row.loc[int(item["row_id"])]
         if item["rule"] == "CLAIM_FAILS_DATA":
-            shown = {lang: {k: in_claim_scale(row[k], row, lang, 0 if k == "recomputed" else 1)
+            shown = {lang: {k: in_claim_scale(row[k], row, lang, bound=k != "recomputed")
                             for k in ("recomputed", "lower", "upper")} for lang in ("vi", "en")}
             findings.at[index, "value"] = f"{row['reported']} → {shown['vi']['recomputed']}"
             findings.at[index, "message_vi"] += (f": tính lại {shown['vi']['recomputed']}, khoảng chấp nhận "

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from heza import __version__
-from heza.claims import ClaimsResult, check_claims, indicators_table, load_catalogue
+from heza.claims import ClaimsResult, check_claims, implication_text, indicators_table, load_catalogue
 from heza.config import Settings, previous_period
 from heza.findings import count_by_severity, error_row_ids, findings_frame
 from heza.normalise import NormalisedTable, normalise_period
@@ -26,6 +26,7 @@ from heza.publish import (
 from heza.read import FileRead, discover_inputs, read_file
 from heza.reconcile import completeness, previous_cumulative, reconcile_zones
 from heza.reference import ZoneRegistry, load_zone_registry, reference_rate
+from heza.report import write_report_html
 from heza.validate import validate_table
 from schemas import SCHEMA_VERSION, published_schema
 
@@ -175,7 +176,8 @@ def code_version() -> str:
 
 def report_data(assessment: Assessment, files: list[FileRead], ctx: RunContext) -> dict:
     """report.json: status, counts, every finding, claims, files read and sheets skipped."""
-    findings = assessment.findings.astype(object).where(assessment.findings.notna(), None)
+    findings = with_zones(assessment).astype(object)
+    findings = findings.where(findings.notna(), None)
     return {
         "period": ctx.period,
         "status": status_of(assessment),
@@ -189,14 +191,34 @@ def report_data(assessment: Assessment, files: list[FileRead], ctx: RunContext) 
                     for f in files for s in f.skipped],
         "findings": findings.drop(columns="row_id").to_dict(orient="records"),
         "claims": claims_records(assessment.claims),
+        "filters": assessment.claims.filters if assessment.claims is not None else {},
     }
 
 
+def with_zones(assessment: Assessment) -> pd.DataFrame:
+    """Findings with the zone of the row they are about (for the per-zone chart and for calls)."""
+    findings = assessment.findings.copy()
+    zones = pd.Series(pd.NA, index=findings.index, dtype="string")
+    for name in DATA_TABLES:
+        typed = assessment.tables[name].typed
+        lookup = pd.Series(typed["zone_code"].to_numpy(), index=typed["row_id"].to_numpy())
+        mine = (findings["table"] == name) & findings["row_id"].notna()
+        zones[mine] = findings.loc[mine, "row_id"].astype("int64").map(lookup).astype("string").to_numpy()
+    findings["zone"] = zones
+    return findings
+
+
 def claims_records(claims: ClaimsResult | None) -> list:
-    """report.json's claims: every column of indicators.csv, JSON-ready."""
+    """report.json's claims: every column of indicators.csv, plus how each claim is written."""
     if claims is None or claims.table.empty:
         return []
     table = indicators_table(claims)
+    ordered = claims.table.sort_values(["source_file", "source_sheet", "source_row"], kind="stable")
+    for column in ("unit", "scale", "decimals"):
+        table[column] = ordered[column].to_numpy()
+    for lang in ("vi", "en"):
+        table[f"implied_{lang}"] = [implication_text(i, lang) if i else None for i in ordered["implied"]]
+        table[f"definition_short_{lang}"] = ordered[f"definition_short_{lang}"].to_numpy()
     return table.astype(object).where(table.notna(), None).to_dict(orient="records")
 
 
@@ -212,7 +234,8 @@ def _file_summary(file: FileRead) -> dict:
     }
 
 
-def publish_period(assessment: Assessment, files: list[FileRead], ctx: RunContext) -> tuple[Path, dict]:
+def publish_period(assessment: Assessment, files: list[FileRead], ctx: RunContext,
+                   lang: str = "vi") -> tuple[Path, dict]:
     """Write every output into a new release folder; make it live unless the run is critical.
 
     Returns the folder written and report.json's content. A critical run writes its report to a
@@ -235,6 +258,9 @@ def publish_period(assessment: Assessment, files: list[FileRead], ctx: RunContex
         write_json(data_package(ctx.period, ctx.registry.codes), release / "datapackage.json")
     report = report_data(assessment, files, ctx)
     write_json(report, release / "report.json")
+    shown = release.with_name(release.name.replace(".partial", ".not-published")) if assessment.critical \
+        else processed / ctx.period
+    write_report_html(report, release, shown, lang)
     manifest = {
         "run_id": ctx.run_id, "period": ctx.period, "status": report["status"],
         "code_version": code_version(), "schema_version": SCHEMA_VERSION,

@@ -1,0 +1,58 @@
+"""report.html: Vietnamese by default, English on request, self-contained, everything escaped."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from heza.pipeline import assess_paths, load_context, period_inputs, publish_period
+from heza.report import render_html, render_text
+from tests.test_rules import enterprise_rows
+from tests.conftest import write_workbook
+
+
+@pytest.fixture
+def published(sample_month, settings):
+    ctx = load_context(settings, "2024-02")
+    files, assessment = assess_paths(period_inputs(ctx), ctx)
+    return publish_period(assessment, files, ctx)
+
+
+def test_the_report_is_vietnamese_with_vietnamese_numbers(published):
+    folder, report = published
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert 'lang="vi"' in html and "Kiểm tra dữ liệu tháng 02/2024" in html
+    assert "99.570" in html and "7,70%" in html and "13,36 tỷ USD" in html
+    assert "Có thể công bố" in html and "Sai" in html
+
+
+def test_the_report_in_english_uses_english_numbers(published):
+    folder, report = published
+    html = render_html(report, folder, "en")
+    assert 'lang="en"' in html and "99,570" in html and "7.70%" in html and "Wrong" in html
+
+
+def test_the_report_is_self_contained(published):
+    folder, _ = published
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert not re.search(r'(src|href)="(https?:)?//', html)
+    assert html.count('src="data:image/png;base64,') == 2
+
+
+def test_text_from_submissions_is_escaped(project, settings):
+    rows = enterprise_rows({"ownership": "<script>alert('x')</script>"})
+    (settings.raw / "2024-02").mkdir()
+    write_workbook(settings.raw / "2024-02" / "dn<b>.xlsx", {"DN": rows})
+    ctx = load_context(settings, "2024-02")
+    files, assessment = assess_paths(period_inputs(ctx), ctx)
+    folder, report = publish_period(assessment, files, ctx)
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert "<script>" not in html and "dn<b>" not in html and "dn&lt;b&gt;.xlsx" in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
+
+
+def test_the_plain_text_twin_names_the_wrong_figures(published):
+    folder, report = published
+    text = render_text(report, folder)
+    assert "7,5% → 7,70%" in text and "13,47 tỷ USD → 13,36 tỷ USD" in text
