@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from heza.config import check_period, load_settings
@@ -20,7 +20,8 @@ from heza.pipeline import (
 )
 from heza.publish import period_lock
 from heza.read import FileRead, read_file
-from heza.report import summary_markdown
+from heza.notify import build_message, deliver, smtp_settings
+from heza.report import charts, summary_markdown
 
 _IN_MEMORY = {"cache_policy": NO_CACHE, "persist_result": False}
 
@@ -74,11 +75,31 @@ def publish_outputs(assessment: Assessment, files: list[FileRead], ctx: RunConte
 
 @task(name="write-report", **_IN_MEMORY)
 def write_report(report: dict, folder: Path, lang: str) -> str:
-    """Publish the run's summary as a Prefect markdown artifact."""
+    """Publish the run's summary (markdown) and its claims (table) as Prefect artifacts."""
     markdown = summary_markdown(report, folder, lang)
     create_markdown_artifact(key=f"heza-{report['period']}-summary", markdown=markdown,
                              description=f"HEZA {report['period']}")
+    if report["claims"]:
+        columns = ("indicator", "scope", "reported", "recomputed", "lower", "upper", "status")
+        create_table_artifact(key=f"heza-{report['period']}-claims",
+                              table=[{c: claim[c] for c in columns} for claim in report["claims"]],
+                              description=f"HEZA {report['period']}: claims")
     return markdown
+
+
+@task(name="notify-staff", **_IN_MEMORY)
+def notify_staff(report: dict, folder: Path, ctx: RunContext, lang: str) -> dict:
+    """E-mail the report to staff, or leave it in the outbox; a failed send never undoes publishing."""
+    smtp = smtp_settings(ctx.settings)
+    message = build_message(report, folder, folder, charts(report, lang), smtp, ctx.settings, lang)
+    result = deliver(message, smtp, ctx.settings.outbox, f"heza-{ctx.period}-{ctx.run_id}")
+    logger = get_run_logger()
+    if result["status"] == "sent":
+        logger.info("report sent to %d recipients", len(result["to"]))
+    else:
+        logger.warning("report not sent (%s); it is in %s", result.get("error", "no SMTP server configured"),
+                       result["path"])
+    return result
 
 
 @flow(name="heza-monthly", flow_run_name="heza-{period}", log_prints=False)
@@ -100,8 +121,10 @@ def monthly_pipeline(period: str, raw: str | None = None, out: str | None = None
         # publish and report
         folder, report = publish_outputs(assessment, files, ctx, lang)
         write_report(report, folder, lang)
+        # notify
+        email = notify_staff(report, folder, ctx, lang) if send_email else None
     return {
         "period": ctx.period, "status": report["status"], "critical": report["critical"],
         "counts": report["counts"], "errors": report["summary"]["error"],
-        "warnings": report["summary"]["warning"], "folder": str(folder), "email": None,
+        "warnings": report["summary"]["warning"], "folder": str(folder), "email": email,
     }

@@ -94,8 +94,12 @@ def _print_outcome(outcome: dict, lang: str) -> None:
     click.echo(_say(lang, f"  {outcome['errors']} lỗi, {outcome['warnings']} cảnh báo",
                     f"  {outcome['errors']} errors, {outcome['warnings']} warnings"))
     click.echo(f"  {_say(lang, 'Kết quả', 'Output')}: {outcome['folder']}")
-    if outcome.get("email"):
-        click.echo(f"  {_say(lang, 'Thư báo cáo', 'Report e-mail')}: {outcome['email']}")
+    email = outcome.get("email")
+    if email:
+        words = {"sent": ("đã gửi", "sent"), "outbox": ("chưa cấu hình SMTP, thư nằm ở", "no SMTP server set, kept at"),
+                 "failed": ("gửi không được, thư nằm ở", "could not be sent, kept at")}[email["status"]]
+        where = ", ".join(email["to"]) if email["status"] == "sent" else email["path"]
+        click.echo(f"  {_say(lang, 'Thư báo cáo', 'Report e-mail')}: {_say(lang, *words)} {where}")
 
 
 @main.command()

@@ -51,7 +51,8 @@ def _override(section: str, key: str, value):
         if isinstance(value, float):
             return float(raw)
         if isinstance(value, list):
-            return [item.strip() for item in raw.split(",") if item.strip()]
+            items = [item.strip() for item in raw.split(",") if item.strip()]
+            return [float(item) for item in items] if value and isinstance(value[0], (int, float)) else items
     except ValueError as exc:
         raise ConfigError(
             f"Biến môi trường HEZA_{section}_{key} không hợp lệ: {raw!r} / "

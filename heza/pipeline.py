@@ -20,12 +20,13 @@ from heza.config import Settings, previous_period
 from heza.findings import count_by_severity, error_row_ids, findings_frame
 from heza.normalise import NormalisedTable, normalise_period
 from heza.publish import (
-    Split, data_package, discard_partial_releases, make_live, new_release_dir, split_rows, write_csv,
-    write_json,
+    Split, data_package, discard_partial_releases, file_sha256, make_live, new_release_dir, split_rows,
+    write_csv, write_json,
 )
 from heza.read import FileRead, discover_inputs, read_file
 from heza.reconcile import completeness, previous_cumulative, reconcile_zones
 from heza.reference import ZoneRegistry, load_zone_registry, reference_rate
+from heza.annotate import annotate_submissions
 from heza.report import write_report_html
 from heza.validate import validate_table
 from schemas import SCHEMA_VERSION, published_schema
@@ -147,8 +148,19 @@ def check_period_claims(assessment: Assessment, ctx: RunContext) -> Assessment:
     published = {name: split.published for name, split in assessment.splits.items()}
     assessment.claims = check_claims(claims, published, load_catalogue(ctx.settings.indicators), ctx.registry, ctx.rate,
                                      ctx.settings.tolerances["about_relative"])
-    assessment.findings = findings_frame([assessment.findings, assessment.claims.findings])
+    assessment.findings = findings_frame([assessment.findings, claim_cells(assessment.claims.findings,
+                                                                        assessment.tables["claims"].column_letters)])
     return assessment
+
+
+def claim_cells(findings: pd.DataFrame, letters: dict) -> pd.DataFrame:
+    """A claim's findings point at the cell where its figure is written (the 'value' column)."""
+    value_letter = {(file, sheet): letter for (file, sheet, column), letter in letters.items() if column == "value"}
+    cells = [None if pd.isna(row) else (f"{value_letter[(file, sheet)]}{int(row)}" if (file, sheet) in value_letter
+                                         else None)
+             for file, sheet, row in zip(findings["source_file"], findings["source_sheet"], findings["source_row"])]
+    findings["cell"] = findings["cell"].fillna(pd.Series(cells, index=findings.index, dtype="string"))
+    return findings
 
 
 def assess_paths(paths, ctx: RunContext, root: Path | None = None) -> tuple[list[FileRead], Assessment]:
@@ -261,6 +273,10 @@ def publish_period(assessment: Assessment, files: list[FileRead], ctx: RunContex
     shown = release.with_name(release.name.replace(".partial", ".not-published")) if assessment.critical \
         else processed / ctx.period
     write_report_html(report, release, shown, lang)
+    letters = {key: letter for table in assessment.tables.values() for key, letter in table.column_letters.items()}
+    for path in annotate_submissions(assessment.findings, files, letters, release / "annotated",
+                                     ctx.settings.limits, lang):
+        outputs.append({"file": f"annotated/{path.name}", "rows": None, "sha256": file_sha256(path)})
     manifest = {
         "run_id": ctx.run_id, "period": ctx.period, "status": report["status"],
         "code_version": code_version(), "schema_version": SCHEMA_VERSION,

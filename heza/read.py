@@ -384,6 +384,14 @@ def _csv_grid(path: Path) -> tuple[list, str, str]:
     return grid, encoding, delimiter
 
 
+def read_grids(path: Path, limits: dict) -> list:
+    """[(sheet name, grid)] of a readable file, as the reader saw it (CSV: one sheet, its stem)."""
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        return [(path.stem, _csv_grid(path)[0])]
+    return list(_workbook_grids(path, limits))
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as stream:

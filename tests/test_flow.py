@@ -100,3 +100,37 @@ def test_a_bad_period_is_refused_with_exit_2_before_anything_runs(command):
 def test_validate_of_a_missing_path_exits_2():
     result = _heza("validate", "/nonexistent/file.xlsx", "--period", "2024-02")
     assert result.returncode == 2 and "Not found" in result.stderr or "Không tìm thấy" in result.stderr
+
+
+def test_the_flow_emails_the_report_to_a_real_smtp_server(prefect_harness, sample_month, monkeypatch):
+    from aiosmtpd.controller import Controller
+
+    from flows.monthly import monthly_pipeline
+    from tests.test_notify import Collector, free_port
+
+    handler = Collector()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        for name, value in {"HEZA_SMTP_HOST": "127.0.0.1", "HEZA_SMTP_PORT": str(controller.port),
+                            "HEZA_SMTP_SECURITY": "none", "HEZA_REPORT_TO": "thongke@heza.local",
+                            "HEZA_MAIL_FROM": "heza@heza.local"}.items():
+            monkeypatch.setenv(name, value)
+        outcome = monthly_pipeline(period="2024-02", send_email=True)
+    finally:
+        controller.stop()
+    assert outcome["email"]["status"] == "sent" and len(handler.messages) == 1
+    import email
+    import email.policy
+
+    received = email.message_from_bytes(handler.messages[0], policy=email.policy.default)
+    assert received["Subject"].startswith("[KKT Hải Phòng] Kiểm tra dữ liệu tháng 02/2024")
+
+
+def test_without_smtp_the_flow_leaves_the_report_in_the_outbox(prefect_harness, sample_month, monkeypatch):
+    from flows.monthly import monthly_pipeline
+
+    monkeypatch.delenv("HEZA_SMTP_HOST", raising=False)
+    outcome = monthly_pipeline(period="2024-02", send_email=True)
+    assert outcome["email"]["status"] == "outbox"
+    assert outcome["email"]["path"].startswith(str(sample_month / "outbox"))
