@@ -13,7 +13,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from heza.config import check_period, load_settings
+from heza.config import check_period, default_period, load_settings
 from heza.pipeline import (
     Assessment, RunContext, check_period_claims, load_context, period_inputs, publish_period, reconcile_period,
     split_period, validate_period,
@@ -102,11 +102,12 @@ def notify_staff(report: dict, folder: Path, ctx: RunContext, lang: str) -> dict
     return result
 
 
-@flow(name="heza-monthly", flow_run_name="heza-{period}", log_prints=False)
-def monthly_pipeline(period: str, raw: str | None = None, out: str | None = None,
+@flow(name="heza-monthly", log_prints=False)
+def monthly_pipeline(period: str | None = None, raw: str | None = None, out: str | None = None,
                      send_email: bool = True, lang: str = "vi") -> dict:
-    """Check and publish one month of HEZA submissions."""
+    """Check and publish one month of HEZA submissions (by default the previous month)."""
     settings = load_settings()
+    period = period or default_period(settings.schedule.get("timezone", "Asia/Ho_Chi_Minh"))
     settings = replace(settings, raw=Path(raw).resolve() if raw else settings.raw,
                        processed=Path(out).resolve() if out else settings.processed)
     ctx = load_context(settings, check_period(period))

@@ -151,6 +151,31 @@ def validate(paths, period, as_json, lang):
 
 
 @main.command()
+@click.option("--port", default=4200, show_default=True, help="Cổng của máy chủ Prefect cục bộ.")
+def serve(port):
+    """Chạy lịch hằng tháng (mặc định 07:00 ngày 5, cho tháng trước); Ctrl+C để dừng."""
+    settings = _settings()
+    prepare_prefect(settings.root)
+    os.environ["PREFECT_LOGGING_LEVEL"] = os.environ.get("HEZA_SERVE_LOGGING_LEVEL", "INFO")
+    from flows.schedule import local_server, serve_monthly
+
+    schedule = f"{settings.schedule['cron']} ({settings.schedule['timezone']})"
+    if os.environ.get("PREFECT_API_URL"):
+        click.echo(f"Lịch {schedule} trên máy chủ Prefect {os.environ['PREFECT_API_URL']}")
+        serve_monthly(settings)
+        return
+    try:
+        with local_server(port) as api_url:
+            os.environ["PREFECT_API_URL"] = api_url
+            click.echo(f"Lịch {schedule}; giao diện Prefect: {api_url.removesuffix('/api')}")
+            serve_monthly(settings)
+    except RuntimeError as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        click.echo("Đã dừng / stopped")
+
+
+@main.command()
 @click.option("--raw", type=click.Path(path_type=Path), default=None, help="Thư mục ghi dữ liệu mẫu.")
 def sample(raw):
     """Ghi lại dữ liệu mẫu 2024-01 và 2024-02 (tất định)."""
