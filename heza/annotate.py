@@ -15,6 +15,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 
 from heza.read import FileRead, read_grids
+from heza.report import SEVERITY_WORDS
 
 FILLS = {"error": PatternFill("solid", fgColor="FFC7CE"), "warning": PatternFill("solid", fgColor="FFEB9C")}
 SHEET_TITLE = {"vi": "Kiểm tra", "en": "Findings"}
@@ -89,7 +90,7 @@ def annotate_file(file: FileRead, findings: pd.DataFrame, letters: dict, out_dir
         _text_cell(summary, 1, column, header)
         summary.cell(row=1, column=column).font = Font(bold=True)
     for row, item in enumerate(findings.itertuples(index=False), start=2):
-        values = [item.severity, item.rule, item.source_sheet, None if pd.isna(item.source_row) else int(item.source_row),
+        values = [SEVERITY_WORDS[item.severity][1 if lang == "en" else 0], item.rule, item.source_sheet, None if pd.isna(item.source_row) else int(item.source_row),
                   item.cell, item.column, item.value, getattr(item, message), item.suggested]
         for column, value in enumerate(values, start=1):
             _text_cell(summary, row, column, None if value is pd.NA else value)
