@@ -19,7 +19,7 @@ from heza.pipeline import (
     split_period, validate_period,
 )
 from heza.publish import period_lock
-from heza.read import FileRead, read_file
+from heza.read import FileRead, ReadError, read_file
 from heza.notify import build_message, deliver, smtp_settings
 from heza.report import charts, summary_markdown
 
@@ -44,6 +44,17 @@ def read_workbook(path: Path, ctx: RunContext) -> FileRead:
     else:
         logger.info("%s: %d sheets read, %d skipped", path.name, len(result.tables), len(result.skipped))
     return result
+
+
+def _file_or_failure(future, path: Path) -> FileRead:
+    """A read that timed out or crashed becomes that file's error; the other files go on."""
+    result = future.result(raise_on_failure=False)
+    if isinstance(result, FileRead):
+        return result
+    error = ReadError("failed", f"Đọc tệp thất bại hoặc quá thời gian: {result}",
+                      f"Reading the file failed or timed out: {result}")
+    return FileRead(file=path.name, path=path, size=path.stat().st_size, sha256="", format=path.suffix.lstrip("."),
+                    error=error)
 
 
 @task(name="validate-tables", **_IN_MEMORY)
@@ -114,8 +125,9 @@ def monthly_pipeline(period: str | None = None, raw: str | None = None, out: str
     with period_lock(settings.processed, ctx.period, settings.limits["lock_wait_seconds"]):
         # read
         paths = discover_inputs(ctx)
-        files = [read_workbook.submit(path, ctx) for path in paths]
-        files = [future.result() for future in files]
+        reader = read_workbook.with_options(timeout_seconds=float(settings.limits["max_read_seconds"]))
+        files = [reader.submit(path, ctx) for path in paths]
+        files = [_file_or_failure(future, path) for future, path in zip(files, paths)]
         # validate and reconcile
         assessment = reconcile_tables(validate_tables(files, ctx), files, ctx)
         assessment = check_claims(assessment, ctx)

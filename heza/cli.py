@@ -145,7 +145,8 @@ def validate(paths, period, as_json, lang):
         counts = assessment.severity_counts
         click.echo(_say(lang, f"{len(files)} tệp: {counts['error']} lỗi, {counts['warning']} cảnh báo",
                         f"{len(files)} files: {counts['error']} errors, {counts['warning']} warnings"))
-    if any(f.error is not None for f in read) and not any(f.tables for f in read):
+    if not any(len(table.cells) for f in read for table in f.tables):
+        click.echo(_say(lang, "Không đọc được dòng dữ liệu nào", "No data row could be read"), err=True)
         sys.exit(2)
     sys.exit(1 if assessment.severity_counts["error"] else 0)
 

@@ -16,7 +16,7 @@ from stdnum.vn import mst
 from heza.findings import finding, findings_frame
 from heza.headers import fold, value_index
 from heza.numbers import column_convention, format_number, parse_figure, resolve_readings
-from heza.read import FileRead, SheetTable
+from heza.read import CellError, FileRead, SheetTable
 from heza.reference import ZoneRegistry
 from schemas import EnterpriseReport, ZoneReport
 
@@ -170,7 +170,7 @@ def restore_tax_codes(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 # -- one sheet -----------------------------------------------------------------------------------
 
 def normalise_sheet(table: SheetTable, registry: ZoneRegistry, rate: float | None,
-                    first_row_id: int, total_tolerance: float):
+                    first_row_id: int, total_tolerance: float, max_cell_chars: int = 2000):
     """(typed frame, submitted frame, findings) for one sheet; row_ids start at first_row_id."""
     kind, name = table.kind, TABLE_OF_KIND[table.kind]
     specs = column_specs(kind)
@@ -191,8 +191,17 @@ def normalise_sheet(table: SheetTable, registry: ZoneRegistry, rate: float | Non
         ))
 
     typed = pd.DataFrame(index=index)
+    if table.hidden_rows or table.hidden_columns:
+        hidden = ", ".join([*(f"dòng/row {r}" for r in table.hidden_rows[:20]),
+                            *(f"cột/column {c}" for c in table.hidden_columns[:20])])
+        records.append(finding("SHEET_HIDDEN_CONTENT", table=name, **where, value=hidden))
     for column, spec in specs.items():
         values = cells[column] if column in cells else pd.Series(None, index=index, dtype=object)
+        if table.has_error_cells:
+            broken = values.map(lambda v: isinstance(v, CellError))
+            for position in index[broken.to_numpy()]:
+                cell_finding("CELL_ERROR_VALUE", column, position)
+            values = values.mask(broken, None)
         problems: dict = {}
         if spec.dtype in {"Int64", "Float64"}:
             typed[column], problems, by_majority = parse_numbers(values, spec, table.units.get(column), rate)
@@ -205,6 +214,11 @@ def normalise_sheet(table: SheetTable, registry: ZoneRegistry, rate: float | Non
             typed[column], typed["tax_code_restored"] = restore_tax_codes(values)
         else:
             typed[column] = values.map(clean_label).astype("string")
+        if spec.dtype == "string":
+            too_long = typed[column].str.len().gt(max_cell_chars).fillna(False)
+            for position in index[too_long.to_numpy()]:
+                problems[position] = ("CELL_TOO_LONG", f"{len(typed[column][position])} ký tự > {max_cell_chars}",
+                                      f"{len(typed[column][position])} characters > {max_cell_chars}")
         for position, (code, *detail) in problems.items():
             cell_finding(code, column, position, tuple(detail))
 
@@ -273,7 +287,7 @@ def _total_row_findings(table, typed, specs, rate, name, tolerance):
 # -- the period ----------------------------------------------------------------------------------
 
 def normalise_period(files: list[FileRead], registry: ZoneRegistry, rate: float | None,
-                     total_tolerance: float = 0.5) -> dict:
+                     total_tolerance: float = 0.5, max_cell_chars: int = 2000) -> dict:
     """{table name: NormalisedTable} over every readable sheet of the period, plus file findings."""
     parts: dict = {name: ([], [], []) for name in TABLE_OF_KIND.values()}
     letters: dict = {name: {} for name in TABLE_OF_KIND.values()}
@@ -288,7 +302,8 @@ def normalise_period(files: list[FileRead], registry: ZoneRegistry, rate: float 
             continue
         for table in file.tables:
             name = TABLE_OF_KIND[table.kind]
-            typed, submitted, records = normalise_sheet(table, registry, rate, next_id, total_tolerance)
+            typed, submitted, records = normalise_sheet(table, registry, rate, next_id, total_tolerance,
+                                                        max_cell_chars)
             next_id += len(typed)
             parts[name][0].append(typed)
             parts[name][1].append(submitted)

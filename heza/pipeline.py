@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import platform
+import shutil
 import subprocess
 import uuid
 from dataclasses import dataclass, field
@@ -78,7 +79,8 @@ class Assessment:
 
 def validate_period(files: list[FileRead], ctx: RunContext) -> Assessment:
     """Type every sheet and run each table's pandera model: all row-level findings."""
-    tables = normalise_period(files, ctx.registry, ctx.rate, ctx.settings.tolerances["total_row_absolute"])
+    tables = normalise_period(files, ctx.registry, ctx.rate, ctx.settings.tolerances["total_row_absolute"],
+                              int(ctx.settings.limits.get("max_cell_chars", 2000)))
     parts = [table.findings for table in tables.values()]
     for name in DATA_TABLES:
         table: NormalisedTable = tables[name]
@@ -256,6 +258,25 @@ def publish_period(assessment: Assessment, files: list[FileRead], ctx: RunContex
     processed = ctx.settings.processed
     discard_partial_releases(processed, ctx.period)
     release = new_release_dir(processed, ctx.period, ctx.run_id)
+    try:
+        return _write_release(assessment, files, ctx, lang, release)
+    except OSError as exc:  # disk full, permissions: the live publication stays as it was
+        shutil.rmtree(release, ignore_errors=True)
+        assessment.critical.append({"vi": f"Ghi kết quả thất bại ({exc}); bản công bố trước giữ nguyên",
+                                    "en": f"Writing the outputs failed ({exc}); the previous publication stands"})
+        failed = release.with_name(release.name.replace(".partial", ".not-published"))
+        report = report_data(assessment, files, ctx)
+        try:
+            failed.mkdir(parents=True, exist_ok=True)
+            write_json(report, failed / "report.json")
+        except OSError:
+            pass
+        return failed, report
+
+
+def _write_release(assessment: Assessment, files: list[FileRead], ctx: RunContext, lang: str,
+                   release: Path) -> tuple[Path, dict]:
+    processed = ctx.settings.processed
     outputs = []
     if not assessment.critical:
         for name in DATA_TABLES:

@@ -10,7 +10,10 @@ import csv
 import hashlib
 import io
 import re
+import signal
+import threading
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +27,11 @@ INPUT_SUFFIXES = SPREADSHEET_SUFFIXES | {".csv"}
 KEY_COLUMNS = {"enterprise": "tax_code", "zone": "zone_code", "claims": "indicator"}
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _NUMBERING_CELL = re.compile(r"^\(?\d{1,2}\)?$|^\(?[A-Z]\)?$")
+
+
+class CellError(str):
+    """A cell Excel could not compute (#REF!, #DIV/0!) or a formula saved without its value: kept as
+    text so that the finding can show it, never read as empty."""
 
 
 class ReadError(Exception):
@@ -52,6 +60,9 @@ class SheetTable:
     duplicate_columns: dict = field(default_factory=dict)  # canonical -> [headers]
     ignored_columns: list = field(default_factory=list)
     dropped_rows: dict = field(default_factory=dict)  # reason -> count
+    hidden_rows: list = field(default_factory=list)  # Excel row numbers hidden in the sheet
+    hidden_columns: list = field(default_factory=list)  # Excel column letters hidden in the sheet
+    has_error_cells: bool = False  # the grid holds CellError values
 
 
 @dataclass
@@ -186,6 +197,15 @@ def table_from_grid(grid: list, file: str, sheet: str, search_rows: int, max_col
         )
     guess = locate_header(grid, search_rows, sheet)
     if guess is None:
+        legacy = headers.legacy_encoding(" ".join(_label(c) for row in grid[:search_rows] for c in row))
+        if legacy:
+            return SkippedSheet(
+                file, sheet,
+                f"Chữ tiếng Việt dùng bảng mã cũ {legacy}, không đọc được tiêu đề; hãy chuyển sang Unicode "
+                "(ví dụ Unikey: Công cụ chuyển mã) rồi gửi lại",
+                f"The Vietnamese text uses the legacy {legacy} encoding, so no header could be read; convert it "
+                "to Unicode (e.g. Unikey's converter) and send it again",
+            )
         return SkippedSheet(
             file, sheet,
             f"Không tìm thấy dòng tiêu đề nào khớp trong {search_rows} dòng đầu (trang hướng dẫn, ghi chú?)",
@@ -305,6 +325,54 @@ def _guard_zip(path: Path, limits: dict) -> None:
                     )
 
 
+_SHEET_ENTRY = re.compile(rb'<sheet [^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"')
+_RELATION = re.compile(rb'<Relationship [^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"|<Relationship [^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"')
+_ERROR_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?t="e"[^>]*>(?:<f[^>]*>[^<]*</f>|<f[^>]*/>)?<v>([^<]*)</v>')
+_UNCOMPUTED = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*>(?:<f[^>]*>([^<]*)</f>)(?:<v\s*/>|<v></v>)?</c>')
+_HIDDEN_ROW = re.compile(rb'<row r="(\d+)"[^>]*?hidden="(?:1|true)"')
+_HIDDEN_COL = re.compile(rb'<col min="(\d+)" max="(\d+)"[^>]*?hidden="(?:1|true)"')
+
+
+def _column_index(letters: bytes) -> int:
+    index = 0
+    for char in letters.decode():
+        index = index * 26 + ord(char) - 64
+    return index - 1
+
+
+def xlsx_cell_flags(path: Path) -> dict:
+    """{sheet: {"cells": {(row, col): CellError}, "hidden_rows": [...], "hidden_columns": [...]}} for
+    what calamine does not show: error cells, formulas saved without a value, hidden rows and columns.
+    Cheap: each sheet's XML is searched only for the markers these leave."""
+    flags: dict = {}
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+        if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
+            return flags
+        relations = {}
+        for match in _RELATION.finditer(archive.read("xl/_rels/workbook.xml.rels")):
+            rel_id, target = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
+            relations[rel_id] = target.decode().lstrip("/").removeprefix("xl/")
+        for name, rel_id in _SHEET_ENTRY.findall(archive.read("xl/workbook.xml")):
+            member = "xl/" + relations.get(rel_id, "")
+            if member not in names:
+                continue
+            data = archive.read(member)
+            cells = {}
+            if b't="e"' in data:
+                for col, row, text in _ERROR_CELL.findall(data):
+                    cells[(int(row) - 1, _column_index(col))] = CellError(text.decode() or "#ERROR")
+            if b"</f></c>" in data or b"</f><v></v>" in data or b"</f><v/>" in data:
+                for col, row, formula in _UNCOMPUTED.findall(data):
+                    cells[(int(row) - 1, _column_index(col))] = CellError("=" + formula.decode())
+            hidden_rows = [int(r) for r in _HIDDEN_ROW.findall(data)] if b'hidden="' in data else []
+            hidden_columns = [column_letter(c) for lo, hi in _HIDDEN_COL.findall(data)
+                              for c in range(int(lo) - 1, int(hi))] if b'hidden="' in data else []
+            if cells or hidden_rows or hidden_columns:
+                flags[name.decode()] = {"cells": cells, "hidden_rows": hidden_rows, "hidden_columns": hidden_columns}
+    return flags
+
+
 def _workbook_grids(path: Path, limits: dict):
     """(sheet name, grid) for every visible worksheet, read with calamine."""
     import python_calamine
@@ -324,6 +392,7 @@ def _workbook_grids(path: Path, limits: dict):
     except Exception as exc:  # calamine raises its own error types for every broken file
         raise ReadError("corrupt", f"Tệp bị hỏng hoặc không đọc được: {exc}",
                         f"The file is corrupt or cannot be read: {exc}") from exc
+    flags = xlsx_cell_flags(path) if suffix in {".xlsx", ".xlsm"} else {}
     with workbook:
         for meta in workbook.sheets_metadata:
             if "Work" not in str(meta.typ):
@@ -344,7 +413,13 @@ def _workbook_grids(path: Path, limits: dict):
             except Exception as exc:
                 raise ReadError("corrupt", f"Trang tính '{meta.name}' không đọc được: {exc}",
                                 f"Sheet '{meta.name}' cannot be read: {exc}") from exc
-            yield meta.name, grid
+            marks = flags.get(meta.name, {})
+            for (row, col), error in marks.get("cells", {}).items():
+                while len(grid) <= row:
+                    grid.append([])
+                grid[row].extend([""] * (col + 1 - len(grid[row])))
+                grid[row][col] = error
+            yield meta.name, grid, marks
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
@@ -389,7 +464,7 @@ def read_grids(path: Path, limits: dict) -> list:
     path = Path(path)
     if path.suffix.lower() == ".csv":
         return [(path.stem, _csv_grid(path)[0])]
-    return list(_workbook_grids(path, limits))
+    return [(name, grid) for name, grid, _ in _workbook_grids(path, limits)]
 
 
 def sha256_of(path: Path) -> str:
@@ -398,6 +473,27 @@ def sha256_of(path: Path) -> str:
         for block in iter(lambda: stream.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+@contextmanager
+def time_limit(seconds: float):
+    """Stop a read that takes longer than `seconds` (main thread only: Prefect tasks use their own
+    timeout instead)."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def give_up(signum, frame):
+        raise ReadError("too_slow", f"Đọc tệp quá {seconds:g} giây, đã dừng",
+                        f"Reading the file took more than {seconds:g} seconds and was stopped")
+
+    previous = signal.signal(signal.SIGALRM, give_up)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def read_file(path: Path, limits: dict, name: str | None = None,
@@ -418,28 +514,43 @@ def read_file(path: Path, limits: dict, name: str | None = None,
     result = FileRead(file=name, path=path, size=size, sha256=sha256_of(path),
                       format=path.suffix.lower().lstrip("."))
     try:
-        if size > limits["max_file_mb"] * 1024 * 1024:
-            raise ReadError("too_large", f"Tệp {size / 2**20:.1f} MB, vượt giới hạn {limits['max_file_mb']} MB",
-                            f"The file is {size / 2**20:.1f} MB, more than the limit of {limits['max_file_mb']} MB")
-        if size == 0:
-            raise ReadError("empty", "Tệp rỗng (0 byte)", "The file is empty (0 bytes)")
-        if result.format == "csv":
-            grid, result.encoding, result.delimiter = _csv_grid(path)
-            sheets = [(path.stem, grid)]
-        elif "." + result.format in SPREADSHEET_SUFFIXES:
-            sheets = _workbook_grids(path, limits)
-        else:
-            raise ReadError("unsupported", f"Định dạng '.{result.format}' không được hỗ trợ",
-                            f"The format '.{result.format}' is not supported")
-        for sheet, grid in sheets:
-            table = table_from_grid(grid, name, sheet, int(limits["header_search_rows"]),
-                                    int(limits["max_columns_per_sheet"]))
-            (result.tables if isinstance(table, SheetTable) else result.skipped).append(table)
-        if not result.tables and not result.skipped:
-            raise ReadError("no_sheets", "Sổ tính không có trang tính nào", "The workbook has no worksheets")
+        with time_limit(float(limits.get("max_read_seconds", 0))):
+            _read_into(result, path, size, limits)
     except ReadError as error:
         result.error, result.tables, result.skipped = error, [], []
+    except (MemoryError, RecursionError, ValueError, IndexError, KeyError, TypeError, UnicodeError,
+            zipfile.BadZipFile, OSError) as exc:  # a file no reader copes with must not stop the month
+        result.error = ReadError("unreadable", f"Tệp không đọc được ({type(exc).__name__}: {exc})",
+                                 f"The file cannot be read ({type(exc).__name__}: {exc})")
+        result.tables, result.skipped = [], []
     return result
+
+
+def _read_into(result: FileRead, path: Path, size: int, limits: dict) -> None:
+    name = result.file
+    if size > limits["max_file_mb"] * 1024 * 1024:
+        raise ReadError("too_large", f"Tệp {size / 2**20:.1f} MB, vượt giới hạn {limits['max_file_mb']} MB",
+                        f"The file is {size / 2**20:.1f} MB, more than the limit of {limits['max_file_mb']} MB")
+    if size == 0:
+        raise ReadError("empty", "Tệp rỗng (0 byte)", "The file is empty (0 bytes)")
+    if result.format == "csv":
+        grid, result.encoding, result.delimiter = _csv_grid(path)
+        sheets = [(path.stem, grid, {})]
+    elif "." + result.format in SPREADSHEET_SUFFIXES:
+        sheets = _workbook_grids(path, limits)
+    else:
+        raise ReadError("unsupported", f"Định dạng '.{result.format}' không được hỗ trợ",
+                        f"The format '.{result.format}' is not supported")
+    for sheet, grid, marks in sheets:
+        table = table_from_grid(grid, name, sheet, int(limits["header_search_rows"]),
+                                int(limits["max_columns_per_sheet"]))
+        if isinstance(table, SheetTable):
+            table.hidden_rows = marks.get("hidden_rows", [])
+            table.hidden_columns = marks.get("hidden_columns", [])
+            table.has_error_cells = bool(marks.get("cells"))
+        (result.tables if isinstance(table, SheetTable) else result.skipped).append(table)
+    if not result.tables and not result.skipped:
+        raise ReadError("no_sheets", "Sổ tính không có trang tính nào", "The workbook has no worksheets")
 
 
 def discover_inputs(period_folder: Path) -> list[Path]:

@@ -53,7 +53,7 @@ def test_quarantine_holds_values_as_submitted_with_rules_and_messages(sample_mon
     assert row["source_file"].startswith("doanh_nghiep_") and row["messages_en"]
 
 
-def test_a_failure_between_writing_and_swapping_leaves_the_previous_publication(sample_month, settings,
+def test_a_failure_between_writing_and_swapping_leaves_the_previous_publication_and_is_critical(sample_month, settings,
                                                                                 monkeypatch):
     folder, _ = run_period(settings)
     live = folder.resolve()
@@ -64,8 +64,8 @@ def test_a_failure_between_writing_and_swapping_leaves_the_previous_publication(
         raise OSError("disk full (simulated)")
 
     monkeypatch.setattr(heza.pipeline, "make_live", crash)
-    with pytest.raises(OSError):
-        run_period(settings)
+    _, report = run_period(settings)
+    assert report["status"] == "not_published" and "disk full" in report["critical"][0]["en"]
     assert (settings.processed / "2024-02").resolve() == live
     assert {p.name: p.read_bytes() for p in live.glob("*.csv")} == snapshot
 
