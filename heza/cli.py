@@ -51,6 +51,11 @@ def run(period, raw, out, no_email, strict, lang):
         period = check_period(period or default_period(settings.schedule.get("timezone", "Asia/Ho_Chi_Minh")))
     except ConfigError as exc:
         _fail(str(exc))
+    from heza.publish import lock_holder_message
+
+    busy = lock_holder_message(Path(out).resolve() if out else settings.processed, period)
+    if busy:  # say it before Prefect starts; the flow itself still holds the lock for the whole run
+        _fail(busy)
     prepare_prefect(settings.root)
     from flows.monthly import monthly_pipeline  # Prefect is imported only for `run`
 
@@ -131,6 +136,9 @@ def validate(paths, period, as_json, lang):
     if as_json:
         records = findings.drop(columns="row_id").astype(object).where(findings.notna(), None)
         click.echo(json.dumps({"files": [str(p) for p in files], "summary": assessment.severity_counts,
+                               "counts": {name: split.counts for name, split in assessment.splits.items()},
+                               "skipped": [{"file": s.file, "sheet": s.sheet, "reason_vi": s.reason_vi,
+                                            "reason_en": s.reason_en} for f in read for s in f.skipped],
                                "findings": records.drop(columns=[]).to_dict(orient="records")},
                               ensure_ascii=False, indent=2))
     else:

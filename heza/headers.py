@@ -142,15 +142,13 @@ def zone_keys(name: str) -> set:
 
 _TCVN3_MARKS = set("¸µ¶·¹¨©ª«¬®¤¥¦§¢£")
 _VNI_MARKS = set("øïëöüåäûñ")
-_UNICODE_VIETNAMESE = set("ăâđêôơưĂÂĐÊÔƠƯ") | {chr(c) for c in range(0x1EA0, 0x1EFA)}
 
 
 def legacy_encoding(text: str) -> str | None:
-    """'TCVN3' or 'VNI' when text looks typed in a pre-Unicode Vietnamese font encoding."""
-    if any(ch in _UNICODE_VIETNAMESE for ch in text):
-        return None
+    """'TCVN3' or 'VNI' when text looks typed in a pre-Unicode Vietnamese font encoding: their
+    letters come out as symbols (·, ¸, ¶ …) or foreign letters (ø, ï, ñ …) that Vietnamese never uses."""
     tcvn3 = sum(ch in _TCVN3_MARKS for ch in text)
     vni = sum(ch in _VNI_MARKS for ch in text)
-    if max(tcvn3, vni) < 2:
+    if max(tcvn3, vni) < 3:
         return None
     return "TCVN3" if tcvn3 >= vni else "VNI"

@@ -41,7 +41,7 @@ def column_specs(kind: str) -> dict:
         return {c: ColumnSpec(c, "string", None, c in {"indicator", "value"}) for c in CLAIM_COLUMNS}
     schema = _MODELS[kind].to_schema()
     return {
-        name: ColumnSpec(name, str(column.dtype), (column.metadata or {}).get("unit"),
+        name: ColumnSpec(name, str(column.dtype).removesuffix("[python]"), (column.metadata or {}).get("unit"),
                          not column.nullable)
         for name, column in schema.columns.items() if name not in _HELPER_COLUMNS
     }

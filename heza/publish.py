@@ -177,6 +177,15 @@ def period_lock(processed_dir: Path, period: str, wait_seconds: float = 0):
         handle.close()
 
 
+def lock_holder_message(processed_dir: Path, period: str) -> str | None:
+    """The lock's message if another run holds the period now (checked without waiting), else None."""
+    try:
+        with period_lock(processed_dir, period):
+            return None
+    except PeriodLockedError as exc:
+        return str(exc)
+
+
 def new_release_dir(processed_dir: Path, period: str, run_id: str) -> Path:
     """An empty folder to write the release into, beside the live one (same filesystem)."""
     folder = Path(processed_dir) / RELEASES / period / f"{run_id}.partial"

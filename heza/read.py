@@ -362,7 +362,7 @@ def xlsx_cell_flags(path: Path) -> dict:
             if b't="e"' in data:
                 for col, row, text in _ERROR_CELL.findall(data):
                     cells[(int(row) - 1, _column_index(col))] = CellError(text.decode() or "#ERROR")
-            if b"</f></c>" in data or b"</f><v></v>" in data or b"</f><v/>" in data:
+            if any(marker in data for marker in (b"</f></c>", b"</f><v></v>", b"</f><v/>", b"</f><v />")):
                 for col, row, formula in _UNCOMPUTED.findall(data):
                     cells[(int(row) - 1, _column_index(col))] = CellError("=" + formula.decode())
             hidden_rows = [int(r) for r in _HIDDEN_ROW.findall(data)] if b'hidden="' in data else []

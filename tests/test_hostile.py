@@ -1,0 +1,96 @@
+"""Every case of the bad-input corpus gives its stated outcome through `heza validate`: exit code,
+the rule and where (file, sheet, row, column), the refusal reason, rows published and quarantined."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from heza.cli import main
+from tests.corpus import CASES, _symlink_outside, xlsx, good
+
+
+@pytest.fixture
+def small_limits(project, monkeypatch):
+    """A lower unzip limit, so that the bomb cases stay cheap to build; limits are configuration."""
+    monkeypatch.setenv("HEZA_LIMITS_MAX_UNCOMPRESSED_MB", "50")
+    return project
+
+
+def run_validate(folder):
+    result = CliRunner().invoke(main, ["validate", str(folder), "--period", "2024-02", "--json", "--lang", "en"])
+    assert "Traceback" not in result.output
+    return result, json.loads(result.stdout[: result.stdout.rindex("}") + 1])
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_corpus_case_gives_its_stated_outcome(case, small_limits, tmp_path):
+    folder = tmp_path / "corpus" / case.name / "2024-02"
+    folder.mkdir(parents=True)
+    paths = case.make(folder)
+    result, report = run_validate(folder)
+    assert result.exit_code == case.exit_code, result.output[-2000:]
+    rules = {f["rule"] for f in report["findings"]}
+    assert case.rules <= rules, rules
+    if case.where:
+        hit = next(f for f in report["findings"] if f["rule"] == sorted(case.rules)[0])
+        assert hit["source_file"] == paths[0].name
+        assert (hit["source_sheet"], hit["source_row"], hit["column"]) == case.where
+        assert hit["message_vi"] and hit["message_en"]
+    if case.reason:
+        refused = next(f for f in report["findings"] if f["rule"] == "FILE_UNREADABLE")
+        assert refused["value"] == case.reason and refused["source_file"] == paths[0].name
+        assert refused["message_vi"] != refused["message_en"]
+    if case.published is not None:
+        assert report["counts"]["enterprises"]["rows_published"] == case.published
+    if case.quarantined is not None:
+        assert report["counts"]["enterprises"]["rows_quarantined"] == case.quarantined
+    if case.skipped:
+        assert any(case.skipped in s["reason_en"] for s in report["skipped"]), report["skipped"]
+
+
+def test_a_link_pointing_outside_the_raw_folder_is_not_followed(settings):
+    from heza.pipeline import assess_paths, load_context, period_inputs
+
+    folder = settings.raw / "2024-02"
+    folder.mkdir(parents=True)
+    _symlink_outside(folder)
+    xlsx(folder, "tot.xlsx", good(2))
+    ctx = load_context(settings, "2024-02")
+    files, assessment = assess_paths(period_inputs(ctx), ctx, settings.raw)
+    refused = assessment.findings[assessment.findings["rule"] == "FILE_UNREADABLE"]
+    assert refused["value"].tolist() == ["outside_raw"] and refused["source_file"].tolist() == ["lien_ket.xlsx"]
+    assert assessment.splits["enterprises"].counts["rows_published"] == 2
+
+
+def test_one_hostile_file_among_good_ones_does_not_stop_the_month(settings):
+    from heza.pipeline import assess_paths, load_context, period_inputs, publish_period
+    from tests.corpus import _entities
+
+    folder = settings.raw / "2024-02"
+    folder.mkdir(parents=True)
+    _entities(folder)
+    xlsx(folder, "tot.xlsx", good(3))
+    ctx = load_context(settings, "2024-02")
+    files, assessment = assess_paths(period_inputs(ctx), ctx, settings.raw)
+    _, report = publish_period(assessment, files, ctx)
+    assert report["status"] == "published_with_errors"
+    assert report["counts"]["enterprises"]["rows_published"] == 3
+    assert any(f["rule"] == "FILE_UNREADABLE" and f["source_file"] == "laughs.xlsx" for f in report["findings"])
+
+
+def test_a_hostile_file_alone_publishes_nothing(settings):
+    from heza.pipeline import assess_paths, load_context, period_inputs, publish_period
+    from tests.corpus import _bomb
+
+    folder = settings.raw / "2024-02"
+    folder.mkdir(parents=True)
+    _entities_free = _bomb  # the biggest hostile case, alone in its month
+    settings.limits["max_uncompressed_mb"] = 50
+    _entities_free(folder)
+    ctx = load_context(settings, "2024-02")
+    files, assessment = assess_paths(period_inputs(ctx), ctx, settings.raw)
+    folder_out, report = publish_period(assessment, files, ctx)
+    assert report["status"] == "not_published" and not (settings.processed / "2024-02").exists()
