@@ -25,6 +25,9 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run
+
 reliability: $(STAMP)
 	$(BIN)/python -m tests.reliability
 

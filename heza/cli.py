@@ -186,11 +186,24 @@ def serve(port):
 
 @main.command()
 @click.option("--raw", type=click.Path(path_type=Path), default=None, help="Thư mục ghi dữ liệu mẫu.")
-def sample(raw):
-    """Ghi lại dữ liệu mẫu 2024-01 và 2024-02 (tất định)."""
+@click.option("--enterprises", type=int, default=None,
+              help="Viết một tháng tổng hợp cỡ bất kỳ (cho đo hiệu năng) thay vì mẫu Hải Phòng.")
+@click.option("--zones", type=int, default=400, show_default=True)
+@click.option("--period", default="2024-02", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
+@click.option("--bad-share", type=float, default=0.01, show_default=True, help="Tỷ lệ dòng lỗi, chia đều các loại.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("data/synthetic"), show_default=True)
+def sample(raw, enterprises, zones, period, fmt, bad_share, out):
+    """Ghi lại dữ liệu mẫu 2024-01 và 2024-02 (tất định), hoặc một tháng tổng hợp cỡ bất kỳ."""
+    settings = _settings()
+    if enterprises:
+        from heza.synthetic import write_synthetic_month
+
+        written = write_synthetic_month(out, check_period(period), enterprises, zones, fmt, bad_share)
+        click.echo(json.dumps(written, ensure_ascii=False))
+        return
     from heza.sample import generate
 
-    settings = _settings()
     for path in generate(raw or settings.raw, settings.reference):
         click.echo(path)
 

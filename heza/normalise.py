@@ -7,11 +7,11 @@ becomes a finding with its value as submitted; the row stays, so quarantine can 
 from __future__ import annotations
 
 import math
-import unicodedata
+import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
-from stdnum.vn import mst
 
 from heza.findings import finding, findings_frame
 from heza.headers import fold, value_index
@@ -19,6 +19,7 @@ from heza.numbers import column_convention, format_number, parse_figure, resolve
 from heza.read import CellError, FileRead, SheetTable
 from heza.reference import ZoneRegistry
 from schemas import EnterpriseReport, ZoneReport
+from schemas.checks import tax_code_valid
 
 TABLE_OF_KIND = {"enterprise": "enterprises", "zone": "zones", "claims": "claims"}
 _MODELS = {"enterprise": EnterpriseReport, "zone": ZoneReport}
@@ -41,7 +42,7 @@ def column_specs(kind: str) -> dict:
         return {c: ColumnSpec(c, "string", None, c in {"indicator", "value"}) for c in CLAIM_COLUMNS}
     schema = _MODELS[kind].to_schema()
     return {
-        name: ColumnSpec(name, str(column.dtype).removesuffix("[python]"), (column.metadata or {}).get("unit"),
+        name: ColumnSpec(name, re.sub(r"\[.*\]$", "", str(column.dtype)), (column.metadata or {}).get("unit"),
                          not column.nullable)
         for name, column in schema.columns.items() if name not in _HELPER_COLUMNS
     }
@@ -68,103 +69,185 @@ def display_value(value) -> str | None:
     return text if text.strip() else None
 
 
-def clean_label(value) -> str | None:
-    """Text cells: NFC, single spaces, trimmed; numbers written back without '.0'."""
-    text = display_value(value)
-    if text is None:
-        return None
-    return " ".join(unicodedata.normalize("NFC", text).split()) or None
+def by_distinct(values: pd.Series, function) -> np.ndarray:
+    """function applied once per distinct value and spread back (object array; missing -> None)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    results = np.empty(len(uniques) + 1, dtype=object)
+    results[:-1] = [function(u) for u in uniques]
+    results[-1] = None
+    return results[codes]
+
+
+def is_text(values: pd.Series) -> np.ndarray:
+    """Which cells are text; a column of only text or only numbers is known without looking at each."""
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    if kind == "string":
+        return values.notna().to_numpy()
+    if kind in {"floating", "integer", "mixed-integer-float", "empty"}:
+        return np.zeros(len(values), dtype=bool)
+    return np.fromiter((isinstance(v, str) for v in values.to_numpy(dtype=object)), dtype=bool, count=len(values))
+
+
+def _squeeze_spaces(text: pd.Series) -> pd.Series:
+    """Runs of white space to one space, only on the few cells that have them."""
+    crowded = text.str.contains(r"\s\s|[\t\n\r\u00a0]", regex=True).fillna(False).to_numpy(dtype=bool)
+    if crowded.any():
+        text = text.copy()
+        text[crowded] = text[crowded].str.replace(r"\s+", " ", regex=True)
+    return text
+
+
+def display_column(values: pd.Series) -> pd.Series:
+    """display_value for a whole column: text stays as written (blank -> None), numbers without '.0'."""
+    text = is_text(values)
+    shown = np.empty(len(values), dtype=object)
+    raw = values.to_numpy(dtype=object)
+    if text.any():
+        strings = pd.Series(raw[text], dtype="string")
+        shown[text] = strings.mask(strings.str.strip() == "").to_numpy(dtype=object, na_value=None)
+    if (~text).any():
+        shown[~text] = by_distinct(values[~text], display_value)
+    return pd.Series(shown, index=values.index, dtype=object)
+
+
+def clean_column(values: pd.Series) -> pd.Series:
+    """Text cells: NFC, single spaces, trimmed, empty -> missing; numbers written back without '.0'."""
+    text = display_column(values).astype("string")
+    text = _squeeze_spaces(text.str.normalize("NFC")).str.strip()
+    return text.mask(text == "")
 
 
 # -- numbers -------------------------------------------------------------------------------------
 
+_PLAIN_INTEGER = r"-?\d{1,15}"
+
+
 def parse_numbers(values: pd.Series, spec: ColumnSpec, header_unit, rate: float | None):
-    """Typed values and per-cell problems (rule code, detail vi, detail en) for one sheet column."""
+    """Typed values, per-cell problems {position: (rule, detail vi, detail en)} and whether the
+    column's majority convention decided an ambiguous figure, for one sheet column.
+
+    Vectorised: real numbers and plain digit strings are converted at once; every other text is
+    parsed once per distinct value."""
     whole = spec.dtype == "Int64"
-    result = pd.Series(float("nan"), index=values.index, dtype="float64")
-    problems: dict = {}
-    is_number = values.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
-    result[is_number] = values[is_number].astype("float64")
-    texts = values[~is_number]
-    figures = {v: parse_figure(v) for v in texts.unique()} if len(texts) else {}
-    convention, mixed = column_convention(figures[v] for v in texts)
-    resolved_by_majority = False
-    for position, raw in texts.items():
-        figure = figures[raw]
-        if figure.error == "missing":
-            continue
-        if figure.error:
-            problems[position] = ("CELL_NOT_A_NUMBER", "", "")
-            continue
-        if figure.qualifier:
-            problems[position] = ("CELL_QUALIFIED", "", "")
-            continue
-        allowed = _COUNT_UNITS if whole else {None, spec.unit}
-        if figure.unit not in allowed:
-            problems[position] = ("CELL_UNIT_MISMATCH", f"'{figure.unit}' ≠ '{spec.unit or 'số đếm'}'",
-                                  f"'{figure.unit}' is not '{spec.unit or 'a count'}'")
-            continue
-        reading = resolve_readings(figure, whole, convention)
-        if reading is None:
-            options = " / ".join(f"{r.value:g}" for r in figure.readings.values())
-            problems[position] = ("CELL_AMBIGUOUS_NUMBER", f"có thể là {options}", f"could be {options}")
-            continue
-        if figure.ambiguous and mixed and resolve_readings(figure, whole, None) is None:
-            resolved_by_majority = True
-        result[position] = reading.value * figure.scale
+    raw = values.to_numpy(dtype=object)
+    text = is_text(values)
+    result = np.full(len(values), np.nan)
+    problem_codes = np.full(len(values), None, dtype=object)
+    if (~text).any():
+        others = raw[~text]
+        numbers = pd.to_numeric(pd.Series(others), errors="coerce").to_numpy(dtype="float64", na_value=np.nan, copy=True)
+        strange = np.fromiter((v is not None and not (isinstance(v, float) and v != v)
+                               and (isinstance(v, bool) or not isinstance(v, (int, float))) for v in others),
+                              dtype=bool, count=len(others))  # dates, booleans: not a number
+        numbers[strange] = np.nan
+        result[~text] = numbers
+        _mark(problem_codes, np.isin(np.arange(len(values)), np.flatnonzero(~text)[strange]),
+              ("CELL_NOT_A_NUMBER", "", ""))
+    by_majority = False
+    if text.any():
+        texts = pd.Series(raw[text], dtype="string").str.strip()
+        plain = texts.str.fullmatch(_PLAIN_INTEGER).fillna(False).to_numpy(dtype=bool)
+        positions = np.flatnonzero(text)
+        result[positions[plain]] = texts[plain].astype("float64").to_numpy()
+        rest = positions[~plain]
+        if len(rest):
+            codes, uniques = pd.factorize(pd.Series(raw[rest], dtype=object), use_na_sentinel=True)
+            figures = [parse_figure(u) for u in uniques]
+            weights = np.bincount(codes[codes >= 0], minlength=len(uniques))
+            convention, mixed = column_convention(figures, weights)
+            parsed = [_one_figure(f, whole, spec, convention, mixed) for f in figures]
+            unique_values = np.array([p[0] for p in parsed] + [np.nan], dtype="float64")
+            unique_problems = np.array([p[1] for p in parsed] + [None], dtype=object)
+            result[rest] = unique_values[codes]
+            problem_codes[rest] = unique_problems[codes]
+            by_majority = any(p[2] for p, w in zip(parsed, weights) if w)
     if header_unit is not None:
         result = result * header_unit.scale
         source_unit = header_unit.unit
         if source_unit in {"USD", "VND"} and spec.unit in {"USD", "VND"} and source_unit != spec.unit:
             if rate is None:
-                for position in result.index[result.notna()]:
-                    problems[position] = ("CELL_NO_EXCHANGE_RATE", "", "")
-                result[:] = float("nan")
+                _mark(problem_codes, ~np.isnan(result), ("CELL_NO_EXCHANGE_RATE", "", ""))
+                result[:] = np.nan
             else:
                 result = result / rate if source_unit == "VND" else result * rate
     if whole:
-        fractional = result.notna() & (result - result.round()).abs().gt(1e-9)
-        for position in result.index[fractional]:
-            problems.setdefault(position, ("CELL_NOT_WHOLE", "", ""))
-    for position in problems:
-        result[position] = float("nan")
-    typed = result.round().astype("Int64") if whole else result.astype("Float64")
-    return typed, problems, resolved_by_majority
+        fractional = ~np.isnan(result) & (np.abs(result - np.round(result)) > 1e-9)
+        _mark(problem_codes, fractional & (problem_codes == None), ("CELL_NOT_WHOLE", "", ""))  # noqa: E711
+    has_problem = problem_codes != None  # noqa: E711
+    result[has_problem] = np.nan
+    problems = {values.index[i]: problem_codes[i] for i in np.flatnonzero(has_problem)}
+    series = pd.Series(result, index=values.index)
+    typed = series.round().astype("Int64") if whole else series.astype("Float64")
+    return typed, problems, by_majority
+
+
+def _mark(problems: np.ndarray, where: np.ndarray, problem: tuple) -> None:
+    for position in np.flatnonzero(where):  # a tuple per cell: numpy would try to spread it
+        problems[position] = problem
+
+
+def _one_figure(figure, whole: bool, spec: ColumnSpec, convention, mixed) -> tuple:
+    """(value, problem or None, decided by the majority convention) for one distinct text."""
+    if figure.error == "missing":
+        return np.nan, None, False
+    if figure.error:
+        return np.nan, ("CELL_NOT_A_NUMBER", "", ""), False
+    if figure.qualifier:
+        return np.nan, ("CELL_QUALIFIED", "", ""), False
+    allowed = _COUNT_UNITS if whole else {None, spec.unit}
+    if figure.unit not in allowed:
+        return np.nan, ("CELL_UNIT_MISMATCH", f"'{figure.unit}' ≠ '{spec.unit or 'số đếm'}'",
+                        f"'{figure.unit}' is not '{spec.unit or 'a count'}'"), False
+    reading = resolve_readings(figure, whole, convention)
+    if reading is None:
+        options = " / ".join(f"{r.value:g}" for r in figure.readings.values())
+        return np.nan, ("CELL_AMBIGUOUS_NUMBER", f"có thể là {options}", f"could be {options}"), False
+    majority = figure.ambiguous and mixed and resolve_readings(figure, whole, None) is None
+    return reading.value * figure.scale, None, majority
 
 
 # -- text, yes/no, codes ------------------------------------------------------------------------
 
+def _boolean(value):
+    """(verdict, known) for one distinct cell of a yes/no column."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    text = display_value(value)
+    if text is None or text.strip() in {"", "-"}:
+        return False
+    return value_index()["boolean"].get(fold(text))
+
+
 def parse_booleans(values: pd.Series):
     """Có/Không, x/blank, 1/0, TRUE/FALSE, ✓: an empty cell means no."""
-    words = value_index()["boolean"]
-    problems = {}
-
-    def one(position, value):
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, (int, float)) and value in (0, 1):
-            return bool(value)
-        text = display_value(value)
-        if text is None or text.strip() in {"", "-"}:
-            return False
-        verdict = words.get(fold(text))
-        if verdict is None:
-            problems[position] = ("CELL_NOT_BOOLEAN", "", "")
-        return verdict
-
-    typed = pd.Series([one(p, v) for p, v in values.items()], index=values.index, dtype="boolean")
-    return typed, problems
+    verdicts = by_distinct(values, _boolean)
+    missing = values.isna().to_numpy()
+    verdicts[missing] = False
+    unknown = np.array([v is None for v in verdicts], dtype=bool)
+    problems = {values.index[i]: ("CELL_NOT_BOOLEAN", "", "") for i in np.flatnonzero(unknown)}
+    return pd.Series(verdicts, index=values.index, dtype="boolean"), problems
 
 
 def restore_tax_codes(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Compact tax codes to 10 or 10-3 digits, giving back a leading zero Excel dropped."""
-    text = values.map(clean_label).astype("string").str.replace(r"[\s.]", "", regex=True)
+    text = clean_column(values)
+    spaced = text.str.contains(r"[\s.]", regex=True).fillna(False).to_numpy(dtype=bool)
+    if spaced.any():
+        text[spaced] = text[spaced].str.replace(r"[\s.]", "", regex=True)
     thirteen = text.str.fullmatch(r"\d{13}").fillna(False)
     text = text.mask(thirteen, text.str.slice(0, 10) + "-" + text.str.slice(10))
-    nine = text.str.fullmatch(r"\d{9}(-\d{3})?").fillna(False)
+    nine = text.str.fullmatch(r"\d{9}(-\d{3})?").fillna(False).astype(bool)
     padded = "0" + text
-    restorable = nine & padded.map(lambda code: isinstance(code, str) and mst.is_valid(code)).astype(bool)
+    restorable = nine & tax_code_valid(padded.where(nine))
     return text.mask(restorable, padded), restorable.astype("boolean")
+
+
+def map_distinct(values: pd.Series, function) -> pd.Series:
+    """A text column mapped once per distinct value; values the function does not know stay."""
+    mapped = pd.Series(by_distinct(values, function), index=values.index, dtype="string")
+    return mapped.fillna(values)
 
 
 # -- one sheet -----------------------------------------------------------------------------------
@@ -213,7 +296,7 @@ def normalise_sheet(table: SheetTable, registry: ZoneRegistry, rate: float | Non
         elif column == "tax_code":
             typed[column], typed["tax_code_restored"] = restore_tax_codes(values)
         else:
-            typed[column] = values.map(clean_label).astype("string")
+            typed[column] = clean_column(values)
         if spec.dtype == "string":
             too_long = typed[column].str.len().gt(max_cell_chars).fillna(False)
             for position in index[too_long.to_numpy()]:
@@ -223,13 +306,10 @@ def normalise_sheet(table: SheetTable, registry: ZoneRegistry, rate: float | Non
             cell_finding(code, column, position, tuple(detail))
 
     if kind != "claims":
-        for column in ("zone_code",):
-            codes = typed[column].map(lambda text: registry.code_for(text) if isinstance(text, str) else None)
-            typed[column] = codes.astype("string").fillna(typed[column])
+        typed["zone_code"] = map_distinct(typed["zone_code"], registry.code_for)
     if "ownership" in typed:
         words = value_index()["ownership"]
-        known = typed["ownership"].map(lambda text: words.get(fold(text)) if isinstance(text, str) else None)
-        typed["ownership"] = known.astype("string").fillna(typed["ownership"])
+        typed["ownership"] = map_distinct(typed["ownership"], lambda text: words.get(fold(text)))
 
     for column in [c for c, s in specs.items() if s.required and c not in table.columns]:
         detail = (f"không có cột '{column}' (các cột đọc được: {', '.join(table.columns.values())})",
@@ -253,8 +333,8 @@ def normalise_sheet(table: SheetTable, registry: ZoneRegistry, rate: float | Non
     typed["source_sheet"] = pd.Series(table.sheet, index=index, dtype="string")
     typed["source_row"] = cells["source_row"].astype("Int64")
     typed["row_id"] = index
-    submitted = pd.DataFrame({c: cells[c].map(display_value) if c in cells else None for c in specs},
-                             index=index)
+    # as submitted: raw cells, turned into text only for the few rows quarantine shows (publish.split_rows)
+    submitted = pd.DataFrame({c: cells[c] if c in cells else None for c in specs}, index=index)
     for column in ("source_file", "source_sheet", "source_row", "row_id"):
         submitted[column] = typed[column]
     return typed, submitted, records

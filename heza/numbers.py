@@ -156,15 +156,16 @@ def parse_figure(raw) -> ParsedFigure:
     )
 
 
-def column_convention(figures) -> tuple[str | None, bool]:
-    """The convention most unambiguous figures of one column prove, and whether both occur.
+def column_convention(figures, weights=None) -> tuple[str | None, bool]:
+    """The convention most unambiguous cells of one column prove, and whether both occur; `weights`
+    says how many cells each figure stands for (figures are parsed once per distinct text).
 
     A tie, or no evidence, gives None: the column does not decide.
     """
     counts = {VI: 0, EN: 0}
-    for figure in figures:
+    for figure, weight in zip(figures, weights if weights is not None else iter(lambda: 1, None)):
         if figure.convention in counts:
-            counts[figure.convention] += 1
+            counts[figure.convention] += int(weight)
     mixed = bool(counts[VI] and counts[EN])
     if counts[VI] > counts[EN]:
         return VI, mixed

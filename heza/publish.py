@@ -22,14 +22,14 @@ from pathlib import Path
 import pandas as pd
 
 from heza.findings import error_row_ids
+from heza.normalise import display_column
 from schemas import OWNERSHIP_VALUES, PUBLISHED_COLUMNS, published_schema
 
 RELEASES = ".releases"
 LOCKS = ".locks"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"^[-+]?\d[\d.,]*$")
-_FRICTIONLESS_TYPES = {"string[python]": "string", "string": "string", "Int64": "integer", "Float64": "number",
-                      "boolean": "boolean"}
+_FRICTIONLESS_TYPES = {"string": "string", "Int64": "integer", "Float64": "number", "boolean": "boolean"}
 
 
 class PublishError(RuntimeError):
@@ -75,7 +75,10 @@ def split_rows(table: str, typed: pd.DataFrame, submitted: pd.DataFrame, finding
         messages_vi=("message_vi", lambda s: " | ".join(dict.fromkeys(s))),
         messages_en=("message_en", lambda s: " | ".join(dict.fromkeys(s))),
     )
-    quarantined = submitted[submitted["row_id"].isin(bad)].join(joined, on="row_id")
+    quarantined = submitted[submitted["row_id"].isin(bad)]
+    quarantined = quarantined.assign(**{c: display_column(quarantined[c]) for c in quarantined.columns
+                                        if c not in {"source_file", "source_sheet", "source_row", "row_id"}})
+    quarantined = quarantined.join(joined, on="row_id")
     quarantined = quarantined.sort_values(["source_file", "source_sheet", "source_row"], kind="stable")
     order = [*PUBLISHED_COLUMNS.get(table, [c for c in submitted.columns if c != "row_id"]),
              "rules", "columns", "messages_vi", "messages_en"]
@@ -119,7 +122,7 @@ def data_package(period: str, zone_codes, extra_resources: list | None = None) -
         schema = published_schema(table, zone_codes)
         fields = []
         for name, column in schema.columns.items():
-            field = {"name": name, "type": _FRICTIONLESS_TYPES[str(column.dtype)]}
+            field = {"name": name, "type": _FRICTIONLESS_TYPES[re.sub(r"\[.*\]$", "", str(column.dtype))]}
             if column.description:
                 field["description"] = column.description
             constraints = {}

@@ -103,6 +103,13 @@ def _is_empty(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or value != value
 
 
+def _empty_cells(column: pd.Series) -> pd.Series:
+    """_is_empty for a whole column at once: missing, or text of spaces only."""
+    missing = column.isna()
+    text = column.where(~missing).astype("string")
+    return missing | text.str.strip().eq("").fillna(False)
+
+
 def _label(value) -> str:
     return "" if _is_empty(value) else str(value).strip()
 
@@ -227,13 +234,12 @@ def table_from_grid(grid: list, file: str, sheet: str, search_rows: int, max_col
         body, first_row = body[1:], first_row + 1
         dropped["numbering"] += 1
 
-    frame = pd.DataFrame(
-        {column: [row[index] if index < len(row) else None for row in body] for column, index in chosen.items()},
-        dtype=object,
-    )
+    rows = pd.DataFrame(body, dtype=object) if body else pd.DataFrame()
+    frame = pd.DataFrame({column: rows[index] if index in rows else pd.Series(None, index=rows.index, dtype=object)
+                          for column, index in chosen.items()}, index=rows.index)
     frame["source_row"] = range(first_row, first_row + len(body))
     data_columns = list(chosen)
-    empty = frame[data_columns].map(_is_empty) if len(frame) else frame[data_columns]
+    empty = pd.DataFrame({c: _empty_cells(frame[c]) for c in data_columns}, index=frame.index)
     blank = empty.all(axis=1) if len(frame) else pd.Series([], dtype=bool)
     key = KEY_COLUMNS[guess.kind]
     key_empty = empty[key] if key in empty else pd.Series(True, index=frame.index)
@@ -244,8 +250,8 @@ def table_from_grid(grid: list, file: str, sheet: str, search_rows: int, max_col
     dropped["blank"] += int(blank.sum())
     # Only rows missing their key, holding nothing but it, or whose key has no digit can be totals
     # or notes (few rows); under the total row only a row whose key holds a digit is still data.
-    keys = frame[key].astype(str) if key in frame else pd.Series("", index=frame.index)
-    no_digit_key = ~keys.str.contains(r"\d", regex=True)  # "Tổng cộng" typed in the tax-code column
+    keys = frame[key].astype("string") if key in frame else pd.Series("", index=frame.index, dtype="string")
+    no_digit_key = ~keys.str.contains(r"\d", regex=True).fillna(False)  # "Tổng cộng" in the tax-code column
     candidates = frame.index[(key_empty | others_empty | no_digit_key) & ~blank]
     for position in candidates:
         label = _first_label(body[position])
@@ -454,8 +460,7 @@ def _csv_grid(path: Path) -> tuple[list, str, str]:
                         "The CSV file's text encoding cannot be recognised") from exc
     text = unicodedata.normalize("NFC", text)
     delimiter = sniff_delimiter(text)
-    grid = [[cell if cell.strip() else None for cell in row]
-            for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    grid = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))  # "" is an empty cell
     return grid, encoding, delimiter
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
-from stdnum.vn import mst
 
 
 def no_duplicates(series: pd.Series) -> pd.Series:
@@ -17,9 +17,24 @@ def gender_sum_holds(frame: pd.DataFrame) -> pd.Series:
     return (total == frame["workers_total"]).fillna(True).astype(bool)
 
 
+MST_WEIGHTS = np.array([31, 29, 23, 19, 17, 13, 7, 5, 3])
+
+
+def check_digits(bodies) -> np.ndarray:
+    """The check digit of each 9-digit body, computed for all at once (10 means none exists).
+    Same weights and formula as python-stdnum's stdnum.vn.mst; a test holds the two equal."""
+    digits = np.frombuffer(np.asarray(bodies, dtype="S9").tobytes(), dtype=np.uint8).reshape(-1, 9) - 48
+    return 10 - (digits.astype(np.int64) @ MST_WEIGHTS) % 11
+
+
 def tax_code_valid(series: pd.Series) -> pd.Series:
-    """10 digits or 10-3 digits (format, vectorised) with a valid check digit (python-stdnum)."""
-    shaped = series.str.fullmatch(r"\d{10}(-\d{3})?").fillna(False).astype(bool)
-    candidates = series[shaped].unique()
-    verdicts = {code: mst.is_valid(code) for code in candidates}
-    return series.map(verdicts).fillna(False).astype(bool) | series.isna()
+    """10 digits or 10-3 digits with a valid check digit: the python-stdnum (stdnum.vn.mst) rule,
+    vectorised, since a Python call per row is the bottleneck at a million rows."""
+    text = series.astype("string")
+    shaped = text.str.fullmatch(r"\d{10}(?:-\d{3})?").fillna(False).astype(bool).to_numpy()
+    valid = np.zeros(len(series), dtype=bool)
+    if shaped.any():
+        codes = np.char.ljust(text[shaped].to_numpy(dtype=str), 14).astype("S14")
+        digits = np.frombuffer(codes.tobytes(), dtype=np.uint8).reshape(-1, 14)[:, :10].astype(np.int64) - 48
+        valid[shaped] = 10 - (digits[:, :9] @ MST_WEIGHTS) % 11 == digits[:, 9]
+    return pd.Series(valid, index=series.index) | series.isna().to_numpy()

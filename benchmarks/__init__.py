@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench` (see benchmarks/run.py)."""

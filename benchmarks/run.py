@@ -1,0 +1,246 @@
+"""`make bench`: time read, validate, reconcile and publish at 10k, 100k and 1M enterprise rows,
+against the hand-written floor and a peer validator measured in the same run on the same data,
+plus the fixed costs staff wait for. Prints a table; writes benchmarks/results/latest.json.
+
+Each size runs in a fresh process (first call, peak memory of that process alone).
+    python -m benchmarks.run [--sizes 10000,100000,1000000] [--peer-max 100000] [--no-fixed]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results" / "latest.json"
+TARGETS = {"ratio_vs_floor_1m": 1.5, "heza_validate_s": 2.0, "heza_run_over_prefect_floor_s": 2.0,
+           "xlsx_read_over_calamine": 1.5, "peak_rss_mb_1m": 1500}
+
+
+def _timed(function, *args, **kwargs):
+    start = time.perf_counter()
+    result = function(*args, **kwargs)
+    return result, time.perf_counter() - start
+
+
+def measure_size(rows: int, workdir: Path, peer_max: int) -> dict:
+    """Everything for one size, in this (fresh) process."""
+    from benchmarks.floor import floor_checks
+    from heza.config import load_settings
+    from heza.normalise import normalise_period
+    from heza.publish import split_rows, write_csv
+    from heza.read import read_file
+    from heza.reconcile import reconcile_zones
+    from heza.reference import load_zone_registry
+    from heza.synthetic import write_synthetic_month
+    from heza.validate import validate_table
+
+    month = write_synthetic_month(workdir, "2024-02", rows, 400, "csv")
+    settings = load_settings()
+    limits = {**settings.limits, "max_file_mb": 10_000, "max_rows_per_sheet": 10_000_000, "max_read_seconds": 0}
+    registry = load_zone_registry(workdir / "reference")
+    result = {"rows": rows}
+    start = time.perf_counter()
+    read = read_file(Path(month["path"]), limits)
+    tables = normalise_period([read], registry, 23996.0)
+    result["read_s"] = time.perf_counter() - start
+    enterprises = tables["enterprises"]
+    typed = enterprises.typed
+    findings, result["validate_s"] = _timed(validate_table, "enterprises", typed, registry.codes,
+                                            enterprises.column_letters)
+    fails, result["floor_s"] = _timed(floor_checks, typed, registry.codes)
+    result["ratio_vs_floor"] = result["validate_s"] / result["floor_s"]
+    result["failing_rows"] = int(findings.loc[findings["severity"] == "error", "row_id"].nunique())
+    result["floor_failing_rows"] = len(set().union(*[set(v) for k, v in fails.items()
+                                                     if k not in {"leading_zero", "party_cell_too_small",
+                                                                  "members_without_org"}]))
+    zones = _zone_rows(typed)
+    _, result["reconcile_s"] = _timed(reconcile_zones, zones, typed, _no_previous())
+    out = workdir / "out"
+    out.mkdir(exist_ok=True)
+    start = time.perf_counter()
+    split = split_rows("enterprises", typed, enterprises.submitted, findings)
+    write_csv(split.published, out / "enterprises.csv")
+    write_csv(split.quarantined, out / "quarantine.csv")
+    result["publish_s"] = time.perf_counter() - start
+    result["peers"] = {}
+    if rows <= peer_max:
+        result["peers"]["frictionless_s"] = _frictionless(Path(month["path"]), registry.codes)
+    if rows <= 100_000:
+        result.update(_xlsx_read(workdir, rows, limits, registry))
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return result
+
+
+def _zone_rows(typed):
+    import pandas as pd
+
+    sums = typed.groupby("zone_code")[["workers_total", "workers_female", "workers_male"]].sum().reset_index()
+    sums["enterprises"] = typed.groupby("zone_code").size().to_numpy()
+    for column in ("fdi_projects_cum", "di_projects_cum"):
+        sums[column] = 1
+    for column in ("fdi_capital_usd_cum", "di_capital_vnd_cum", "export_usd", "import_usd"):
+        sums[column] = 1.0
+    sums["source_file"], sums["source_sheet"], sums["source_row"] = "zones.csv", "zones", range(2, len(sums) + 2)
+    sums["row_id"] = range(len(sums))
+    return sums.astype({"zone_code": "string", "source_file": "string", "source_sheet": "string",
+                        "source_row": "Int64", "enterprises": "Int64", "workers_total": "Int64",
+                        "workers_female": "Int64", "workers_male": "Int64", "fdi_projects_cum": "Int64",
+                        "di_projects_cum": "Int64", "fdi_capital_usd_cum": "Float64",
+                        "di_capital_vnd_cum": "Float64"}).pipe(pd.DataFrame)
+
+
+def _no_previous():
+    import pandas as pd
+
+    from schemas import CUMULATIVE_COLUMNS
+
+    return pd.DataFrame(columns=[f"previous_{c}" for c in CUMULATIVE_COLUMNS])
+
+
+def _frictionless(path: Path, zone_codes) -> float:
+    """The same rules Frictionless can express (types, required, enum, minimum, pattern, unique)."""
+    from frictionless import Resource, Schema, fields
+
+    constraints = {"required": True}
+    schema = Schema(fields=[
+        fields.StringField(name="Mã số thuế", constraints={**constraints, "pattern": r"\d{10}(-\d{3})?", "unique": True}),
+        fields.StringField(name="Tên doanh nghiệp", constraints=constraints),
+        fields.StringField(name="Mã khu", constraints={**constraints, "enum": list(zone_codes)}),
+        fields.StringField(name="Loại hình doanh nghiệp", constraints={"enum": ["FDI", "Ngoài nhà nước", "Nhà nước"]}),
+        fields.StringField(name="Có tổ chức Đảng"), fields.StringField(name="Có tổ chức dân quân tự vệ"),
+        *[fields.IntegerField(name=n, constraints={"minimum": 0}) for n in
+          ("Số đảng viên", "Tổng số lao động", "Lao động nữ", "Lao động nam",
+           "Lao động quản lý, chuyên môn kỹ thuật bậc cao")],
+        *[fields.NumberField(name=n, constraints={"minimum": 0}) for n in
+          ("Vốn đăng ký (USD)", "Kim ngạch xuất khẩu (USD)", "Kim ngạch nhập khẩu (USD)")],
+    ])
+    start = time.perf_counter()
+    Resource(path=str(path), schema=schema).validate(limit_errors=10**9)
+    return time.perf_counter() - start
+
+
+def _xlsx_read(workdir: Path, rows: int, limits: dict, registry) -> dict:
+    """The whole xlsx read (header, parsing, normalising) against calamine's raw read."""
+    import python_calamine
+
+    from heza.normalise import normalise_period
+    from heza.read import read_file
+    from heza.synthetic import write_synthetic_month
+
+    month = write_synthetic_month(workdir / "xlsx", "2024-02", rows, 400, "xlsx")
+    path = Path(month["path"])
+    start = time.perf_counter()
+    python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("DN").to_python()
+    raw = time.perf_counter() - start
+    start = time.perf_counter()
+    normalise_period([read_file(path, limits)], registry, 23996.0)
+    full = time.perf_counter() - start
+    return {"xlsx_calamine_s": raw, "xlsx_read_s": full, "xlsx_read_over_calamine": full / raw}
+
+
+def fixed_costs() -> dict:
+    """Wall time of `heza validate` on a 1.000-row workbook, `heza run` on the sample month, and a
+    one-task Prefect flow in the same (ephemeral) mode: the floor `heza run` cannot go under."""
+    env = {**os.environ, "PREFECT_HOME": tempfile.mkdtemp(prefix="bench-prefect-"),
+           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING"}
+    workdir = Path(tempfile.mkdtemp(prefix="bench-fixed-"))
+    sys.path.insert(0, str(ROOT))
+    from heza.synthetic import write_synthetic_month
+
+    month = write_synthetic_month(workdir, "2024-02", 1000, 15, "xlsx")
+    heza = [sys.executable, "-m", "heza.cli"]
+
+    def wall(command, **kwargs):
+        start = time.perf_counter()
+        subprocess.run(command, cwd=ROOT, env={**env, **kwargs}, capture_output=True, check=False)
+        return time.perf_counter() - start
+
+    floor_script = ("from prefect import flow, task\n@task\ndef one(): return 1\n@flow\ndef f(): return one()\nf()")
+    wall([sys.executable, "-c", floor_script])  # the first Prefect start creates its database: not counted
+    return {
+        "heza_validate_s": wall([*heza, "validate", month["path"], "--period", "2024-02"]),
+        "prefect_floor_s": wall([sys.executable, "-c", floor_script]),
+        "heza_run_s": wall([*heza, "run", "--period", "2024-02", "--no-email", "--out", str(workdir / "out")]),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--peer-max", type=int, default=100_000)
+    parser.add_argument("--no-fixed", action="store_true")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--dir", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(measure_size(args.one, Path(args.dir), args.peer_max)))
+        return 0
+    sizes = {}
+    for rows in (int(s) for s in args.sizes.split(",")):
+        with tempfile.TemporaryDirectory(prefix=f"bench-{rows}-") as folder:
+            child = subprocess.run([sys.executable, "-m", "benchmarks.run", "--one", str(rows), "--dir", folder,
+                                    "--peer-max", str(args.peer_max)], cwd=ROOT, capture_output=True, text=True)
+            if child.returncode:
+                print(child.stderr[-3000:], file=sys.stderr)
+                return 1
+            sizes[str(rows)] = json.loads(child.stdout.strip().splitlines()[-1])
+            print(_row(sizes[str(rows)]), flush=True)
+    fixed = {} if args.no_fixed else fixed_costs()
+    report = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "system": platform.platform()},
+              "sizes": sizes, "fixed": fixed, "targets": TARGETS, "verdicts": verdicts(sizes, fixed)}
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(table(report))
+    return 0
+
+
+def _row(size: dict) -> str:
+    return (f"{size['rows']:>9,} rows: read {size['read_s']:.2f}s validate {size['validate_s']:.2f}s "
+            f"floor {size['floor_s']:.2f}s ({size['ratio_vs_floor']:.2f}x) reconcile {size['reconcile_s']:.2f}s "
+            f"publish {size['publish_s']:.2f}s peak {size['peak_rss_mb']:.0f} MB")
+
+
+def verdicts(sizes: dict, fixed: dict) -> dict:
+    out = {}
+    million = sizes.get("1000000")
+    if million:
+        out["ratio_vs_floor_1m"] = million["ratio_vs_floor"] <= TARGETS["ratio_vs_floor_1m"]
+        out["peak_rss_mb_1m"] = million["peak_rss_mb"] <= TARGETS["peak_rss_mb_1m"]
+    hundred = sizes.get("100000")
+    if hundred and "xlsx_read_over_calamine" in hundred:
+        out["xlsx_read_over_calamine"] = hundred["xlsx_read_over_calamine"] <= TARGETS["xlsx_read_over_calamine"]
+    if fixed:
+        out["heza_validate_s"] = fixed["heza_validate_s"] <= TARGETS["heza_validate_s"]
+        out["heza_run_over_prefect_floor_s"] = fixed["heza_run_s"] - fixed["prefect_floor_s"] <= 2.0
+    return out
+
+
+def table(report: dict) -> str:
+    lines = ["", "| rows | read s | validate s | floor s | x floor | reconcile s | publish s | peak MB | frictionless s | xlsx read / calamine |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for size in report["sizes"].values():
+        peer = size["peers"].get("frictionless_s")
+        xlsx = size.get("xlsx_read_over_calamine")
+        lines.append(f"| {size['rows']:,} | {size['read_s']:.2f} | {size['validate_s']:.2f} | {size['floor_s']:.3f} | "
+                     f"{size['ratio_vs_floor']:.2f} | {size['reconcile_s']:.3f} | {size['publish_s']:.2f} | "
+                     f"{size['peak_rss_mb']:.0f} | {'' if peer is None else f'{peer:.1f}'} | "
+                     f"{'' if xlsx is None else f'{xlsx:.2f}'} |")
+    if report["fixed"]:
+        f = report["fixed"]
+        lines.append(f"\nheza validate (1.000-row workbook) {f['heza_validate_s']:.2f}s; heza run (sample month) "
+                     f"{f['heza_run_s']:.2f}s; one-task Prefect flow {f['prefect_floor_s']:.2f}s")
+    lines.append("targets met: " + ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in report["verdicts"].items()))
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
