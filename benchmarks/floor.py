@@ -18,7 +18,7 @@ def floor_checks(frame: pd.DataFrame, zone_codes) -> dict:
     fails = {}
     fails["required"] = np.flatnonzero(frame[REQUIRED].isna().to_numpy().any(axis=1))
     codes = frame["tax_code"].astype("string")
-    shaped = codes.str.fullmatch(r"\d{10}(?:-\d{3})?").fillna(False).to_numpy(dtype=bool)
+    shaped = codes.str.fullmatch(r"[0-9]{10}(?:-[0-9]{3})?").fillna(False).to_numpy(dtype=bool)
     valid = np.zeros(len(frame), dtype=bool)
     raw = np.char.ljust(codes[shaped].to_numpy(dtype=str), 14).astype("S14")
     digits = np.frombuffer(raw.tobytes(), dtype=np.uint8).reshape(-1, 14)[:, :10].astype(np.int64) - 48

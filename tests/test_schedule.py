@@ -69,3 +69,12 @@ def test_a_real_prefect_server_holds_the_scheduled_runs(settings, tmp_path):
     starts = sorted(run.expected_start_time for run in runs)
     assert starts[0] == expected
     assert all(run.state.type.value == "SCHEDULED" for run in runs)
+
+
+def test_the_synthetic_month_is_deterministic_with_every_kind_of_bad_row(tmp_path):
+    from heza.synthetic import BAD_KINDS, write_synthetic_month
+
+    first = write_synthetic_month(tmp_path / "a", "2024-02", 5000, 40, bad_share=0.02)
+    second = write_synthetic_month(tmp_path / "b", "2024-02", 5000, 40, bad_share=0.02)
+    assert (tmp_path / "a/raw/2024-02/enterprises.csv").read_bytes() == (tmp_path / "b/raw/2024-02/enterprises.csv").read_bytes()
+    assert set(first["bad"]) == set(BAD_KINDS) and sum(first["bad"].values()) == 100 == sum(second["bad"].values())
