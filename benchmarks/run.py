@@ -124,8 +124,11 @@ def _frictionless(path: Path, zone_codes) -> float:
           ("Vốn đăng ký (USD)", "Kim ngạch xuất khẩu (USD)", "Kim ngạch nhập khẩu (USD)")],
     ])
     start = time.perf_counter()
-    Resource(path=str(path), schema=schema).validate(limit_errors=10**9)
-    return time.perf_counter() - start
+    report = Resource(path=path.name, basepath=str(path.parent), schema=schema).validate(limit_errors=10**9)
+    elapsed = time.perf_counter() - start
+    if report.stats["errors"] == 0 or report.flatten(["type"])[0] == ["resource-error"]:
+        raise RuntimeError(f"frictionless did not validate the rows: {report.flatten(['type', 'message'])[:3]}")
+    return elapsed
 
 
 def _xlsx_read(workdir: Path, rows: int, limits: dict, registry) -> dict:
@@ -145,6 +148,49 @@ def _xlsx_read(workdir: Path, rows: int, limits: dict, registry) -> dict:
     normalise_period([read_file(path, limits)], registry, 23996.0)
     full = time.perf_counter() - start
     return {"xlsx_calamine_s": raw, "xlsx_read_s": full, "xlsx_read_over_calamine": full / raw}
+
+
+def dask_comparison(rows: int, files: int = 8) -> dict:
+    """The same month in `files` files: single-process findings against a 2-worker Dask cluster's."""
+    import pandas as pd
+    from prefect.testing.utilities import prefect_test_harness
+
+    from flows.scaled import scaled_check_on_dask
+    from heza.config import load_settings
+    from heza.pipeline import assess_paths, load_context, period_inputs
+    from heza.synthetic import ENTERPRISE_HEADERS, enterprise_frame, zone_registry
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-dask-"))
+    raw, reference = workdir / "raw" / "2024-02", workdir / "reference"
+    raw.mkdir(parents=True)
+    reference.mkdir()
+    zone_registry(400).to_csv(reference / "zones.csv", index=False)
+    pd.DataFrame({"period": ["2024-02"], "vnd_per_usd": [23996], "source": ["sample"]}).to_csv(
+        reference / "exchange_rates.csv", index=False)
+    frame, _ = enterprise_frame(rows, 400, 0.01)
+    size = -(-rows // files)
+    for part in range(files):
+        frame.iloc[part * size:(part + 1) * size].rename(columns=ENTERPRISE_HEADERS).to_csv(
+            raw / f"dn_{part}.csv", index=False)
+    from dataclasses import replace
+
+    settings = load_settings()
+    settings = replace(settings, raw=workdir / "raw", reference=reference,
+                       limits={**settings.limits, "max_file_mb": 10_000, "max_read_seconds": 0})
+    ctx = load_context(settings, "2024-02")
+    start = time.perf_counter()
+    _, assessment = assess_paths(period_inputs(ctx), ctx, settings.raw)
+    single_s = time.perf_counter() - start
+    key = ["rule", "source_file", "source_row", "column"]
+    single = assessment.findings[assessment.findings["table"] != "claims"]
+    os.environ.update({"HEZA_LIMITS_MAX_FILE_MB": "10000", "HEZA_LIMITS_MAX_READ_SECONDS": "0"})
+    with prefect_test_harness(server_startup_timeout=120):
+        start = time.perf_counter()
+        scaled = scaled_check_on_dask(period="2024-02", raw=str(workdir / "raw"), reference=str(reference))
+        dask_s = time.perf_counter() - start
+    same = sorted(map(tuple, single[key].astype(str).to_numpy())) == sorted(map(tuple, scaled[key].astype(str).to_numpy()))
+    return {"rows": rows, "files": files, "workers": 2, "single_process_s": single_s, "dask_s": dask_s,
+            "findings": len(single), "same_findings": same}
 
 
 def fixed_costs() -> dict:
@@ -174,10 +220,13 @@ def fixed_costs() -> dict:
 
 
 def main() -> int:
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--peer-max", type=int, default=100_000)
     parser.add_argument("--no-fixed", action="store_true")
+    parser.add_argument("--dask-rows", type=int, default=1_000_000, help="0 skips the Dask comparison")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--dir", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -195,8 +244,9 @@ def main() -> int:
             sizes[str(rows)] = json.loads(child.stdout.strip().splitlines()[-1])
             print(_row(sizes[str(rows)]), flush=True)
     fixed = {} if args.no_fixed else fixed_costs()
+    dask = dask_comparison(args.dask_rows) if args.dask_rows else {}
     report = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "system": platform.platform()},
-              "sizes": sizes, "fixed": fixed, "targets": TARGETS, "verdicts": verdicts(sizes, fixed)}
+              "sizes": sizes, "fixed": fixed, "dask": dask, "targets": TARGETS, "verdicts": verdicts(sizes, fixed)}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(table(report))
@@ -238,6 +288,11 @@ def table(report: dict) -> str:
         f = report["fixed"]
         lines.append(f"\nheza validate (1.000-row workbook) {f['heza_validate_s']:.2f}s; heza run (sample month) "
                      f"{f['heza_run_s']:.2f}s; one-task Prefect flow {f['prefect_floor_s']:.2f}s")
+    if report.get("dask"):
+        d = report["dask"]
+        lines.append(f"Dask ({d['workers']} workers, {d['files']} files, {d['rows']:,} rows): {d['dask_s']:.1f}s "
+                     f"against {d['single_process_s']:.1f}s single-process; same findings: {d['same_findings']} "
+                     f"({d['findings']:,})")
     lines.append("targets met: " + ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in report["verdicts"].items()))
     return "\n".join(lines)
 

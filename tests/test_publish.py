@@ -125,3 +125,13 @@ def test_the_published_folder_passes_frictionless_validate(sample_month, setting
                             env={**os.environ, "NO_COLOR": "1"})
     report = json.loads(result.stdout)
     assert report["valid"] is True, json.dumps(report)[:2000]
+
+
+def test_a_period_with_only_zone_reports_still_publishes_them(sample_month, settings):
+    for path in (settings.raw / "2024-02").glob("doanh_nghiep_*"):
+        path.unlink()
+    folder, report = run_period(settings)
+    assert report["status"] != "not_published"
+    assert report["counts"]["zones"]["rows_published"] == 15
+    assert report["counts"]["enterprises"] == {"rows_read": 0, "rows_published": 0, "rows_quarantined": 0}
+    assert len(pd.read_csv(folder / "zones.csv")) == 15
