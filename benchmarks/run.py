@@ -227,11 +227,15 @@ def main() -> int:
     parser.add_argument("--peer-max", type=int, default=100_000)
     parser.add_argument("--no-fixed", action="store_true")
     parser.add_argument("--dask-rows", type=int, default=1_000_000, help="0 skips the Dask comparison")
+    parser.add_argument("--readme-only", action="store_true", help="rewrite the README table from latest.json")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--dir", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         print(json.dumps(measure_size(args.one, Path(args.dir), args.peer_max)))
+        return 0
+    if args.readme_only:
+        write_readme(json.loads(RESULTS.read_text(encoding="utf-8")))
         return 0
     sizes = {}
     for rows in (int(s) for s in args.sizes.split(",")):
@@ -249,8 +253,21 @@ def main() -> int:
               "sizes": sizes, "fixed": fixed, "dask": dask, "targets": TARGETS, "verdicts": verdicts(sizes, fixed)}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    write_readme(report)
     print(table(report))
     return 0
+
+
+def write_readme(report: dict) -> None:
+    """Put the latest table in the README's Performance section, with the command that made it."""
+    readme = ROOT / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    block = (f"{start}\nLatest run (`make bench`, {report['machine']['cpus']} cores, Python "
+             f"{report['machine']['python']}):\n\n{table(report)}\n{end}")
+    head, _, rest = text.partition(start)
+    _, _, tail = rest.partition(end)
+    readme.write_text(head + block + tail, encoding="utf-8")
 
 
 def _row(size: dict) -> str:
@@ -275,7 +292,7 @@ def verdicts(sizes: dict, fixed: dict) -> dict:
 
 
 def table(report: dict) -> str:
-    lines = ["", "| rows | read s | validate s | floor s | x floor | reconcile s | publish s | peak MB | frictionless s | xlsx read / calamine |",
+    lines = ["| rows | read s | validate s | floor s | x floor | reconcile s | publish s | peak MB | frictionless s | xlsx read / calamine |",
              "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for size in report["sizes"].values():
         peer = size["peers"].get("frictionless_s")

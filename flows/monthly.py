@@ -21,7 +21,7 @@ from heza.pipeline import (
 from heza.publish import period_lock
 from heza.read import FileRead, ReadError, read_file
 from heza.notify import build_message, deliver, smtp_settings
-from heza.report import charts, summary_markdown
+from heza.report import saved_charts, summary_markdown
 
 _IN_MEMORY = {"cache_policy": NO_CACHE, "persist_result": False}
 
@@ -102,7 +102,7 @@ def write_report(report: dict, folder: Path, lang: str) -> str:
 def notify_staff(report: dict, folder: Path, ctx: RunContext, lang: str) -> dict:
     """E-mail the report to staff, or leave it in the outbox; a failed send never undoes publishing."""
     smtp = smtp_settings(ctx.settings)
-    message = build_message(report, folder, folder, charts(report, lang), smtp, ctx.settings, lang)
+    message = build_message(report, folder, folder, saved_charts(folder), smtp, ctx.settings, lang)
     result = deliver(message, smtp, ctx.settings.outbox, f"heza-{ctx.period}-{ctx.run_id}")
     logger = get_run_logger()
     if result["status"] == "sent":

@@ -299,8 +299,18 @@ def summary_markdown(report: dict, folder: Path, lang: str = "vi") -> str:
 
 
 def write_report_html(report: dict, folder: Path, shown_folder, lang: str = "vi") -> dict:
-    """Write report.html (charts inline as data: URIs) into folder; returns the charts' PNG bytes."""
+    """Write report.html (charts inline as data: URIs) and the charts as charts/<name>.png, which the
+    e-mail reuses; returns the charts' PNG bytes."""
     pngs = charts(report, lang)
     (Path(folder) / "report.html").write_text(render_html(report, shown_folder, lang, data_uris(pngs)),
                                               encoding="utf-8")
+    if pngs:
+        (Path(folder) / "charts").mkdir(exist_ok=True)
+        for name, data in pngs.items():
+            (Path(folder) / "charts" / f"{name}.png").write_bytes(data)
     return pngs
+
+
+def saved_charts(folder: Path) -> dict:
+    """The charts a publication wrote (charts/<name>.png), by name."""
+    return {path.stem: path.read_bytes() for path in sorted((Path(folder) / "charts").glob("*.png"))}
