@@ -125,8 +125,9 @@ def monthly_pipeline(period: str | None = None, raw: str | None = None, out: str
     with period_lock(settings.processed, ctx.period, settings.limits["lock_wait_seconds"]):
         # read
         paths = discover_inputs(ctx)
-        reader = read_workbook.with_options(timeout_seconds=float(settings.limits["max_read_seconds"]))
-        files = [reader.submit(path, ctx) for path in paths]
+        # Reads run in worker threads, where a timeout cannot interrupt a blocking read; the size,
+        # unzip and row limits bound them instead (heza validate also applies max_read_seconds).
+        files = [read_workbook.submit(path, ctx) for path in paths]
         files = [_file_or_failure(future, path) for future, path in zip(files, paths)]
         # validate and reconcile
         assessment = reconcile_tables(validate_tables(files, ctx), files, ctx)
