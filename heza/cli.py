@@ -53,6 +53,7 @@ def run(period, raw, out, no_email, strict, lang):
         _fail(str(exc))
     from heza.publish import lock_holder_message
 
+    _check_reference_data(settings, period)
     busy = lock_holder_message(Path(out).resolve() if out else settings.processed, period)
     if busy:  # say it before Prefect starts; the flow itself still holds the lock for the whole run
         _fail(busy)
@@ -72,6 +73,20 @@ def run(period, raw, out, no_email, strict, lang):
         sys.exit(2)
     if strict and outcome["errors"]:
         sys.exit(1)
+
+
+def _check_reference_data(settings, period: str) -> None:
+    """Zone registry, exchange rates and indicator catalogue must load: say why not, before any work."""
+    from heza.claims import CatalogueError, load_catalogue
+    from heza.filters import FilterError
+    from heza.pipeline import load_context
+    from heza.reference import ReferenceError
+
+    try:
+        load_context(settings, period)
+        load_catalogue(settings.indicators)
+    except (ReferenceError, CatalogueError, FilterError, ValueError, OSError) as exc:
+        _fail(f"Dữ liệu tham chiếu không dùng được / reference data cannot be used: {exc}")
 
 
 def prepare_prefect(root: Path) -> None:
@@ -130,6 +145,7 @@ def validate(paths, period, as_json, lang):
             files.append(path)
         else:
             _fail(_say(lang, f"Không tìm thấy: {path}", f"Not found: {path}"))
+    _check_reference_data(settings, period)
     ctx = load_context(settings, period)
     read, assessment = assess_paths(files, ctx)
     findings = assessment.findings

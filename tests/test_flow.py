@@ -134,3 +134,12 @@ def test_without_smtp_the_flow_leaves_the_report_in_the_outbox(prefect_harness, 
     outcome = monthly_pipeline(period="2024-02", send_email=True)
     assert outcome["email"]["status"] == "outbox"
     assert outcome["email"]["path"].startswith(str(sample_month / "outbox"))
+
+
+def test_a_broken_indicator_catalogue_is_a_message_not_a_traceback(tmp_path):
+    broken = tmp_path / "indicators.toml"
+    broken.write_text('[indicators.x]\nkind = "count"\ntable = "enterprises"\nfilter = "no_such = 1"\nunit = "enterprises"\n',
+                      encoding="utf-8")
+    workbook = PROJECT_ROOT / "data" / "raw" / "2024-02" / "chi_tieu_2024-02.xlsx"
+    result = _heza("validate", str(workbook), "--period", "2024-02", env={"HEZA_PATHS_INDICATORS": str(broken)})
+    assert result.returncode == 2 and "no_such" in result.stderr and "Traceback" not in result.stderr
