@@ -191,20 +191,29 @@ def _is_numbering_row(row: list) -> bool:
     return len(cells) >= 3 and all(_NUMBERING_CELL.match(cell) for cell in cells)
 
 
-def table_from_grid(grid: list, file: str, sheet: str, search_rows: int, max_columns: int):
-    """A SheetTable for a grid of cells (rows of values), or a SkippedSheet saying why not."""
-    if not grid or not any(any(not _is_empty(c) for c in row) for row in grid[:search_rows]):
+def _head(grid, count: int) -> list:
+    """The first rows of a grid (list of rows, or a DataFrame from the CSV reader) as lists."""
+    if isinstance(grid, pd.DataFrame):
+        head = grid.head(count)
+        return head.astype(object).where(head.notna(), None).to_numpy().tolist()
+    return grid[:count]
+
+
+def table_from_grid(grid, file: str, sheet: str, search_rows: int, max_columns: int):
+    """A SheetTable for a grid of cells (rows of values, or a DataFrame), or a SkippedSheet saying why not."""
+    top = _head(grid, search_rows + 1)
+    if not len(grid) or not any(any(not _is_empty(c) for c in row) for row in top[:search_rows]):
         return SkippedSheet(file, sheet, "Trang tính trống", "The sheet is empty")
-    width = max(len(row) for row in grid)
+    width = grid.shape[1] if isinstance(grid, pd.DataFrame) else max(len(row) for row in grid)
     if width > max_columns:
         raise ReadError(
             "too_wide",
             f"Trang tính '{sheet}' có {width} cột, vượt giới hạn {max_columns}",
             f"Sheet '{sheet}' has {width} columns, more than the limit of {max_columns}",
         )
-    guess = locate_header(grid, search_rows, sheet)
+    guess = locate_header(top, search_rows, sheet)
     if guess is None:
-        legacy = headers.legacy_encoding(" ".join(_label(c) for row in grid[:search_rows] for c in row))
+        legacy = headers.legacy_encoding(" ".join(_label(c) for row in top[:search_rows] for c in row))
         if legacy:
             return SkippedSheet(
                 file, sheet,
@@ -227,17 +236,21 @@ def table_from_grid(grid: list, file: str, sheet: str, search_rows: int, max_col
         label for index, label in enumerate(guess.labels)
         if label and index not in guess.mapping and not is_ignored_header(label)
     ]
-    body = grid[guess.row + 1:]
-    first_row = guess.row + 2  # Excel row number of body[0]
+    first_row = guess.row + 2  # Excel row number of the first body row
     dropped = {"blank": 0, "total": 0, "note": 0, "numbering": 0}
-    if body and _is_numbering_row(body[0]):
-        body, first_row = body[1:], first_row + 1
+    skip = 1 if len(top) > guess.row + 1 and _is_numbering_row(top[guess.row + 1]) else 0
+    if skip:
+        first_row += 1
         dropped["numbering"] += 1
-
-    rows = pd.DataFrame(body, dtype=object) if body else pd.DataFrame()
+    if isinstance(grid, pd.DataFrame):
+        rows = grid.iloc[guess.row + 1 + skip:].reset_index(drop=True)
+        rows.columns = range(rows.shape[1])
+    else:
+        body = grid[guess.row + 1 + skip:]
+        rows = pd.DataFrame(body, dtype=object) if body else pd.DataFrame()
     frame = pd.DataFrame({column: rows[index] if index in rows else pd.Series(None, index=rows.index, dtype=object)
                           for column, index in chosen.items()}, index=rows.index)
-    frame["source_row"] = range(first_row, first_row + len(body))
+    frame["source_row"] = range(first_row, first_row + len(rows))
     data_columns = list(chosen)
     empty = pd.DataFrame({c: _empty_cells(frame[c]) for c in data_columns}, index=frame.index)
     blank = empty.all(axis=1) if len(frame) else pd.Series([], dtype=bool)
@@ -254,7 +267,7 @@ def table_from_grid(grid: list, file: str, sheet: str, search_rows: int, max_col
     no_digit_key = ~keys.str.contains(r"\d", regex=True).fillna(False)  # "Tổng cộng" in the tax-code column
     candidates = frame.index[(key_empty | others_empty | no_digit_key) & ~blank]
     for position in candidates:
-        label = _first_label(body[position])
+        label = _first_label(_row_values(rows, position))
         if starts_with_any_word(label, words["total"]):
             total_row = {"source_row": int(frame.at[position, "source_row"]),
                          **{c: frame.at[position, c] for c in data_columns}}
@@ -267,7 +280,7 @@ def table_from_grid(grid: list, file: str, sheet: str, search_rows: int, max_col
         keep[below] = False
         dropped["note"] += int(below.sum())
     for position in candidates:
-        if keep[position] and any(starts_with_any_word(_label(c), words["note"]) for c in body[position]):
+        if keep[position] and any(starts_with_any_word(_label(c), words["note"]) for c in _row_values(rows, position)):
             dropped["note"] += 1
             keep[position] = False
     cells = frame[keep].reset_index(drop=True)
@@ -281,6 +294,11 @@ def table_from_grid(grid: list, file: str, sheet: str, search_rows: int, max_col
         cells=cells, total_row=total_row, duplicate_columns=duplicates,
         ignored_columns=ignored, dropped_rows={k: v for k, v in dropped.items() if v},
     )
+
+
+def _row_values(rows: pd.DataFrame, position: int) -> list:
+    values = rows.iloc[position]
+    return [None if pd.isna(v) else v for v in values.tolist()]
 
 
 def starts_with_any_word(label: str, words: tuple) -> bool:
@@ -460,7 +478,13 @@ def _csv_grid(path: Path) -> tuple[list, str, str]:
                         "The CSV file's text encoding cannot be recognised") from exc
     text = unicodedata.normalize("NFC", text)
     delimiter = sniff_delimiter(text)
-    grid = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))  # "" is an empty cell
+    head = list(csv.reader(io.StringIO("\n".join(text.splitlines()[:200])), delimiter=delimiter))
+    width = max((len(row) for row in head), default=1)
+    try:  # pandas' C reader: Arrow strings, a fraction of the memory of Python lists
+        grid = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, names=range(width), dtype="string",
+                           keep_default_na=False, engine="c", skip_blank_lines=False)
+    except (pd.errors.ParserError, ValueError):  # a row wider than the first 200: the csv module copes
+        grid = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     return grid, encoding, delimiter
 
 
@@ -468,7 +492,8 @@ def read_grids(path: Path, limits: dict) -> list:
     """[(sheet name, grid)] of a readable file, as the reader saw it (CSV: one sheet, its stem)."""
     path = Path(path)
     if path.suffix.lower() == ".csv":
-        return [(path.stem, _csv_grid(path)[0])]
+        grid = _csv_grid(path)[0]
+        return [(path.stem, _head(grid, len(grid)))]
     return [(name, grid) for name, grid, _ in _workbook_grids(path, limits)]
 
 
