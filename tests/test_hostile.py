@@ -65,32 +65,31 @@ def test_a_link_pointing_outside_the_raw_folder_is_not_followed(settings):
     assert assessment.splits["enterprises"].counts["rows_published"] == 2
 
 
-def test_one_hostile_file_among_good_ones_does_not_stop_the_month(settings):
+def _month_of(settings, *makers):
+    """A month folder written by corpus makers, checked and published as `heza run` would."""
     from heza.pipeline import assess_paths, load_context, period_inputs, publish_period
-    from tests.corpus import _entities
 
     folder = settings.raw / "2024-02"
     folder.mkdir(parents=True)
-    _entities(folder)
-    xlsx(folder, "tot.xlsx", good(3))
+    for make in makers:
+        make(folder)
     ctx = load_context(settings, "2024-02")
     files, assessment = assess_paths(period_inputs(ctx), ctx, settings.raw)
-    _, report = publish_period(assessment, files, ctx)
+    return publish_period(assessment, files, ctx)[1]
+
+
+def test_one_hostile_file_among_good_ones_does_not_stop_the_month(settings):
+    from tests.corpus import _entities
+
+    report = _month_of(settings, _entities, lambda folder: xlsx(folder, "tot.xlsx", good(3)))
     assert report["status"] == "published_with_errors"
     assert report["counts"]["enterprises"]["rows_published"] == 3
     assert any(f["rule"] == "FILE_UNREADABLE" and f["source_file"] == "laughs.xlsx" for f in report["findings"])
 
 
 def test_a_hostile_file_alone_publishes_nothing(settings):
-    from heza.pipeline import assess_paths, load_context, period_inputs, publish_period
     from tests.corpus import _bomb
 
-    folder = settings.raw / "2024-02"
-    folder.mkdir(parents=True)
-    _entities_free = _bomb  # the biggest hostile case, alone in its month
     settings.limits["max_uncompressed_mb"] = 50
-    _entities_free(folder)
-    ctx = load_context(settings, "2024-02")
-    files, assessment = assess_paths(period_inputs(ctx), ctx, settings.raw)
-    folder_out, report = publish_period(assessment, files, ctx)
+    report = _month_of(settings, _bomb)
     assert report["status"] == "not_published" and not (settings.processed / "2024-02").exists()
