@@ -136,9 +136,12 @@ def parse_numbers(values: pd.Series, spec: ColumnSpec, header_unit, rate: float 
     if (~text).any():
         others = raw[~text]
         numbers = pd.to_numeric(pd.Series(others), errors="coerce").to_numpy(dtype="float64", na_value=np.nan, copy=True)
-        strange = np.fromiter((v is not None and not (isinstance(v, float) and v != v)
-                               and (isinstance(v, bool) or not isinstance(v, (int, float))) for v in others),
-                              dtype=bool, count=len(others))  # dates, booleans: not a number
+        if pd.api.types.infer_dtype(others, skipna=True) in {"floating", "integer", "mixed-integer-float", "empty"}:
+            strange = np.zeros(len(others), dtype=bool)
+        else:  # dates, booleans: not a number
+            strange = np.fromiter((v is not None and not (isinstance(v, float) and v != v)
+                                   and (isinstance(v, bool) or not isinstance(v, (int, float))) for v in others),
+                                  dtype=bool, count=len(others))
         numbers[strange] = np.nan
         result[~text] = numbers
         _mark(problem_codes, np.isin(np.arange(len(values)), np.flatnonzero(~text)[strange]),
