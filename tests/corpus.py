@@ -125,6 +125,15 @@ def _xls(folder):
     return [path]
 
 
+def _ods(folder):
+    import pandas as pd
+
+    rows = good(3)
+    path = folder / "libreoffice.ods"
+    pd.DataFrame(rows[1:], columns=rows[0]).to_excel(path, engine="odf", index=False, sheet_name="DN")
+    return [path]
+
+
 def _hidden(folder):
     def hide(workbook, ws):
         ws.row_dimensions[3].hidden = True
@@ -236,6 +245,7 @@ CASES = [
     # -- readable, unusual ------------------------------------------------------------------------
     Case("macro_workbook", _macro, 0, set(), published=2, quarantined=0),
     Case("xls_workbook", _xls, 0, set(), published=3, quarantined=0),
+    Case("ods_workbook", _ods, 0, set(), published=3, quarantined=0),
     Case("hidden_rows_and_columns", _hidden, 0, {"SHEET_HIDDEN_CONTENT"}, published=3, quarantined=0),
     Case("formula_with_cached_value", _formula_cached, 0, set(), published=2, quarantined=0),
     Case("formula_without_cached_value", _formula_uncomputed, 1, {"CELL_ERROR_VALUE"}, ("DN", 2, "workers_total"),
