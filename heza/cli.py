@@ -215,7 +215,11 @@ def sample(raw, enterprises, zones, period, fmt, bad_share, out):
     if enterprises:
         from heza.synthetic import write_synthetic_month
 
-        written = write_synthetic_month(out, check_period(period), enterprises, zones, fmt, bad_share)
+        try:
+            period = check_period(period)
+        except ConfigError as exc:
+            _fail(str(exc))
+        written = write_synthetic_month(out, period, enterprises, zones, fmt, bad_share)
         click.echo(json.dumps(written, ensure_ascii=False))
         return
     from heza.sample import generate
