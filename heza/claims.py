@@ -30,7 +30,6 @@ KINDS = {"count", "sum", "ratio", "convert", "external"}
 COUNT_UNITS = {"enterprises", "persons", "projects"}
 UNITS = COUNT_UNITS | {"USD", "VND", "%"}
 WHOLE_CITY = {"hp", "hai phong", "tp hai phong", "toan thanh pho"}
-STATUSES = ("pass", "fail", "consistent", "not_checkable")
 
 
 class CatalogueError(ValueError):

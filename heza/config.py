@@ -34,9 +34,6 @@ class Settings:
     email: dict = field(default_factory=dict)
     schedule: dict = field(default_factory=dict)
 
-    def limit(self, name: str) -> float:
-        return self.limits[name]
-
 
 def _override(section: str, key: str, value):
     """Return the environment's value for section.key, typed like the file's value."""

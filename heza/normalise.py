@@ -212,7 +212,7 @@ def _one_figure(figure, whole: bool, spec: ColumnSpec, convention, mixed) -> tup
 # -- text, yes/no, codes ------------------------------------------------------------------------
 
 def _boolean(value):
-    """(verdict, known) for one distinct cell of a yes/no column."""
+    """True/False for one distinct cell of a yes/no column; None when the word is not a yes or a no."""
     if isinstance(value, bool):
         return value
     if isinstance(value, (int, float)) and value in (0, 1):

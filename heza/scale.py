@@ -26,14 +26,12 @@ _CROSS_PARTITION = {"ENT_TAX_CODE_DUPLICATE"}
 @dataclass
 class Partition:
     """What one file's check sends back: its findings (without cross-partition rules), the keys
-    the reduce step needs, its zone rows (a handful) and the counts of rows read."""
+    the reduce step needs and its zone rows (a handful)."""
 
-    file: str
     findings: pd.DataFrame
     keys: pd.DataFrame
     zones: pd.DataFrame
     letters: dict  # (file, sheet, column) -> Excel column letter
-    rows_read: dict
 
 
 def check_partition(path: Path, ctx) -> Partition:
@@ -45,9 +43,8 @@ def check_partition(path: Path, ctx) -> Partition:
     typed = enterprises.typed
     keys = typed.reindex(columns=KEY_COLUMNS[:-1]).assign(
         has_error=typed["row_id"].isin(error_row_ids(findings[findings["table"] == "enterprises"])).to_numpy())
-    return Partition(read.file, findings.drop(columns="row_id"), keys.reset_index(drop=True), zones.typed,
-                     {**zones.column_letters, **enterprises.column_letters},
-                     {"enterprises": len(typed), "zones": len(zones.typed)})
+    return Partition(findings.drop(columns="row_id"), keys.reset_index(drop=True), zones.typed,
+                     {**zones.column_letters, **enterprises.column_letters})
 
 
 def duplicate_findings(keys: pd.DataFrame, letters: dict | None = None) -> pd.DataFrame:
