@@ -6,7 +6,6 @@ becomes a finding with its value as submitted; the row stays, so quarantine can 
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 
@@ -61,7 +60,7 @@ class NormalisedTable:
 
 def display_value(value) -> str | None:
     """A cell as staff would read it back: 12.0 as '12', text as written, empty as None."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from heza.findings import empty_findings, finding, findings_frame
+from heza.normalise import display_value
 from heza.reference import ZoneRegistry
 from heza.validate import failure_cases, findings_from_cases
 from schemas import CUMULATIVE_COLUMNS, reconciliation_schema
@@ -57,13 +58,10 @@ def reconcile_zones(zones: pd.DataFrame, enterprises: pd.DataFrame, previous: pd
         rows = frame.loc[findings.loc[decreases, "row_id"].astype("int64")]
         columns = findings.loc[decreases, "column"].tolist()
         findings.loc[decreases, "value"] = [
-            f"{_plain(rows.iloc[i][c])} < {_plain(rows.iloc[i]['previous_' + c])}" for i, c in enumerate(columns)
+            f"{display_value(rows.iloc[i][c])} < {display_value(rows.iloc[i]['previous_' + c])}"
+            for i, c in enumerate(columns)
         ]
     return findings
-
-
-def _plain(value) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def completeness(published_zones: pd.DataFrame, registry: ZoneRegistry, period: str,

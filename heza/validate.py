@@ -10,6 +10,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from heza.findings import FINDING_COLUMNS, empty_findings, findings_frame
+from heza.normalise import display_value
 from schemas import RULES, enterprise_schema, zone_schema
 
 _REQUIRED_RULE = {"enterprises": "ENT_REQUIRED", "zones": "ZONE_REQUIRED"}
@@ -73,11 +74,11 @@ def findings_from_cases(cases: pd.DataFrame, frame: pd.DataFrame, table: str,
         elif len(entry.columns) == 1:  # the rule names the column staff see (tax_code, not a helper)
             group = group.drop_duplicates("index")
             column = entry.columns[0]
-            value = frame.loc[group["index"], column].map(_display).to_numpy()
+            value = frame.loc[group["index"], column].map(display_value).to_numpy()
         else:
             group = group.drop_duplicates(["index", "column", "check"])
             column = group["column"].to_numpy()
-            value = group["failure_case"].map(_display).to_numpy()
+            value = group["failure_case"].map(display_value).to_numpy()
         rows = frame.loc[group["index"]]
         part = pd.DataFrame({
             "table": table, "rule": code, "severity": entry.severity,
@@ -89,14 +90,6 @@ def findings_from_cases(cases: pd.DataFrame, frame: pd.DataFrame, table: str,
         parts.append(part)
     findings = findings_frame(parts)
     return _with_cells(findings, letters or {})
-
-
-def _display(value) -> str | None:
-    if value is None or pd.isna(value):
-        return None
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def _with_cells(findings: pd.DataFrame, letters: dict) -> pd.DataFrame:
