@@ -75,18 +75,20 @@ def run(period, raw, out, no_email, strict, lang):
         sys.exit(1)
 
 
-def _check_reference_data(settings, period: str) -> None:
-    """Zone registry, exchange rates and indicator catalogue must load: say why not, before any work."""
+def _check_reference_data(settings, period: str):
+    """Zone registry, exchange rates and indicator catalogue must load: say why not, before any work.
+    Returns the run context they make."""
     from heza.claims import CatalogueError, load_catalogue
     from heza.filters import FilterError
     from heza.pipeline import load_context
     from heza.reference import ReferenceError
 
     try:
-        load_context(settings, period)
+        ctx = load_context(settings, period)
         load_catalogue(settings.indicators)
     except (ReferenceError, CatalogueError, FilterError, ValueError, OSError) as exc:
         _fail(f"Dữ liệu tham chiếu không dùng được / reference data cannot be used: {exc}")
+    return ctx
 
 
 def prepare_prefect(root: Path) -> None:
@@ -129,7 +131,7 @@ def _print_outcome(outcome: dict, lang: str) -> None:
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi")
 def validate(paths, period, as_json, lang):
     """Kiểm tra tệp hoặc thư mục, không công bố; in từng phát hiện (tệp, trang, dòng, cột)."""
-    from heza.pipeline import assess_paths, load_context
+    from heza.pipeline import assess_paths
     from heza.read import discover_inputs
 
     settings = _settings()
@@ -145,8 +147,7 @@ def validate(paths, period, as_json, lang):
             files.append(path)
         else:
             _fail(_say(lang, f"Không tìm thấy: {path}", f"Not found: {path}"))
-    _check_reference_data(settings, period)
-    ctx = load_context(settings, period)
+    ctx = _check_reference_data(settings, period)
     read, assessment = assess_paths(files, ctx)
     findings = assessment.findings
     if as_json:

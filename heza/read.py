@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import re
 import signal
 import threading
@@ -458,9 +459,14 @@ def decode_text(data: bytes) -> tuple[str, str]:
         return data.decode("cp1258", errors="replace"), "windows-1258"
 
 
+def first_lines(text: str, count: int) -> str:
+    """The first `count` lines of a text, without splitting all of it (a CSV may hold a million)."""
+    return "".join(itertools.islice(io.StringIO(text), count))
+
+
 def sniff_delimiter(text: str) -> str:
     """',' ';' or tab: the one that splits the first lines most evenly and most often."""
-    sample = "\n".join(text.splitlines()[:50])
+    sample = first_lines(text, 50)
     try:
         return csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
     except csv.Error:
@@ -478,7 +484,7 @@ def _csv_grid(path: Path) -> tuple[list, str, str]:
                         "The CSV file's text encoding cannot be recognised") from exc
     text = unicodedata.normalize("NFC", text)
     delimiter = sniff_delimiter(text)
-    head = list(csv.reader(io.StringIO("\n".join(text.splitlines()[:200])), delimiter=delimiter))
+    head = list(csv.reader(io.StringIO(first_lines(text, 200)), delimiter=delimiter))
     width = max((len(row) for row in head), default=1)
     try:  # pandas' C reader: Arrow strings, a fraction of the memory of Python lists
         grid = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, names=range(width), dtype="string",

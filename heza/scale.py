@@ -15,6 +15,7 @@ from heza.config import previous_period
 from heza.findings import error_row_ids, finding, findings_frame
 from heza.pipeline import validate_period
 from heza.read import read_file
+from heza.validate import with_cells
 from heza.reconcile import completeness, previous_cumulative, reconcile_zones
 from schemas.checks import no_duplicates
 
@@ -47,24 +48,21 @@ def check_partition(path: Path, ctx) -> Partition:
                      {**zones.column_letters, **enterprises.column_letters})
 
 
-def duplicate_findings(keys: pd.DataFrame, letters: dict | None = None) -> pd.DataFrame:
-    """ENT_TAX_CODE_DUPLICATE over every partition's tax codes, as the single-process schema says it."""
-    rows = keys[(~no_duplicates(keys["tax_code"])).to_numpy()]
-    cells = [f"{letters[(r.source_file, r.source_sheet, 'tax_code')]}{int(r.source_row)}"
-             if letters and (r.source_file, r.source_sheet, "tax_code") in letters else None
-             for r in rows.itertuples(index=False)]
-    return findings_frame([finding("ENT_TAX_CODE_DUPLICATE", table="enterprises", source_file=r.source_file,
-                                   source_sheet=r.source_sheet, source_row=int(r.source_row), column="tax_code",
-                                   cell=cell, value=r.tax_code)
-                           for r, cell in zip(rows.itertuples(index=False), cells)])
+def duplicate_findings(keys: pd.DataFrame, duplicated, letters: dict) -> pd.DataFrame:
+    """ENT_TAX_CODE_DUPLICATE for the rows whose tax code occurs more than once in the period."""
+    found = findings_frame([finding("ENT_TAX_CODE_DUPLICATE", table="enterprises", source_file=r.source_file,
+                                    source_sheet=r.source_sheet, source_row=int(r.source_row), column="tax_code",
+                                    value=r.tax_code)
+                            for r in keys[duplicated].itertuples(index=False)])
+    return with_cells(found, letters)
 
 
 def combine_partitions(parts: list, ctx) -> pd.DataFrame:
     """The reduce step: cross-partition rules over the partitions' keys; all findings of the month."""
     keys = pd.concat([p.keys for p in parts], ignore_index=True) if parts else pd.DataFrame(columns=KEY_COLUMNS)
     letters = {k: v for p in parts for k, v in p.letters.items()}
-    duplicates = duplicate_findings(keys, letters)
     duplicated = ~no_duplicates(keys["tax_code"]).to_numpy()
+    duplicates = duplicate_findings(keys, duplicated, letters)
     publishable = keys[~keys["has_error"].to_numpy(dtype=bool) & ~duplicated]
     zones = pd.concat([p.zones for p in parts], ignore_index=True) if parts else pd.DataFrame()
     findings = [p.findings for p in parts] + [duplicates]

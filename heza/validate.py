@@ -89,10 +89,10 @@ def findings_from_cases(cases: pd.DataFrame, frame: pd.DataFrame, table: str,
         })
         parts.append(part)
     findings = findings_frame(parts)
-    return _with_cells(findings, letters or {})
+    return with_cells(findings, letters or {})
 
 
-def _with_cells(findings: pd.DataFrame, letters: dict) -> pd.DataFrame:
+def with_cells(findings: pd.DataFrame, letters: dict) -> pd.DataFrame:
     """Excel addresses (F12) for findings on one known column."""
     if findings.empty or not letters:
         return findings
