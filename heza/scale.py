@@ -71,13 +71,10 @@ def combine_partitions(parts: list, ctx) -> pd.DataFrame:
         previous = previous_cumulative(ctx.settings.processed, previous_period(ctx.period))
         findings.append(reconcile_zones(zones, publishable, previous, letters).drop(columns="row_id"))
     reported = zones["zone_code"].dropna().unique() if len(zones) else []
-    zone_errors = findings_frame(findings)
-    bad_zone_rows = set(zip(zone_errors.loc[(zone_errors["table"] == "zones") & (zone_errors["severity"] == "error"),
-                                            "source_file"],
-                            zone_errors.loc[(zone_errors["table"] == "zones") & (zone_errors["severity"] == "error"),
-                                            "source_row"]))
-    published_zones = zones[[(f, r) not in bad_zone_rows for f, r in zip(zones.get("source_file", []),
-                                                                           zones.get("source_row", []))]] \
-        if len(zones) else pd.DataFrame(columns=["zone_code"])
+    so_far = findings_frame(findings)
+    zone_errors = so_far[(so_far["table"] == "zones") & (so_far["severity"] == "error")]
+    held = set(zip(zone_errors["source_file"], zone_errors["source_row"]))
+    published_zones = (zones[[(f, r) not in held for f, r in zip(zones["source_file"], zones["source_row"])]]
+                       if len(zones) else pd.DataFrame(columns=["zone_code"]))
     findings.append(completeness(published_zones, ctx.registry, ctx.period, reported))
     return findings_frame(findings)
