@@ -34,6 +34,7 @@ class Case:
     published: int | None = None  # enterprise rows published
     quarantined: int | None = None  # enterprise rows quarantined
     skipped: str | None = None  # words the skipped-sheet reason must contain
+    rows_seen: int | None = None  # non-empty rows a person counts in the case's files (the source ledger)
 
 
 def xlsx(folder: Path, name: str, rows: list, sheet: str = "DN", extra=None) -> list:
