@@ -68,10 +68,14 @@ class SheetTable:
 
 @dataclass
 class SkippedSheet:
+    """A sheet (or a whole file, sheet "") not read as data, and why; its non-empty rows are listed
+    in the source ledger as not read, so that every row a person can see is accounted for."""
+
     file: str
     sheet: str
     reason_vi: str
     reason_en: str
+    rows: int = 0  # non-empty rows of the sheet, none of them read as data
 
 
 @dataclass
