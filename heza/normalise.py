@@ -6,7 +6,6 @@ becomes a finding with its value as submitted; the row stays, so quarantine can 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,34 +16,11 @@ from heza.headers import fold, value_index
 from heza.numbers import column_convention, format_number, parse_figure, resolve_readings
 from heza.read import CellError, FileRead, SheetTable
 from heza.reference import ZoneRegistry
-from schemas import EnterpriseReport, ZoneReport
+from schemas.columns import ColumnSpec, column_specs
 from schemas.checks import tax_code_valid
 
 TABLE_OF_KIND = {"enterprise": "enterprises", "zone": "zones", "claims": "claims"}
-_MODELS = {"enterprise": EnterpriseReport, "zone": ZoneReport}
-_HELPER_COLUMNS = {"source_file", "source_sheet", "source_row", "tax_code_restored"}
 _COUNT_UNITS = {None, "persons", "enterprises", "projects"}
-CLAIM_COLUMNS = ["indicator", "scope", "value", "note"]
-
-
-@dataclass(frozen=True)
-class ColumnSpec:
-    name: str
-    dtype: str  # Int64, Float64, boolean, string
-    unit: str | None
-    required: bool
-
-
-def column_specs(kind: str) -> dict:
-    """{column: ColumnSpec} for the data columns of a sheet kind, read off the pandera model."""
-    if kind == "claims":
-        return {c: ColumnSpec(c, "string", None, c in {"indicator", "value"}) for c in CLAIM_COLUMNS}
-    schema = _MODELS[kind].to_schema()
-    return {
-        name: ColumnSpec(name, re.sub(r"\[.*\]$", "", str(column.dtype)), (column.metadata or {}).get("unit"),
-                         not column.nullable)
-        for name, column in schema.columns.items() if name not in _HELPER_COLUMNS
-    }
 
 
 @dataclass
@@ -280,6 +256,8 @@ def normalise_sheet(table: SheetTable, registry: ZoneRegistry, rate: float | Non
         hidden = ", ".join([*(f"dòng/row {r}" for r in table.hidden_rows[:20]),
                             *(f"cột/column {c}" for c in table.hidden_columns[:20])])
         records.append(finding("SHEET_HIDDEN_CONTENT", table=name, **where, value=hidden))
+    if table.hidden_sheet:  # read only because no visible sheet of its kind is there
+        records.append(finding("SHEET_HIDDEN_CONTENT", table=name, **where, value="trang tính ẩn / hidden sheet"))
     for column, spec in specs.items():
         values = cells[column] if column in cells else pd.Series(None, index=index, dtype=object)
         if table.has_error_cells:
@@ -307,13 +285,17 @@ def normalise_sheet(table: SheetTable, registry: ZoneRegistry, rate: float | Non
         for position, (code, *detail) in problems.items():
             cell_finding(code, column, position, tuple(detail))
 
+    headed = pd.Series(pd.NA, index=index, dtype="string")
+    if "subheading" in cells:  # "KCN Đình Vũ" over a group of rows names their zone where none is written
+        headed = pd.Series(by_distinct(cells["subheading"], registry.code_for), index=index, dtype="string")
     if kind != "claims":
-        typed["zone_code"] = map_distinct(typed["zone_code"], registry.code_for)
+        typed["zone_code"] = map_distinct(typed["zone_code"].fillna(headed), registry.code_for)
     if "ownership" in typed:
         words = value_index()["ownership"]
         typed["ownership"] = map_distinct(typed["ownership"], lambda text: words.get(fold(text)))
 
-    for column in [c for c, s in specs.items() if s.required and c not in table.columns]:
+    named_by_headings = {"zone_code"} if len(index) and headed.notna().all() else set()
+    for column in [c for c, s in specs.items() if s.required and c not in table.columns and c not in named_by_headings]:
         detail = (f"không có cột '{column}' (các cột đọc được: {', '.join(table.columns.values())})",
                   f"no '{column}' column (columns read: {', '.join(table.columns.values())})")
         records.extend(finding("SHEET_MISSING_COLUMN", table=name, detail_vi=detail[0], detail_en=detail[1],
@@ -328,8 +310,9 @@ def normalise_sheet(table: SheetTable, registry: ZoneRegistry, rate: float | Non
                                **where, column=column, source_row=int(cells.at[p, "source_row"]),
                                row_id=int(p)) for p in index)
 
-    if table.total_row is not None:
-        records.extend(_total_row_findings(table, typed, specs, rate, name, total_tolerance))
+    if table.totals:
+        records.extend(_total_row_findings(table, typed.assign(source_row=cells["source_row"]), specs, rate, name,
+                                           total_tolerance))
 
     typed["source_file"] = pd.Series(table.file, index=index, dtype="string")
     typed["source_sheet"] = pd.Series(table.sheet, index=index, dtype="string")
@@ -343,26 +326,32 @@ def normalise_sheet(table: SheetTable, registry: ZoneRegistry, rate: float | Non
 
 
 def _total_row_findings(table, typed, specs, rate, name, tolerance):
-    """Compare the sheet's "Tổng cộng" row with the sums of its numeric columns."""
+    """Compare each total row with the sums of the rows it closes, column by column."""
     records = []
-    row = table.total_row["source_row"]
-    for column, spec in specs.items():
-        if spec.dtype not in {"Int64", "Float64"} or column not in table.columns:
-            continue
-        raw = pd.Series([table.total_row.get(column)], dtype=object)
-        written, problems, _ = parse_numbers(raw, spec, table.units.get(column), rate)
-        if problems or pd.isna(written.iloc[0]):
-            continue
-        total, computed = float(written.iloc[0]), float(typed[column].sum(skipna=True))
-        if abs(total - computed) > tolerance * max(1.0, table.units.get(column).scale if column in table.units else 1.0):
-            letter = table.column_letters.get(column, "")
-            records.append(finding(
-                "SHEET_TOTAL_ROW_MISMATCH", table=name, source_file=table.file, source_sheet=table.sheet,
-                source_row=row, column=column, cell=f"{letter}{row}",
-                value=display_value(table.total_row.get(column)),
-                detail_vi=f"dòng tổng {format_number(total)}, tổng các dòng {format_number(computed)}",
-                detail_en=f"total row {format_number(total, 'en')}, sum of rows {format_number(computed, 'en')}",
-            ))
+    rows = typed["source_row"] if "source_row" in typed else table.cells["source_row"].set_axis(typed.index)
+    for total in table.totals:
+        row, (first, last) = total["source_row"], total["closes"]
+        closed = rows.between(first, last).to_numpy(dtype=bool)
+        for column, spec in specs.items():
+            if spec.dtype not in {"Int64", "Float64"} or column not in table.columns:
+                continue
+            raw = pd.Series([total.get(column)], dtype=object)
+            written, problems, _ = parse_numbers(raw, spec, table.units.get(column), rate)
+            if problems or pd.isna(written.iloc[0]):
+                continue
+            written_total, computed = float(written.iloc[0]), float(typed.loc[closed, column].sum(skipna=True))
+            scale = table.units[column].scale if column in table.units else 1.0
+            if abs(written_total - computed) > tolerance * max(1.0, scale):
+                letter = table.column_letters.get(column, "")
+                records.append(finding(
+                    "SHEET_TOTAL_ROW_MISMATCH", table=name, source_file=table.file, source_sheet=table.sheet,
+                    source_row=row, column=column, cell=f"{letter}{row}",
+                    value=display_value(total.get(column)),
+                    detail_vi=f"dòng tổng {format_number(written_total)}, tổng các dòng {first}–{last} "
+                              f"{format_number(computed)}",
+                    detail_en=f"total row {format_number(written_total, 'en')}, sum of rows {first}–{last} "
+                              f"{format_number(computed, 'en')}",
+                ))
     return records
 
 

@@ -20,13 +20,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from heza import headers
+from heza import headers, layout
 from heza.headers import SHEET_KINDS, fold, is_ignored_header, match_header, split_header
+from schemas.columns import numeric_columns
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".xlsb"}
 INPUT_SUFFIXES = SPREADSHEET_SUFFIXES | {".csv"}
 KEY_COLUMNS = {"enterprise": "tax_code", "zone": "zone_code", "claims": "indicator"}
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+PERIOD_FOLDER = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _NUMBERING_CELL = re.compile(r"^\(?\d{1,2}\)?$|^\(?[A-Z]\)?$")
 
 
@@ -57,13 +59,15 @@ class SheetTable:
     column_letters: dict  # canonical column -> Excel column letter
     units: dict  # canonical column -> HeaderUnit written in the header
     cells: pd.DataFrame  # canonical columns (as submitted) + source_row
-    total_row: dict | None = None  # {"source_row": n, column: value as submitted}
+    totals: list = field(default_factory=list)  # {"source_row", "closes": (first, last), column: as submitted}
     duplicate_columns: dict = field(default_factory=dict)  # canonical -> [headers]
     ignored_columns: list = field(default_factory=list)
-    dropped_rows: dict = field(default_factory=dict)  # reason -> count
+    non_data: list = field(default_factory=list)  # ledger entries: every row with content that is not data
+    rows_with_content: int = 0  # rows of the sheet with at least one non-empty cell, counted apart
     hidden_rows: list = field(default_factory=list)  # Excel row numbers hidden in the sheet
     hidden_columns: list = field(default_factory=list)  # Excel column letters hidden in the sheet
     has_error_cells: bool = False  # the grid holds CellError values
+    hidden_sheet: bool = False  # read although hidden: no visible sheet of its kind
 
 
 @dataclass
@@ -184,13 +188,6 @@ def locate_header(grid: list, search_rows: int, sheet_name: str = "") -> _Header
 
 # -- from grid to table ----------------------------------------------------------------------
 
-def _first_label(row: list) -> str:
-    for cell in row:
-        if not _is_empty(cell):
-            return str(cell)
-    return ""
-
-
 def _is_numbering_row(row: list) -> bool:
     cells = [str(cell).strip() for cell in row if not _is_empty(cell)]
     return len(cells) >= 3 and all(_NUMBERING_CELL.match(cell) for cell in cells)
@@ -204,34 +201,34 @@ def _head(grid, count: int) -> list:
     return grid[:count]
 
 
-def table_from_grid(grid, file: str, sheet: str, search_rows: int, max_columns: int):
-    """A SheetTable for a grid of cells (rows of values, or a DataFrame), or a SkippedSheet saying why not."""
-    top = _head(grid, search_rows + 1)
-    if not len(grid) or not any(any(not _is_empty(c) for c in row) for row in top[:search_rows]):
+def _as_frame(grid) -> pd.DataFrame:
+    """The whole grid as one frame with positional columns (CSV grids already are one)."""
+    if isinstance(grid, pd.DataFrame):
+        frame = grid.reset_index(drop=True)
+    else:
+        frame = pd.DataFrame(grid, dtype=object) if len(grid) else pd.DataFrame()
+    frame.columns = range(frame.shape[1])
+    return frame
+
+
+def table_from_grid(grid, file: str, sheet: str, search_rows: int, max_columns: int, hidden_rows=()):
+    """A SheetTable for a grid of cells (rows of values, or a DataFrame), or a SkippedSheet saying why
+    not. Every row with content is accounted for: data (in `cells`) or listed in `non_data`."""
+    whole = _as_frame(grid)
+    content = layout._has_content(whole)
+    seen = int(content.sum())
+    if not seen:
         return SkippedSheet(file, sheet, "Trang tính trống", "The sheet is empty")
-    width = grid.shape[1] if isinstance(grid, pd.DataFrame) else max(len(row) for row in grid)
-    if width > max_columns:
+    if whole.shape[1] > max_columns:
         raise ReadError(
             "too_wide",
-            f"Trang tính '{sheet}' có {width} cột, vượt giới hạn {max_columns}",
-            f"Sheet '{sheet}' has {width} columns, more than the limit of {max_columns}",
+            f"Trang tính '{sheet}' có {whole.shape[1]} cột, vượt giới hạn {max_columns}",
+            f"Sheet '{sheet}' has {whole.shape[1]} columns, more than the limit of {max_columns}",
         )
+    top = _head(whole, search_rows + 1)
     guess = locate_header(top, search_rows, sheet)
     if guess is None:
-        legacy = headers.legacy_encoding(" ".join(_label(c) for row in top[:search_rows] for c in row))
-        if legacy:
-            return SkippedSheet(
-                file, sheet,
-                f"Chữ tiếng Việt dùng bảng mã cũ {legacy}, không đọc được tiêu đề; hãy chuyển sang Unicode "
-                "(ví dụ Unikey: Công cụ chuyển mã) rồi gửi lại",
-                f"The Vietnamese text uses the legacy {legacy} encoding, so no header could be read; convert it "
-                "to Unicode (e.g. Unikey's converter) and send it again",
-            )
-        return SkippedSheet(
-            file, sheet,
-            f"Không tìm thấy dòng tiêu đề nào khớp trong {search_rows} dòng đầu (trang hướng dẫn, ghi chú?)",
-            f"No recognised header row in the first {search_rows} rows (instructions or notes?)",
-        )
+        return _no_header(file, sheet, top, search_rows, seen)
     by_column: dict = {}
     for index, column in guess.mapping.items():
         by_column.setdefault(column, []).append(index)
@@ -241,73 +238,53 @@ def table_from_grid(grid, file: str, sheet: str, search_rows: int, max_columns: 
         label for index, label in enumerate(guess.labels)
         if label and index not in guess.mapping and not is_ignored_header(label)
     ]
-    first_row = guess.row + 2  # Excel row number of the first body row
-    dropped = {"blank": 0, "total": 0, "note": 0, "numbering": 0}
-    skip = 1 if len(top) > guess.row + 1 and _is_numbering_row(top[guess.row + 1]) else 0
-    if skip:
-        first_row += 1
-        dropped["numbering"] += 1
-    if isinstance(grid, pd.DataFrame):
-        rows = grid.iloc[guess.row + 1 + skip:].reset_index(drop=True)
-        rows.columns = range(rows.shape[1])
-    else:
-        body = grid[guess.row + 1 + skip:]
-        rows = pd.DataFrame(body, dtype=object) if body else pd.DataFrame()
+    header_first = guess.row + 1 - guess.rows  # grid index of the first header row
+    non_data = [layout.ledger_entry(r + 1, "title", layout.row_text(top[r]))
+                for r in range(header_first) if content[r]]
+    non_data += [layout.ledger_entry(r + 1, "header", layout.row_text(top[r]))
+                 for r in range(header_first, guess.row + 1) if content[r]]
+    body_start = guess.row + 1
+    if len(top) > body_start and _is_numbering_row(top[body_start]):
+        non_data.append(layout.ledger_entry(body_start + 1, "numbering", layout.row_text(top[body_start])))
+        body_start += 1
+    rows = whole.iloc[body_start:].reset_index(drop=True)
     frame = pd.DataFrame({column: rows[index] if index in rows else pd.Series(None, index=rows.index, dtype=object)
                           for column, index in chosen.items()}, index=rows.index)
-    frame["source_row"] = range(first_row, first_row + len(rows))
-    data_columns = list(chosen)
-    empty = pd.DataFrame({c: _empty_cells(frame[c]) for c in data_columns}, index=frame.index)
-    blank = empty.all(axis=1) if len(frame) else pd.Series([], dtype=bool)
-    key = KEY_COLUMNS[guess.kind]
-    key_empty = empty[key] if key in empty else pd.Series(True, index=frame.index)
-    others_empty = empty.drop(columns=[key], errors="ignore").all(axis=1) if len(frame) else key_empty
-    words = headers.row_words()
-    total_row = None
-    keep = ~blank
-    dropped["blank"] += int(blank.sum())
-    # Only rows missing their key, holding nothing but it, or whose key has no digit can be totals
-    # or notes (few rows); under the total row only a row whose key holds a digit is still data.
-    keys = frame[key].astype("string") if key in frame else pd.Series("", index=frame.index, dtype="string")
-    no_digit_key = ~keys.str.contains(r"\d", regex=True).fillna(False)  # "Tổng cộng" in the tax-code column
-    candidates = frame.index[(key_empty | others_empty | no_digit_key) & ~blank]
-    for position in candidates:
-        label = _first_label(_row_values(rows, position))
-        if starts_with_any_word(label, words["total"]):
-            total_row = {"source_row": int(frame.at[position, "source_row"]),
-                         **{c: frame.at[position, c] for c in data_columns}}
-            break
-    if total_row is not None:
-        total_position = int(total_row["source_row"]) - first_row
-        keep[total_position] = False
-        dropped["total"] += 1
-        below = (frame.index > total_position) & ~blank & no_digit_key
-        keep[below] = False
-        dropped["note"] += int(below.sum())
-    for position in candidates:
-        if keep[position] and any(starts_with_any_word(_label(c), words["note"]) for c in _row_values(rows, position)):
-            dropped["note"] += 1
-            keep[position] = False
-    cells = frame[keep].reset_index(drop=True)
+    frame["source_row"] = range(body_start + 1, body_start + 1 + len(rows))
+    empty = pd.DataFrame({c: _empty_cells(frame[c]) for c in chosen}, index=frame.index)
+    plan = layout.classify_body(frame, rows, empty, KEY_COLUMNS[guess.kind], numeric_columns(guess.kind),
+                                {c: guess.labels[i] for c, i in chosen.items()}, set(hidden_rows))
+    non_data += plan.non_data
+    cells = frame[plan.data]
+    if plan.subheadings is not None:
+        cells = cells.assign(subheading=plan.subheadings[plan.data])
     return SheetTable(
         file=file, sheet=sheet, kind=guess.kind,
-        header_rows=tuple(range(guess.row + 2 - guess.rows, guess.row + 2)),
+        header_rows=tuple(range(header_first + 1, guess.row + 2)),
         columns={column: guess.labels[index] for column, index in chosen.items()},
         column_letters={column: column_letter(index) for column, index in chosen.items()},
         units={column: unit for column, index in chosen.items()
                if (unit := split_header(guess.labels[index])[1]) is not None},
-        cells=cells, total_row=total_row, duplicate_columns=duplicates,
-        ignored_columns=ignored, dropped_rows={k: v for k, v in dropped.items() if v},
+        cells=cells.reset_index(drop=True), totals=plan.totals, duplicate_columns=duplicates,
+        ignored_columns=ignored, non_data=non_data, rows_with_content=seen,
     )
 
 
-def _row_values(rows: pd.DataFrame, position: int) -> list:
-    values = rows.iloc[position]
-    return [None if pd.isna(v) else v for v in values.tolist()]
-
-
-def starts_with_any_word(label: str, words: tuple) -> bool:
-    return bool(label) and headers.starts_with_any(label, words)
+def _no_header(file: str, sheet: str, top: list, search_rows: int, seen: int) -> SkippedSheet:
+    legacy = headers.legacy_encoding(" ".join(_label(c) for row in top[:search_rows] for c in row))
+    if legacy:
+        return SkippedSheet(
+            file, sheet,
+            f"Chữ tiếng Việt dùng bảng mã cũ {legacy}, không đọc được tiêu đề; hãy chuyển sang Unicode "
+            "(ví dụ Unikey: Công cụ chuyển mã) rồi gửi lại",
+            f"The Vietnamese text uses the legacy {legacy} encoding, so no header could be read; convert it "
+            "to Unicode (e.g. Unikey's converter) and send it again", rows=seen,
+        )
+    return SkippedSheet(
+        file, sheet,
+        f"Không tìm thấy dòng tiêu đề nào khớp trong {search_rows} dòng đầu (trang hướng dẫn, ghi chú?)",
+        f"No recognised header row in the first {search_rows} rows (instructions or notes?)", rows=seen,
+    )
 
 
 # -- file formats ----------------------------------------------------------------------------
@@ -442,7 +419,7 @@ def _workbook_grids(path: Path, limits: dict):
             except Exception as exc:
                 raise ReadError("corrupt", f"Trang tính '{meta.name}' không đọc được: {exc}",
                                 f"Sheet '{meta.name}' cannot be read: {exc}") from exc
-            marks = flags.get(meta.name, {})
+            marks = {**flags.get(meta.name, {}), "hidden_sheet": "Visible" not in str(meta.visible)}
             for (row, col), error in marks.get("cells", {}).items():
                 while len(grid) <= row:
                     grid.append([])
@@ -540,7 +517,11 @@ def read_file(path: Path, limits: dict, name: str | None = None,
               allowed_root: Path | None = None) -> FileRead:
     """Read one input file. Never raises for a bad file: the error is kept on the result."""
     path = Path(path)
-    name = name or path.name
+    name = name or input_name(path)
+    if path.name.startswith(("~$", ".")):
+        skipped = SkippedSheet(name, "", "Tệp khoá tạm của Office hoặc tệp ẩn: không đọc",
+                               "An Office lock file or a hidden file: not read")
+        return FileRead(file=name, path=path, size=path.lstat().st_size, sha256="", format="", skipped=[skipped])
     if allowed_root is not None and not path.resolve().is_relative_to(Path(allowed_root).resolve()):
         error = ReadError("outside_raw", "Tệp là liên kết trỏ ra ngoài thư mục dữ liệu gốc, không đọc",
                           "The file is a link pointing outside the raw data folder; not read")
@@ -583,19 +564,44 @@ def _read_into(result: FileRead, path: Path, size: int, limits: dict) -> None:
                         f"The format '.{result.format}' is not supported")
     for sheet, grid, marks in sheets:
         table = table_from_grid(grid, name, sheet, int(limits["header_search_rows"]),
-                                int(limits["max_columns_per_sheet"]))
+                                int(limits["max_columns_per_sheet"]), marks.get("hidden_rows", ()))
         if isinstance(table, SheetTable):
             table.hidden_rows = marks.get("hidden_rows", [])
             table.hidden_columns = marks.get("hidden_columns", [])
             table.has_error_cells = bool(marks.get("cells"))
+            table.hidden_sheet = marks.get("hidden_sheet", False)
         (result.tables if isinstance(table, SheetTable) else result.skipped).append(table)
+    _set_aside_hidden_sheets(result)
     if not result.tables and not result.skipped:
         raise ReadError("no_sheets", "Sổ tính không có trang tính nào", "The workbook has no worksheets")
 
 
+def _set_aside_hidden_sheets(result: FileRead) -> None:
+    """A hidden sheet (a lookup list, last month's copy) is not read as data when a visible sheet
+    of the same kind is there: its rows would all come back as duplicates. It is listed instead."""
+    visible_kinds = {table.kind for table in result.tables if not table.hidden_sheet}
+    for table in [t for t in result.tables if t.hidden_sheet and t.kind in visible_kinds]:
+        result.tables.remove(table)
+        result.skipped.append(SkippedSheet(
+            result.file, table.sheet,
+            "Trang tính bị ẩn, có trang hiện cùng loại: không đọc (bảng tra cứu hoặc bản tháng trước?)",
+            "Hidden sheet beside a visible sheet of the same kind: not read (a lookup list or last month's copy?)",
+            rows=table.rows_with_content,
+        ))
+
+
 def discover_inputs(period_folder: Path) -> list[Path]:
-    """Every file of the period in a stable order; hidden and Office lock files (~$x.xlsx) left out."""
-    return sorted(
-        p for p in period_folder.iterdir()
-        if not p.name.startswith((".", "~$")) and (p.is_file() or p.is_symlink())
-    )
+    """Every file under the period folder, subfolders included (zones often get one each), in a
+    stable order. Hidden files and Office lock files (~$x.xlsx) are listed too: the reader says why
+    it leaves them, so that nothing under the folder goes unmentioned."""
+    return sorted(p for p in Path(period_folder).rglob("*") if p.is_file() or p.is_symlink())
+
+
+def input_name(path: Path) -> str:
+    """How a file is named in findings: its path under the period folder (YYYY-MM), so that files of
+    the same name in two subfolders stay apart; just its name elsewhere."""
+    path = Path(path)
+    for parent in path.parents:
+        if PERIOD_FOLDER.match(parent.name):
+            return path.relative_to(parent).as_posix()
+    return path.name
