@@ -86,12 +86,16 @@ class _Row:
     figures: dict  # numeric canonical column -> float
 
     @property
+    def first_column(self) -> int:
+        return next((i for i, v in enumerate(self.values) if v is not None), 0)
+
+    @property
     def single_cell(self) -> bool:
         return len({str(v).strip() for v in self.values if not _blank(v)}) == 1
 
 
 def classify_body(frame: pd.DataFrame, rows: pd.DataFrame, empty: pd.DataFrame, key: str | None,
-                  numeric: list, header_labels: dict, hidden_rows: set) -> RowPlan:
+                  numeric: list, header_labels: dict, hidden_rows: set, left_edge: int = 0) -> RowPlan:
     """Decide for every body row whether it is data; `frame` holds the canonical columns and
     `source_row`, `rows` every cell, `empty` the emptiness of frame's columns."""
     count = len(frame)
@@ -103,9 +107,7 @@ def classify_body(frame: pd.DataFrame, rows: pd.DataFrame, empty: pd.DataFrame, 
     if hidden.any() and hidden.sum() < content.sum():  # hidden rows are data only when they are all there is
         data &= ~hidden
         non_data += [ledger_entry(source_rows[p], "hidden", row_text(_values(rows, p))) for p in np.flatnonzero(hidden)]
-    keys = frame[key].astype("string") if key in frame else pd.Series(pd.NA, index=frame.index, dtype="string")
-    has_key = keys.str.contains(r"\d", regex=True).fillna(False).to_numpy(dtype=bool) if key == "tax_code" \
-        else np.zeros(count, dtype=bool)
+    has_key = _identified(frame, empty, key)
     candidates = np.flatnonzero(data & ~has_key)
     if not len(candidates):
         return RowPlan(data, non_data)
@@ -115,7 +117,7 @@ def classify_body(frame: pd.DataFrame, rows: pd.DataFrame, empty: pd.DataFrame, 
     for row in looked:
         verdict[row.position] = _first_verdict(row, words, header_labels)
     _mark_trailing_notes(looked, verdict, data)
-    _mark_subheadings(looked, verdict, data)
+    _mark_subheadings(looked, verdict, data, left_edge)
     totals = _resolve_totals(frame, looked, verdict, data, numeric, source_rows)
     for row in looked:
         kind = verdict[row.position]
@@ -133,6 +135,18 @@ def classify_body(frame: pd.DataFrame, rows: pd.DataFrame, empty: pd.DataFrame, 
         total.pop("closes_text")
     non_data.sort(key=lambda entry: entry["row"])
     return RowPlan(data, non_data, totals, subheading_text)
+
+
+def _identified(frame: pd.DataFrame, empty: pd.DataFrame, key: str | None) -> np.ndarray:
+    """Rows that name what they are about, and so are data whatever their words: a tax code with a
+    digit in it, or an indicator code on a claims sheet (zone names can be any words)."""
+    if key not in frame:
+        return np.zeros(len(frame), dtype=bool)
+    if key == "tax_code":
+        return frame[key].astype("string").str.contains(r"\d", regex=True).fillna(False).to_numpy(dtype=bool)
+    if key == "indicator":
+        return ~empty[key].to_numpy(dtype=bool)
+    return np.zeros(len(frame), dtype=bool)
 
 
 def _has_content(rows: pd.DataFrame) -> np.ndarray:
@@ -224,22 +238,24 @@ def _plain(data: np.ndarray, verdict: dict, kinds=("data",)) -> np.ndarray:
 def _mark_trailing_notes(looked: list, verdict: dict, data: np.ndarray) -> None:
     """Rows under the table's last data or total row that carry no figures are its notes and
     signature block ("Người lập biểu", names, dates)."""
-    settled = np.flatnonzero(_plain(data, verdict, ("data", "total?")))
-    last = settled.max() if len(settled) else -1
+    anchors = data.copy()  # rows with a tax code, or with figures, hold the table down
+    for row in looked:
+        anchors[row.position] = data[row.position] and bool(row.figures) and verdict[row.position] in {"data", "total?"}
+    last = np.flatnonzero(anchors).max() if anchors.any() else -1
     for row in looked:
         if row.position > last and verdict[row.position] in {"data", "outside_columns"} and not row.figures:
             verdict[row.position] = "note"
 
 
-def _mark_subheadings(looked: list, verdict: dict, data: np.ndarray) -> None:
-    """A single label with no figures above more data rows ("KCN Đình Vũ", "I. Doanh nghiệp FDI")
-    heads a group; in a template column it must look like a heading to count as one."""
+def _mark_subheadings(looked: list, verdict: dict, data: np.ndarray, left_edge: int) -> None:
+    """A single label at the table's left edge, with no figures, above more data rows ("KCN Đình
+    Vũ", "I. Doanh nghiệp FDI") heads a group; in a template column it must look like a heading."""
     settled = np.flatnonzero(_plain(data, verdict, ("data", "total?")))
     last = settled.max() if len(settled) else -1
     for row in looked:
         if verdict[row.position] not in {"data", "outside_columns"} or row.figures or not row.single_cell:
             continue
-        if row.position >= last:
+        if row.position >= last or row.first_column > left_edge:
             continue
         if verdict[row.position] == "outside_columns" or _HEADING.search(headers.fold(row.label)) \
                 or _HEADING.search(row.label.strip()):
@@ -263,13 +279,15 @@ def _resolve_totals(frame, looked, verdict, data, numeric, source_rows) -> list:
         after = min((b for b in boundaries if b > row.position), default=len(frame))
         above = np.flatnonzero(plain & (positions > before) & (positions < row.position))
         below = np.flatnonzero(plain & (positions > row.position) & (positions < after))
-        block = next((b for b in (above, below) if _sums_match(row.figures, values, b)), None)
+        all_above = np.flatnonzero(plain & (positions < row.position))  # a grand total under subtotals
+        all_below = np.flatnonzero(plain & (positions > row.position))
+        block = next((b for b in (above, all_above, below, all_below) if _sums_match(row.figures, values, b)), None)
         bare = headers.fold(row.label) in headers.row_words()["total"]
         if block is None and not bare:
             verdict[row.position] = "data"
             boundaries.discard(row.position)
             continue
-        closes = block if block is not None else (above if len(above) else below)
+        closes = block if block is not None else (all_above if len(all_above) else all_below)
         verdict[row.position] = "total" if block is not None else "total_mismatch"
         first, last = (int(source_rows[closes[0]]), int(source_rows[closes[-1]])) if len(closes) else (0, -1)
         totals.append({"source_row": int(source_rows[row.position]), "closes": (first, last),

@@ -331,6 +331,8 @@ def _total_row_findings(table, typed, specs, rate, name, tolerance):
     rows = typed["source_row"] if "source_row" in typed else table.cells["source_row"].set_axis(typed.index)
     for total in table.totals:
         row, (first, last) = total["source_row"], total["closes"]
+        if first > last:  # a bare total with no rows to close: nothing to compare
+            continue
         closed = rows.between(first, last).to_numpy(dtype=bool)
         for column, spec in specs.items():
             if spec.dtype not in {"Int64", "Float64"} or column not in table.columns:

@@ -22,7 +22,7 @@ import pandas as pd
 
 from heza import headers, layout
 from heza.headers import SHEET_KINDS, fold, is_ignored_header, match_header, split_header
-from schemas.columns import numeric_columns
+from schemas.columns import figure_columns
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".xlsb"}
 INPUT_SUFFIXES = SPREADSHEET_SUFFIXES | {".csv"}
@@ -252,8 +252,9 @@ def table_from_grid(grid, file: str, sheet: str, search_rows: int, max_columns: 
                           for column, index in chosen.items()}, index=rows.index)
     frame["source_row"] = range(body_start + 1, body_start + 1 + len(rows))
     empty = pd.DataFrame({c: _empty_cells(frame[c]) for c in chosen}, index=frame.index)
-    plan = layout.classify_body(frame, rows, empty, KEY_COLUMNS[guess.kind], numeric_columns(guess.kind),
-                                {c: guess.labels[i] for c, i in chosen.items()}, set(hidden_rows))
+    plan = layout.classify_body(frame, rows, empty, KEY_COLUMNS[guess.kind], figure_columns(guess.kind),
+                                {c: guess.labels[i] for c, i in chosen.items()}, set(hidden_rows),
+                                left_edge=min(chosen.values()))
     non_data += plan.non_data
     cells = frame[plan.data]
     if plan.subheadings is not None:
@@ -419,7 +420,7 @@ def _workbook_grids(path: Path, limits: dict):
             except Exception as exc:
                 raise ReadError("corrupt", f"Trang tính '{meta.name}' không đọc được: {exc}",
                                 f"Sheet '{meta.name}' cannot be read: {exc}") from exc
-            marks = {**flags.get(meta.name, {}), "hidden_sheet": "Visible" not in str(meta.visible)}
+            marks = {**flags.get(meta.name, {}), "hidden_sheet": meta.visible != python_calamine.SheetVisibleEnum.Visible}
             for (row, col), error in marks.get("cells", {}).items():
                 while len(grid) <= row:
                     grid.append([])

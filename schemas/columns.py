@@ -36,6 +36,9 @@ def column_specs(kind: str) -> dict:
     }
 
 
-def numeric_columns(kind: str) -> list:
-    """The columns of a kind that hold counts or amounts (what a total row sums)."""
+def figure_columns(kind: str) -> list:
+    """The columns of a kind that hold figures: counts and amounts (what a total row sums), or a
+    claim's written value. A row with a figure in one of them is never a note."""
+    if kind == "claims":
+        return ["value"]
     return [name for name, spec in column_specs(kind).items() if spec.dtype in {"Int64", "Float64"}]

@@ -49,6 +49,9 @@ def test_corpus_case_gives_its_stated_outcome(case, small_limits, tmp_path):
         assert report["counts"]["enterprises"]["rows_quarantined"] == case.quarantined
     if case.skipped:
         assert any(case.skipped in s["reason_en"] for s in report["skipped"]), report["skipped"]
+    assert report["ledger"]["balanced"], report["ledger"]
+    if case.rows_seen is not None:
+        assert report["ledger"]["rows_with_content"] == case.rows_seen
 
 
 def test_a_link_pointing_outside_the_raw_folder_is_not_followed(settings):
