@@ -281,8 +281,10 @@ def _resolve_totals(frame, looked, verdict, data, numeric, source_rows) -> list:
         below = np.flatnonzero(plain & (positions > row.position) & (positions < after))
         all_above = np.flatnonzero(plain & (positions < row.position))  # a grand total under subtotals
         all_below = np.flatnonzero(plain & (positions > row.position))
-        block = next((b for b in (above, all_above, below, all_below) if _sums_match(row.figures, values, b)), None)
         bare = headers.fold(row.label) in headers.row_words()["total"]
+        smallest = 1 if bare else 2  # "Tổng công ty X" equal to the one row above it is a coincidence
+        block = next((b for b in (above, all_above, below, all_below)
+                      if len(b) >= smallest and _sums_match(row.figures, values, b)), None)
         if block is None and not bare:
             verdict[row.position] = "data"
             boundaries.discard(row.position)

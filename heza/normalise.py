@@ -256,6 +256,12 @@ def normalise_sheet(table: SheetTable, registry: ZoneRegistry, rate: float | Non
         hidden = ", ".join([*(f"dòng/row {r}" for r in table.hidden_rows[:20]),
                             *(f"cột/column {c}" for c in table.hidden_columns[:20])])
         records.append(finding("SHEET_HIDDEN_CONTENT", table=name, **where, value=hidden))
+    stray = cells["source_row"].isin(table.stray_quote_rows).to_numpy(dtype=bool) if table.stray_quote_rows \
+        else None
+    for column in table.columns if stray is not None else ():
+        quoted = stray & cells[column].astype("string").str.contains('"', regex=False).fillna(False).to_numpy(bool)
+        for position in index[quoted]:
+            cell_finding("CELL_UNBALANCED_QUOTE", column, position)
     if table.hidden_sheet:  # read only because no visible sheet of its kind is there
         records.append(finding("SHEET_HIDDEN_CONTENT", table=name, **where, value="trang tính ẩn / hidden sheet"))
     for column, spec in specs.items():

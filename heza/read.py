@@ -68,6 +68,7 @@ class SheetTable:
     hidden_columns: list = field(default_factory=list)  # Excel column letters hidden in the sheet
     has_error_cells: bool = False  # the grid holds CellError values
     hidden_sheet: bool = False  # read although hidden: no visible sheet of its kind
+    stray_quote_rows: list = field(default_factory=list)  # CSV lines read alone for an unbalanced quote
 
 
 @dataclass
@@ -456,7 +457,8 @@ def sniff_delimiter(text: str) -> str:
         return max(counts, key=counts.get)
 
 
-def _csv_grid(path: Path) -> tuple[list, str, str]:
+def _csv_grid(path: Path) -> tuple:
+    """(grid, encoding, delimiter, lines with an unbalanced quote) of a CSV export."""
     import unicodedata
 
     try:
@@ -473,7 +475,36 @@ def _csv_grid(path: Path) -> tuple[list, str, str]:
                            keep_default_na=False, engine="c", skip_blank_lines=False)
     except (pd.errors.ParserError, ValueError):  # a row wider than the first 200: the csv module copes
         grid = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    return grid, encoding, delimiter
+    stray_quotes = []
+    if _rows_swallowed(grid, delimiter, width):
+        grid, stray_quotes = _rows_line_by_line(text, delimiter)
+    return grid, encoding, delimiter, stray_quotes
+
+
+def _rows_swallowed(grid, delimiter: str, width: int) -> bool:
+    """Whether one cell holds several lines that look like rows of their own: an unbalanced '"' at
+    the start of a cell makes the CSV reader run on to the next quote, rows and all."""
+    frame = grid if isinstance(grid, pd.DataFrame) else pd.DataFrame(grid)
+    looks_like_row = rf"(?:[^\n]*{re.escape(delimiter)}){{{max(2, width // 2)}}}"
+    for column in frame.columns:
+        text = frame[column].astype("string")
+        multi = text.str.contains("\n", regex=False).fillna(False).to_numpy(dtype=bool)
+        if multi.any() and text[multi].str.contains(looks_like_row, regex=True).fillna(False).any():
+            return True
+    return False
+
+
+def _rows_line_by_line(text: str, delimiter: str) -> tuple[list, list]:
+    """Each physical line as one row, so no quote can swallow the lines after it; a line with an
+    odd number of quotes keeps them as characters. Returns the rows and those lines' numbers."""
+    rows, stray = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.count('"') % 2:
+            rows.append(next(csv.reader([line], delimiter=delimiter, quoting=csv.QUOTE_NONE), []))
+            stray.append(number)
+        else:
+            rows.append(next(csv.reader([line], delimiter=delimiter), []))
+    return rows, stray
 
 
 def read_grids(path: Path, limits: dict) -> list:
@@ -556,8 +587,8 @@ def _read_into(result: FileRead, path: Path, size: int, limits: dict) -> None:
     if size == 0:
         raise ReadError("empty", "Tệp rỗng (0 byte)", "The file is empty (0 bytes)")
     if result.format == "csv":
-        grid, result.encoding, result.delimiter = _csv_grid(path)
-        sheets = [(path.stem, grid, {})]
+        grid, result.encoding, result.delimiter, stray_quotes = _csv_grid(path)
+        sheets = [(path.stem, grid, {"stray_quotes": stray_quotes})]
     elif "." + result.format in SPREADSHEET_SUFFIXES:
         sheets = _workbook_grids(path, limits)
     else:
@@ -571,6 +602,7 @@ def _read_into(result: FileRead, path: Path, size: int, limits: dict) -> None:
             table.hidden_columns = marks.get("hidden_columns", [])
             table.has_error_cells = bool(marks.get("cells"))
             table.hidden_sheet = marks.get("hidden_sheet", False)
+            table.stray_quote_rows = marks.get("stray_quotes", [])
         (result.tables if isinstance(table, SheetTable) else result.skipped).append(table)
     _set_aside_hidden_sheets(result)
     if not result.tables and not result.skipped:

@@ -8,7 +8,8 @@ from openpyxl import Workbook
 from heza.pipeline import assess_paths, load_context, period_inputs
 from tests.test_rules import ENTERPRISE_HEADER, enterprise_rows
 
-ZONE_HEADER = ["Tên khu", "Số doanh nghiệp đang hoạt động", "Tổng số lao động", "Lao động nữ", "Lao động nam"]
+ZONE_HEADER = ["Tên khu", "Số doanh nghiệp đang hoạt động", "Tổng số lao động", "Lao động nữ", "Lao động nam",
+          "Lũy kế số dự án FDI", "Lũy kế vốn đầu tư FDI (USD)", "Lũy kế số dự án DDI", "Lũy kế vốn đầu tư DDI (tỷ đồng)"]
 
 
 def write(path, sheets: dict, hidden_sheets=(), hidden_rows=None, merged=None):
@@ -54,10 +55,10 @@ def test_enterprise_names_that_start_like_a_total_are_data(settings):
 
 
 def test_a_total_row_first_under_the_header_closes_the_zones_below_it(settings):
-    zones = [["KCN Đồ Sơn", 3, 300, 200, 100], ["KCN Nomura - Hải Phòng", 2, 200, 120, 80],
-             ["KCN Nam Cầu Kiền", 1, 100, 60, 40], ["KCN Tiên Thanh", 4, 400, 250, 150],
-             ["KCN Tràng Duệ", 5, 500, 300, 200]]
-    total = ["Tổng cộng", 15, 1500, 930, 570]
+    zones = [["KCN Đồ Sơn", 3, 300, 200, 100, 3, 3000, 3, 30], ["KCN Nomura - Hải Phòng", 2, 200, 120, 80, 2, 2000, 2, 20],
+             ["KCN Nam Cầu Kiền", 1, 100, 60, 40, 1, 1000, 1, 10], ["KCN Tiên Thanh", 4, 400, 250, 150, 4, 4000, 4, 40],
+             ["KCN Tràng Duệ", 5, 500, 300, 200, 5, 5000, 5, 50]]
+    total = ["Tổng cộng", 15, 1500, 930, 570, 15, 15000, 15, 150]
     write(settings.raw / "2024-02" / "khu.xlsx", {"Khu": [ZONE_HEADER, total, *zones]})
     assessment = assess(settings)
     assert assessment.splits["zones"].counts["rows_read"] == 5
@@ -67,8 +68,8 @@ def test_a_total_row_first_under_the_header_closes_the_zones_below_it(settings):
 
 
 def test_a_zone_whose_name_starts_like_a_total_is_data(settings):
-    zones = [["KCN Cộng Hòa", 3, 300, 200, 100], ["Cộng Hòa", 2, 200, 120, 80], ["KCN Đồ Sơn", 1, 100, 60, 40]]
-    write(settings.raw / "2025-08" / "khu.xlsx", {"Khu": [ZONE_HEADER, *zones, ["Cộng", 6, 600, 380, 220]]})
+    zones = [["KCN Cộng Hòa", 3, 300, 200, 100, 3, 3000, 3, 30], ["Cộng Hòa", 2, 200, 120, 80, 2, 2000, 2, 20], ["KCN Đồ Sơn", 1, 100, 60, 40, 1, 1000, 1, 10]]
+    write(settings.raw / "2025-08" / "khu.xlsx", {"Khu": [ZONE_HEADER, *zones, ["Cộng", 6, 600, 380, 220, 6, 6000, 6, 60]]})
     assessment = assess(settings, "2025-08")
     published = assessment.splits["zones"].published
     assert assessment.splits["zones"].counts["rows_read"] == 3
