@@ -207,6 +207,9 @@ def _as_frame(grid) -> pd.DataFrame:
     if isinstance(grid, pd.DataFrame):
         frame = grid.reset_index(drop=True)
     else:
+        width = max(map(len, grid), default=0)
+        if any(len(row) != width for row in grid):  # CSV lines read one by one may differ in length
+            grid = [list(row) + [None] * (width - len(row)) for row in grid]
         frame = pd.DataFrame(grid, dtype=object) if len(grid) else pd.DataFrame()
     frame.columns = range(frame.shape[1])
     return frame

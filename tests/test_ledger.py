@@ -197,3 +197,21 @@ def test_every_row_of_the_sample_month_is_accounted_for(sample_month, settings):
     assert ledger["published"] + ledger["quarantined"] == 753 + 15
     assert ledger["rows_with_content"] == ledger["published"] + ledger["quarantined"] + \
         ledger["release_figures"] + ledger["non_data_rows"]
+
+
+def test_the_report_lists_every_non_data_row_with_its_text_and_why(settings):
+    from heza.pipeline import publish_period
+
+    rows = enterprise_rows({}, {})
+    rows += [["Tổng cộng", None, None, None, None, None, 10, 200, 120, 80], ["Người lập biểu: Lê Thị Cúc"]]
+    write(settings.raw / "2024-02" / "dn.xlsx", {"DN": rows, "Tháng trước": rows}, hidden_sheets={"Tháng trước"})
+    ctx = load_context(settings, "2024-02")
+    files, assessment = assess_paths(period_inputs(ctx), ctx, settings.raw)
+    folder, report = publish_period(assessment, files, ctx)
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert "10 dòng có nội dung = 2 công bố + 0 giữ lại + 0 số liệu dự kiến công bố + 8 dòng" in html
+    for text in ("Người lập biểu: Lê Thị Cúc", "Tổng cộng | 10 | 200 | 120 | 80", "Tháng trước", "Dòng tổng"):
+        assert text in html
+    assert report["ledger"]["balanced"]
+    manifest = (folder / "manifest.json").read_text(encoding="utf-8")
+    assert '"invariant_source_rows_equal_published_quarantined_figures_and_non_data": true' in manifest
