@@ -152,3 +152,41 @@ def legacy_encoding(text: str) -> str | None:
     if max(tcvn3, vni) < 3:
         return None
     return "TCVN3" if tcvn3 >= vni else "VNI"
+
+
+# -- look-alike letters (Unicode TR39 confusables, the part Vietnamese text meets) ----------------
+
+# Letters of other scripts drawn like Latin ones: Cyrillic and Greek capitals and small letters,
+# and the Latin letter each imitates (after TR39's confusables.txt, Latin targets only).
+_LOOKALIKES = dict(zip(
+    "АВСЕНІЈКМОРЅТХУЬаеіјорсѕухԁһԛԝӏЗз" "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧαικνορτυχϲϳ",
+    "ABCEHIJKMOPSTXYbaeijopcsyxdhqwl33" "ABEZHIKMNOPTYXaikvoptuxcj",
+    strict=True,
+))
+
+
+def confusable_letters(text: str) -> list:
+    """The letters of a text that belong to another script than Latin (Cyrillic 'С', Greek 'Ο' …):
+    Vietnamese is written in Latin letters only, so in a code or a name each one is a look-alike.
+    Plain text, digits and punctuation give []; fast on ASCII and on Vietnamese."""
+    if text.isascii():
+        return []
+    found = []
+    for char in unicodedata.normalize("NFD", text):
+        if char.isalpha() and not unicodedata.name(char, "").startswith("LATIN") and char not in found:
+            found.append(char)
+    return found
+
+
+def describe_confusables(letters: list) -> str:
+    """"'С' (CYRILLIC CAPITAL LETTER ES, giống/like 'C')" for each look-alike letter."""
+    return ", ".join(
+        f"'{char}' ({unicodedata.name(char, 'U+%04X' % ord(char))}"
+        + (f", ~ '{_LOOKALIKES[char]}')" if char in _LOOKALIKES else ")") for char in letters)
+
+
+def skeleton(text: str) -> str:
+    """The text with each look-alike letter replaced by the Latin letter it imitates (TR39 skeleton,
+    reduced to the scripts that meet Vietnamese text); only used to say which zone a code resembles."""
+    decomposed = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize("NFC", "".join(_LOOKALIKES.get(char, char) for char in decomposed))

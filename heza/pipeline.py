@@ -55,7 +55,8 @@ class RunContext:
 
 
 def load_context(settings: Settings, period: str) -> RunContext:
-    rate, source = reference_rate(settings.reference, period)
+    band = (settings.limits.get("vnd_per_usd_min", 10_000), settings.limits.get("vnd_per_usd_max", 50_000))
+    rate, source = reference_rate(settings.reference, period, band)
     return RunContext(period, settings, load_zone_registry(settings.reference), rate, source)
 
 
