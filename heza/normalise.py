@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from heza.findings import finding, findings_frame
-from heza.headers import fold, value_index
+from heza.headers import confusable_letters, describe_confusables, fold, value_index
 from heza.numbers import column_convention, format_number, parse_figure, resolve_readings
 from heza.read import CellError, FileRead, SheetTable
 from heza.reference import ZoneRegistry
@@ -228,6 +228,31 @@ def map_distinct(values: pd.Series, function) -> pd.Series:
     return mapped.fillna(values)
 
 
+def lookalike_cells(typed: pd.DataFrame, registry: ZoneRegistry) -> list:
+    """[(column, row position, (detail vi, detail en))] for zone codes and names holding letters of
+    another script (Cyrillic 'С' in 'KCN Đình Vũ') and tax codes holding non-ASCII characters:
+    such a cell matches no zone (registry.code_for refuses it), and says which zone it resembles.
+    Looked at once per distinct value."""
+    found = []
+    if "zone_code" in typed:
+        letters = by_distinct(typed["zone_code"], lambda text: confusable_letters(text) or None)
+        for position in np.flatnonzero(pd.notna(letters)):
+            text = typed["zone_code"].iloc[position]
+            like = registry.resembles(text)
+            chars = describe_confusables(letters[position])
+            found.append(("zone_code", typed.index[position], (
+                f"chữ của bảng chữ khác, trông như chữ Latin: {chars}" + (f"; giống khu {like}" if like else ""),
+                f"letters of another script that look Latin: {chars}" + (f"; resembles zone {like}" if like else ""))))
+    if "tax_code" in typed:
+        foreign = typed["tax_code"].str.contains(r"[^\x00-\x7f]", regex=True).fillna(False).to_numpy(dtype=bool)
+        for position in np.flatnonzero(foreign):
+            chars = ", ".join(f"'{c}' (U+{ord(c):04X})" for c in dict.fromkeys(typed["tax_code"].iloc[position])
+                              if not c.isascii())
+            found.append(("tax_code", typed.index[position], (f"ký tự không phải chữ số ASCII: {chars}",
+                                                              f"characters that are not ASCII digits: {chars}")))
+    return found
+
+
 # -- one sheet -----------------------------------------------------------------------------------
 
 def normalise_sheet(table: SheetTable, registry: ZoneRegistry, rate: float | None,
@@ -295,6 +320,8 @@ def normalise_sheet(table: SheetTable, registry: ZoneRegistry, rate: float | Non
     if "subheading" in cells:  # "KCN Đình Vũ" over a group of rows names their zone where none is written
         headed = pd.Series(by_distinct(cells["subheading"], registry.code_for), index=index, dtype="string")
     if kind != "claims":
+        for column, position, detail in lookalike_cells(typed, registry):
+            cell_finding("CELL_LOOKALIKE_LETTERS", column, position, detail)
         typed["zone_code"] = map_distinct(typed["zone_code"].fillna(headed), registry.code_for)
     if "ownership" in typed:
         words = value_index()["ownership"]
