@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import html
 import io
 import itertools
 import re
@@ -339,7 +340,10 @@ def _guard_zip(path: Path, limits: dict) -> None:
 _SHEET_ENTRY = re.compile(rb'<sheet [^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"')
 _RELATION = re.compile(rb'<Relationship [^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"|<Relationship [^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"')
 _ERROR_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?t="e"[^>]*>(?:<f[^>]*>[^<]*</f>|<f[^>]*/>)?<v>([^<]*)</v>')
-_UNCOMPUTED = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*>(?:<f[^>]*>([^<]*)</f>)(?:<v\s*/>|<v></v>)?</c>')
+# a cell whose first child is a formula (<f>text</f>, or <f t="shared" si="0"/> sharing another
+# cell's), followed by its cached value or not: Excel always writes <f> before <v>
+_FORMULA_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"([^>]*)>(?:<f([^>]*)/>|<f([^>]*)>([^<]*)</f>)(<v>[^<]*</v>|<v\s*/>)?')
+_SHARED_INDEX = re.compile(rb'si="(\d+)"')
 _HIDDEN_ROW = re.compile(rb'<row r="(\d+)"[^>]*?hidden="(?:1|true)"')
 _HIDDEN_COL = re.compile(rb'<col min="(\d+)" max="(\d+)"[^>]*?hidden="(?:1|true)"')
 
@@ -351,10 +355,28 @@ def _column_index(letters: bytes) -> int:
     return index - 1
 
 
+def _uncomputed_formulas(data: bytes) -> dict:
+    """{(row, col): CellError("=formula")} for every formula saved without its value: a plain or
+    shared formula with no <v>, an empty <v>, or (for a number) <v/>; a text formula whose value is
+    the empty string (t="str" with <v></v>) was computed and is left alone."""
+    cells, shared = {}, {}
+    for col, row, attributes, empty_f, f_attributes, formula, value in _FORMULA_CELL.findall(data):
+        attributes_f = empty_f or f_attributes
+        index = _SHARED_INDEX.search(attributes_f)
+        if formula and index:
+            shared.setdefault(index.group(1), formula)
+        if value and (value not in (b"<v></v>", b"<v/>", b"<v />") or b't="str"' in attributes):
+            continue
+        text = formula or (shared.get(index.group(1), b"") if index else b"")
+        cells[(int(row) - 1, _column_index(col))] = CellError("=" + (html.unescape(text.decode()) or "…"))
+    return cells
+
+
 def xlsx_cell_flags(path: Path) -> dict:
     """{sheet: {"cells": {(row, col): CellError}, "hidden_rows": [...], "hidden_columns": [...]}} for
-    what calamine does not show: error cells, formulas saved without a value, hidden rows and columns.
-    Cheap: each sheet's XML is searched only for the markers these leave."""
+    what calamine does not show: error cells, formulas saved without a value (shared ones too),
+    hidden rows and columns. Cheap: each sheet's XML is searched only for the markers these leave.
+    Sheet names are unescaped as calamine gives them ('A &amp; B' in the XML is 'A & B')."""
     flags: dict = {}
     with zipfile.ZipFile(path) as archive:
         names = set(archive.namelist())
@@ -363,25 +385,123 @@ def xlsx_cell_flags(path: Path) -> dict:
         relations = {}
         for match in _RELATION.finditer(archive.read("xl/_rels/workbook.xml.rels")):
             rel_id, target = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
-            relations[rel_id] = target.decode().lstrip("/").removeprefix("xl/")
+            relations[rel_id] = html.unescape(target.decode()).lstrip("/").removeprefix("xl/")
         for name, rel_id in _SHEET_ENTRY.findall(archive.read("xl/workbook.xml")):
             member = "xl/" + relations.get(rel_id, "")
             if member not in names:
                 continue
             data = archive.read(member)
             cells = {}
+            if b"<f" in data:
+                cells.update(_uncomputed_formulas(data))
             if b't="e"' in data:
                 for col, row, text in _ERROR_CELL.findall(data):
-                    cells[(int(row) - 1, _column_index(col))] = CellError(text.decode() or "#ERROR")
-            if any(marker in data for marker in (b"</f></c>", b"</f><v></v>", b"</f><v/>", b"</f><v />")):
-                for col, row, formula in _UNCOMPUTED.findall(data):
-                    cells[(int(row) - 1, _column_index(col))] = CellError("=" + formula.decode())
+                    cells[(int(row) - 1, _column_index(col))] = CellError(html.unescape(text.decode()) or "#ERROR")
             hidden_rows = [int(r) for r in _HIDDEN_ROW.findall(data)] if b'hidden="' in data else []
             hidden_columns = [column_letter(c) for lo, hi in _HIDDEN_COL.findall(data)
                               for c in range(int(lo) - 1, int(hi))] if b'hidden="' in data else []
             if cells or hidden_rows or hidden_columns:
-                flags[name.decode()] = {"cells": cells, "hidden_rows": hidden_rows, "hidden_columns": hidden_columns}
+                flags[html.unescape(name.decode())] = {"cells": cells, "hidden_rows": hidden_rows,
+                                                       "hidden_columns": hidden_columns}
     return flags
+
+
+def xls_cell_flags(path: Path) -> dict:
+    """{sheet: {"cells": {(row, col): CellError}}} for the error cells of an .xls workbook (#DIV/0!,
+    #N/A …), which calamine gives as empty strings. Read with xlrd, looking only at cell types."""
+    import xlrd
+
+    flags: dict = {}
+    try:
+        book = xlrd.open_workbook(str(path), on_demand=True)
+    except Exception:  # noqa: BLE001 - calamine read the file; a reader that cannot leaves no flags
+        return flags
+    try:
+        for index in range(book.nsheets):
+            sheet = book.sheet_by_index(index)
+            cells = {}
+            for row in range(sheet.nrows):
+                types = sheet.row_types(row)
+                if xlrd.XL_CELL_ERROR in types:
+                    for col, kind in enumerate(types):
+                        if kind == xlrd.XL_CELL_ERROR:
+                            code = sheet.cell_value(row, col)
+                            cells[(row, col)] = CellError(xlrd.error_text_from_code.get(code, "#ERROR"))
+            if cells:
+                flags[sheet.name] = {"cells": cells}
+            book.unload_sheet(index)
+    finally:
+        book.release_resources()
+    return flags
+
+
+_ODS = "{urn:oasis:names:tc:opendocument:xmlns:%s:1.0}"
+_ODS_TABLE, _ODS_OFFICE, _ODS_TEXT = _ODS % "table", _ODS % "office", _ODS % "text"
+_CALCEXT_TYPE = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0}value-type"
+
+
+def ods_cell_flags(path: Path) -> dict:
+    """{sheet: {"cells": {(row, col): CellError}}} for an .ods workbook's error cells (LibreOffice
+    writes calcext:value-type="error") and formulas saved without a value type: calamine gives both
+    as empty strings. Looked for only when content.xml holds a formula."""
+    import xml.etree.ElementTree as ElementTree
+
+    with zipfile.ZipFile(path) as archive:
+        if "content.xml" not in archive.namelist():
+            return {}
+        with archive.open("content.xml") as stream:
+            if b"table:formula" not in stream.read():
+                return {}
+        with archive.open("content.xml") as stream:  # entities were refused by _guard_zip
+            try:
+                return _ods_flags_from(ElementTree.iterparse(stream, events=("start", "end")))
+            except ElementTree.ParseError as exc:
+                raise ReadError("corrupt", f"Nội dung tệp .ods bị hỏng: {exc}",
+                                f"The .ods file's content is corrupt: {exc}") from exc
+
+
+def _ods_flags_from(events) -> dict:
+    """The flags of ods_cell_flags from content.xml's parse events, row by row (rows and cells
+    repeated by number-rows/columns-repeated counted as LibreOffice shows them)."""
+    flags: dict = {}
+    sheet, row, cells = None, 0, {}
+    for event, element in events:
+        tag = element.tag
+        if event == "start":
+            if tag == _ODS_TABLE + "table":
+                sheet, row, cells = element.get(_ODS_TABLE + "name"), 0, {}
+            continue
+        if tag == _ODS_TABLE + "table-row":
+            col = 0
+            for cell in element:
+                repeat = int(cell.get(_ODS_TABLE + "number-columns-repeated", "1"))
+                formula = cell.get(_ODS_TABLE + "formula")
+                if formula is not None and (cell.get(_CALCEXT_TYPE) == "error"
+                                            or cell.get(_ODS_OFFICE + "value-type") is None):
+                    shown = "".join(cell.itertext()).strip()
+                    error = shown if shown.startswith("#") else "=" + formula.split(":", 1)[-1].lstrip("=")
+                    for offset in range(min(repeat, 1024)):
+                        cells[(row, col + offset)] = CellError(error)
+                col += repeat
+            row += int(element.get(_ODS_TABLE + "number-rows-repeated", "1"))
+            element.clear()
+        elif tag == _ODS_TABLE + "table":
+            if cells:
+                flags[sheet] = {"cells": cells}
+            element.clear()
+    return flags
+
+
+def cell_flags(path: Path) -> dict:
+    """What calamine does not show, for each workbook format (see xlsx_cell_flags)."""
+    suffix = Path(path).suffix.lower()
+    if suffix in {".xlsx", ".xlsm"}:
+        return xlsx_cell_flags(path)
+    if suffix == ".xls":
+        return xls_cell_flags(path)
+    if suffix == ".ods":
+        return ods_cell_flags(path)
+    return {}
 
 
 def _workbook_grids(path: Path, limits: dict):
@@ -403,7 +523,7 @@ def _workbook_grids(path: Path, limits: dict):
     except Exception as exc:  # calamine raises its own error types for every broken file
         raise ReadError("corrupt", f"Tệp bị hỏng hoặc không đọc được: {exc}",
                         f"The file is corrupt or cannot be read: {exc}") from exc
-    flags = xlsx_cell_flags(path) if suffix in {".xlsx", ".xlsm"} else {}
+    flags = cell_flags(path)
     with workbook:
         for meta in workbook.sheets_metadata:
             if "Work" not in str(meta.typ):

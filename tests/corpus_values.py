@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.corpus import Case, good, xlsx
+from tests.corpus import Case, good, rewrite_member, xlsx
 from tests.test_rules import enterprise_rows
 
 
@@ -33,4 +33,98 @@ CASES = [
          ("DN", 2, "zone_code"), published=1, quarantined=1, rows_seen=3),
     Case("full_width_digits_in_a_tax_code", _full_width_tax_code, 1, {"CELL_LOOKALIKE_LETTERS"},
          ("DN", 2, "tax_code"), published=1, quarantined=1, rows_seen=3),
+]
+
+
+# -- error cells in every format -------------------------------------------------------------
+
+def _xls_error_cells(folder: Path) -> list:
+    """A real .xls (BIFF8, xlwt) with #DIV/0! in a count and #N/A in an amount."""
+    import xlwt
+
+    workbook = xlwt.Workbook(encoding="utf-8")
+    sheet = workbook.add_sheet("DN")
+    errors = {(1, 7): "#DIV/0!", (2, 11): 0x2A}  # H2 workers_total, L3 capital (#N/A)
+    for r, row in enumerate(good(2)):
+        for c, value in enumerate(row):
+            if (r, c) in errors:
+                sheet.row(r).set_cell_error(c, errors[(r, c)])
+            else:
+                sheet.write(r, c, value)
+    path = folder / "loi_o.xls"
+    workbook.save(str(path))
+    return [path]
+
+
+def _ods_error_cells(folder: Path) -> list:
+    """A real .ods (odfpy) as LibreOffice saves error cells: a formula, calcext:value-type="error",
+    the error text shown; and a formula saved with no value type at all."""
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import P
+
+    document = OpenDocumentSpreadsheet()
+    table = Table(name="DN")
+    for r, row in enumerate(good(2)):
+        table_row = TableRow()
+        for c, value in enumerate(row):
+            if (r, c) == (1, 7):
+                cell = TableCell(formula="of:=1/0", valuetype="string", stringvalue="")
+                cell.addElement(P(text="#DIV/0!"))
+            elif (r, c) == (2, 11):
+                cell = TableCell(formula="of:=NA()")
+                cell.addElement(P(text="#N/A"))
+            elif isinstance(value, (int, float)):
+                cell = TableCell(valuetype="float", value=value)
+                cell.addElement(P(text=str(value)))
+            else:
+                cell = TableCell(valuetype="string")
+                cell.addElement(P(text=str(value)))
+            table_row.addElement(cell)
+        table.addElement(table_row)
+    document.spreadsheet.addElement(table)
+    path = folder / "loi_o.ods"
+    document.save(str(path))
+
+    def as_libreoffice(data: bytes) -> bytes:  # odfpy does not know LibreOffice's calcext namespace
+        data = data.replace(b"<office:document-content ", b'<office:document-content xmlns:calcext='
+                            b'"urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0" ', 1)
+        return data.replace(b'office:string-value=""', b'office:string-value="" calcext:value-type="error"', 1)
+    rewrite_member(path, "content.xml", as_libreoffice)
+    return [path]
+
+
+AWKWARD_SHEET = "DN & <KCN> \"A\" 'B'"
+
+
+def _error_on_awkward_sheet_name(folder: Path) -> list:
+    """#REF! on a sheet whose name the XML escapes (&amp; &lt; &gt; &quot; &apos;)."""
+    def errors(workbook, ws):
+        ws["H2"].value, ws["H2"].data_type = "#REF!", "e"
+    return xlsx(folder, "ten_trang_la.xlsx", good(2), sheet=AWKWARD_SHEET, extra=errors)
+
+
+def _shared_formulas_without_values(folder: Path) -> list:
+    """A shared formula saved without cached values: the master cell (ref, text, no <v>) and a
+    cell sharing it (an empty <f t="shared" si="0"/>)."""
+    path = xlsx(folder, "cong_thuc_chung.xlsx", good(2))[0]
+
+    def plant(data: bytes) -> bytes:
+        data = data.replace(b'<c r="H2" t="n"><v>100</v></c>',
+                            b'<c r="H2"><f t="shared" ref="H2:H3" si="0">I2+J2</f></c>')
+        assert b'<c r="H3" t="n"><v>100</v></c>' in data
+        return data.replace(b'<c r="H3" t="n"><v>100</v></c>', b'<c r="H3"><f t="shared" si="0"/></c>')
+    rewrite_member(path, "xl/worksheets/sheet1.xml", plant)
+    return [path]
+
+
+CASES += [
+    Case("xls_error_cells", _xls_error_cells, 1, {"CELL_ERROR_VALUE"}, ("DN", 2, "workers_total"),
+         published=0, quarantined=2, rows_seen=3),
+    Case("ods_error_cells", _ods_error_cells, 1, {"CELL_ERROR_VALUE"}, ("DN", 2, "workers_total"),
+         published=0, quarantined=2, rows_seen=3),
+    Case("error_cell_on_a_sheet_named_with_ampersand_and_quotes", _error_on_awkward_sheet_name, 1,
+         {"CELL_ERROR_VALUE"}, (AWKWARD_SHEET, 2, "workers_total"), published=1, quarantined=1, rows_seen=3),
+    Case("shared_formulas_without_cached_values", _shared_formulas_without_values, 1, {"CELL_ERROR_VALUE"},
+         ("DN", 2, "workers_total"), published=0, quarantined=2, rows_seen=3),
 ]
