@@ -190,3 +190,32 @@ def skeleton(text: str) -> str:
     reduced to the scripts that meet Vietnamese text); only used to say which zone a code resembles."""
     decomposed = unicodedata.normalize("NFD", text)
     return unicodedata.normalize("NFC", "".join(_LOOKALIKES.get(char, char) for char in decomposed))
+
+
+# -- legacy encodings in one cell ------------------------------------------------------------------
+
+LEGACY_MARKS = _TCVN3_MARKS | _VNI_MARKS
+_TCVN3_DISTINCT = _TCVN3_MARKS - set("©®")  # symbols no name holds; © ® may stand in brand names
+_LATIN1 = re.compile(r"^[\x00-\xff‘’“”•–—€‚ƒ„…†‡ˆ‰Š‹ŒŽšœžŸ˜™›]*$")
+_VNI_TONE = re.compile(r"[aeiouyAEIOUY][øïëöüåäûõù]|[ñÑ]")  # VNI writes a tone as a letter after its vowel
+# UTF-8 bytes of Vietnamese read as Windows-1252: 'ô' -> 'Ã´', 'đ' -> 'Ä‘', 'ư' -> 'Æ°', 'ạ' -> 'áº¡'
+_CONTINUATION = re.escape(bytes(range(0x80, 0xC0)).decode("cp1252", errors="ignore"))
+_UTF8_AS_1252 = re.compile(rf"[ÃÄÆ][{_CONTINUATION}]|á[º»]")
+
+
+def legacy_text_encoding(text: str) -> str | None:
+    """'TCVN3', 'VNI' or 'UTF-8/Windows-1252' when one cell's text is garbled Vietnamese: typed in
+    a pre-Unicode font encoding (TCVN3 'C«ng ty', VNI 'Coâng ty Haûi Ñaêng') or UTF-8 read as
+    Windows-1252 ('CÃ´ng ty'). Such text only holds Latin-1 characters, and marks that
+    Vietnamese never uses; one distinctive TCVN3 symbol, or two VNI tone letters after a vowel, decide."""
+    if not isinstance(text, str) or text.isascii():
+        return None
+    if _UTF8_AS_1252.search(text):
+        return "UTF-8/Windows-1252"
+    if not _LATIN1.match(text):
+        return None  # real Vietnamese Unicode (ư, ơ, ạ …): not a legacy encoding
+    if any(char in _TCVN3_DISTINCT for char in text) or sum(char in _TCVN3_MARKS for char in text) >= 2:
+        return "TCVN3"
+    if len(_VNI_TONE.findall(text)) >= 2:  # not 'Søren Müller', whose marks follow consonants
+        return "VNI"
+    return None

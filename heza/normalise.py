@@ -12,7 +12,9 @@ import numpy as np
 import pandas as pd
 
 from heza.findings import finding, findings_frame
-from heza.headers import confusable_letters, describe_confusables, fold, value_index
+from heza.headers import (
+    LEGACY_MARKS, confusable_letters, describe_confusables, fold, legacy_text_encoding, value_index,
+)
 from heza.numbers import column_convention, format_number, parse_figure, resolve_readings
 from heza.read import CellError, FileRead, SheetTable
 from heza.reference import ZoneRegistry
@@ -228,6 +230,25 @@ def map_distinct(values: pd.Series, function) -> pd.Series:
     return mapped.fillna(values)
 
 
+_LEGACY_SUSPECT = "[" + re.escape("".join(sorted(LEGACY_MARKS))) + "]|Ã|Ä|Æ|á»|áº"
+
+
+def legacy_text_problems(text: pd.Series) -> dict:
+    """{row: CELL_LEGACY_ENCODING problem} for text cells typed in a legacy Vietnamese font encoding
+    (TCVN3 'C«ng ty', VNI 'Coâng ty') or UTF-8 read as Windows-1252 ('CÃ´ng ty'): shown as is they
+    would be published garbled. Vectorised: one regex over the column, then once per distinct
+    suspect value."""
+    suspect = text.str.contains(_LEGACY_SUSPECT, regex=True).fillna(False).to_numpy(dtype=bool)
+    if not suspect.any():
+        return {}
+    verdicts = by_distinct(text[suspect], legacy_text_encoding)
+    problems = {}
+    for position, verdict in zip(np.flatnonzero(suspect), verdicts):
+        if verdict:
+            problems[text.index[position]] = ("CELL_LEGACY_ENCODING", f"bảng mã {verdict}", f"{verdict} encoding")
+    return problems
+
+
 def lookalike_cells(typed: pd.DataFrame, registry: ZoneRegistry) -> list:
     """[(column, row position, (detail vi, detail en))] for zone codes and names holding letters of
     another script (Cyrillic 'С' in 'KCN Đình Vũ') and tax codes holding non-ASCII characters:
@@ -289,6 +310,15 @@ def normalise_sheet(table: SheetTable, registry: ZoneRegistry, rate: float | Non
             cell_finding("CELL_UNBALANCED_QUOTE", column, position)
     if table.hidden_sheet:  # read only because no visible sheet of its kind is there
         records.append(finding("SHEET_HIDDEN_CONTENT", table=name, **where, value="trang tính ẩn / hidden sheet"))
+    if table.recoded_rows:
+        row_ids = pd.Series(index.to_numpy(), index=cells["source_row"].to_numpy())
+        for row, line in sorted(table.recoded_rows.items()):
+            row_id = row_ids.get(row)
+            records.append(finding(
+                "CELL_MIXED_ENCODING", table=name, **where, source_row=int(row), value=line[:300],
+                row_id=None if row_id is None else int(row_id),
+                detail_vi="dòng này đọc theo Windows-1258, các dòng khác theo UTF-8",
+                detail_en="this line was read as Windows-1258, the others as UTF-8"))
     for column, spec in specs.items():
         values = cells[column] if column in cells else pd.Series(None, index=index, dtype=object)
         if table.has_error_cells:
@@ -309,6 +339,7 @@ def normalise_sheet(table: SheetTable, registry: ZoneRegistry, rate: float | Non
         else:
             typed[column] = clean_column(values)
         if spec.dtype == "string":
+            problems.update(legacy_text_problems(typed[column]))
             too_long = typed[column].str.len().gt(max_cell_chars).fillna(False)
             for position in index[too_long.to_numpy()]:
                 problems[position] = ("CELL_TOO_LONG", f"{len(typed[column][position])} ký tự > {max_cell_chars}",

@@ -70,6 +70,7 @@ class SheetTable:
     has_error_cells: bool = False  # the grid holds CellError values
     hidden_sheet: bool = False  # read although hidden: no visible sheet of its kind
     stray_quote_rows: list = field(default_factory=list)  # CSV lines read alone for an unbalanced quote
+    recoded_rows: dict = field(default_factory=dict)  # row -> line read as Windows-1258 in a UTF-8 file
 
 
 @dataclass
@@ -553,16 +554,70 @@ def _workbook_grids(path: Path, limits: dict):
             yield meta.name, grid, marks
 
 
-def decode_text(data: bytes) -> tuple[str, str]:
-    """Decode a CSV export: BOM first, then strict UTF-8, then Windows-1258 (Vietnamese Windows)."""
+_ESCAPED_LINE = re.compile(r"[^\n]*[\udc80-\udcff][^\n]*")
+_UTF8_LETTER = re.compile(r"[^\x00-\x7f\udc80-\udcff]")
+
+
+def decode_lines(data: bytes) -> tuple[str, str, dict]:
+    """Decode a CSV export: (text, encoding, {line number: decoded line} of lines recoded).
+
+    BOM first, then strict UTF-8. A file that is not UTF-8 is decoded line by line: when some of
+    its non-ASCII lines are valid UTF-8, those stay UTF-8 and only the others are read as
+    Windows-1258 (one pasted line must not garble every name): the encoding is
+    "utf-8+windows-1258" and each recoded line is returned, so that its row gets a finding.
+    When none is, the whole file is Windows-1258 (Vietnamese Windows), as exported."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8-sig"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        return data.decode("cp1258", errors="replace"), "windows-1258"
+        data = data[3:]
+        try:
+            return data.decode("utf-8"), "utf-8-sig", {}
+        except UnicodeDecodeError:
+            pass
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16", {}
+    else:
+        try:
+            return data.decode("utf-8"), "utf-8", {}
+        except UnicodeDecodeError:
+            pass
+    escaped = data.decode("utf-8", errors="surrogateescape")  # one pass; bad bytes kept as surrogates
+    bad = list(_ESCAPED_LINE.finditer(escaped))
+    good_text = _ESCAPED_LINE.sub("", escaped)
+    if not _UTF8_LETTER.search(good_text):  # no line is UTF-8 beyond ASCII: a Windows-1258 file
+        return data.decode("cp1258", errors="replace"), "windows-1258", {}
+    parts, recoded, last, line = [], {}, 0, 1
+    for match in bad:
+        line += escaped.count("\n", last, match.start())
+        fixed = match.group().encode("utf-8", errors="surrogateescape").decode("cp1258", errors="replace")
+        parts += [escaped[last:match.start()], fixed]
+        recoded[line] = fixed
+        last = match.end()
+    parts.append(escaped[last:])
+    return "".join(parts), "utf-8+windows-1258", recoded
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """decode_lines without the recoded lines: (text, encoding)."""
+    text, encoding, _ = decode_lines(data)
+    return text, encoding
+
+
+def _record_rows(text: str, lines: dict, delimiter: str) -> dict:
+    """{row as a spreadsheet shows it: decoded line} for physical line numbers: the same unless a
+    quoted cell holds a line break, in which case the CSV reader counts the records."""
+    if '"' not in text:
+        return dict(lines)
+    wanted, rows = sorted(lines), {}
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    record, previous_end = 0, 0
+    for _ in reader:
+        record += 1
+        for line in wanted:
+            if previous_end < line <= reader.line_num:
+                rows[record] = lines[line]
+        previous_end = reader.line_num
+        if previous_end >= wanted[-1]:
+            break
+    return rows
 
 
 def first_lines(text: str, count: int) -> str:
@@ -581,15 +636,18 @@ def sniff_delimiter(text: str) -> str:
 
 
 def _csv_grid(path: Path) -> tuple:
-    """(grid, encoding, delimiter, lines with an unbalanced quote) of a CSV export."""
+    """(grid, encoding, delimiter, marks) of a CSV export; marks: "stray_quotes", the lines with an
+    unbalanced quote, and "recoded_rows", {row: line as decoded} for the lines of a mixed-encoding
+    file read as Windows-1258."""
     import unicodedata
 
     try:
-        text, encoding = decode_text(path.read_bytes())
+        text, encoding, recoded = decode_lines(path.read_bytes())
     except UnicodeDecodeError as exc:
         raise ReadError("bad_encoding", "Không xác định được bảng mã của tệp CSV",
                         "The CSV file's text encoding cannot be recognised") from exc
     text = unicodedata.normalize("NFC", text)
+    recoded = {line: unicodedata.normalize("NFC", decoded) for line, decoded in recoded.items()}
     delimiter = sniff_delimiter(text)
     head = list(csv.reader(io.StringIO(first_lines(text, 200)), delimiter=delimiter))
     width = max((len(row) for row in head), default=1)
@@ -601,7 +659,11 @@ def _csv_grid(path: Path) -> tuple:
     stray_quotes = []
     if _rows_swallowed(grid, delimiter, width):
         grid, stray_quotes = _rows_line_by_line(text, delimiter)
-    return grid, encoding, delimiter, stray_quotes
+    if stray_quotes:  # read line by line: a row is a line
+        recoded_rows = dict(recoded)
+    else:
+        recoded_rows = _record_rows(text, recoded, delimiter) if recoded else {}
+    return grid, encoding, delimiter, {"stray_quotes": stray_quotes, "recoded_rows": recoded_rows}
 
 
 def _rows_swallowed(grid, delimiter: str, width: int) -> bool:
@@ -710,8 +772,8 @@ def _read_into(result: FileRead, path: Path, size: int, limits: dict) -> None:
     if size == 0:
         raise ReadError("empty", "Tệp rỗng (0 byte)", "The file is empty (0 bytes)")
     if result.format == "csv":
-        grid, result.encoding, result.delimiter, stray_quotes = _csv_grid(path)
-        sheets = [(path.stem, grid, {"stray_quotes": stray_quotes})]
+        grid, result.encoding, result.delimiter, marks = _csv_grid(path)
+        sheets = [(path.stem, grid, marks)]
     elif "." + result.format in SPREADSHEET_SUFFIXES:
         sheets = _workbook_grids(path, limits)
     else:
@@ -726,6 +788,7 @@ def _read_into(result: FileRead, path: Path, size: int, limits: dict) -> None:
             table.has_error_cells = bool(marks.get("cells"))
             table.hidden_sheet = marks.get("hidden_sheet", False)
             table.stray_quote_rows = marks.get("stray_quotes", [])
+            table.recoded_rows = marks.get("recoded_rows", {})
         (result.tables if isinstance(table, SheetTable) else result.skipped).append(table)
     _set_aside_hidden_sheets(result)
     if not result.tables and not result.skipped:

@@ -128,3 +128,41 @@ CASES += [
     Case("shared_formulas_without_cached_values", _shared_formulas_without_values, 1, {"CELL_ERROR_VALUE"},
          ("DN", 2, "workers_total"), published=0, quarantined=2, rows_seen=3),
 ]
+
+
+# -- mixed and legacy encodings ----------------------------------------------------------------
+
+MIXED_NAME = "Công ty TNHH Hải Đăng"
+
+
+def _mixed_encoding_csv(folder: Path) -> list:
+    """A UTF-8 CSV with one line pasted from a Windows-1258 export."""
+    import csv
+    import io
+
+    from heza.sample import windows_1258
+
+    rows = enterprise_rows({"name": "Công ty Ngọc Lương"}, {"name": MIXED_NAME}, {"name": "Công ty Đức Việt"})
+    lines = []
+    for row in rows:
+        buffer = io.StringIO(newline="")
+        csv.writer(buffer, lineterminator="\r\n").writerow(row)
+        lines.append(buffer.getvalue())
+    path = folder / "hon_hop.csv"
+    path.write_bytes(b"".join(windows_1258(line) if i == 2 else line.encode("utf-8") for i, line in enumerate(lines)))
+    return [path]
+
+
+CASES += [
+    Case("one_windows_1258_line_in_a_utf8_csv", _mixed_encoding_csv, 0, {"CELL_MIXED_ENCODING"},
+         ("hon_hop", 3, None), published=3, quarantined=0, rows_seen=4),
+    Case("tcvn3_text_in_a_data_cell", lambda f: xlsx(f, "tcvn3_o.xlsx", enterprise_rows(
+        {"name": "C«ng ty TNHH H¶i §¨ng"}, {})), 1, {"CELL_LEGACY_ENCODING"}, ("DN", 2, "enterprise_name"),
+         published=1, quarantined=1, rows_seen=3),
+    Case("vni_text_in_a_data_cell", lambda f: xlsx(f, "vni_o.xlsx", enterprise_rows(
+        {}, {"name": "Coâng ty TNHH Haûi Ñaêng"})), 1, {"CELL_LEGACY_ENCODING"}, ("DN", 3, "enterprise_name"),
+         published=1, quarantined=1, rows_seen=3),
+    Case("utf8_read_as_windows_1252_in_a_data_cell", lambda f: xlsx(f, "mojibake.xlsx", enterprise_rows(
+        {"name": "CÃ´ng ty TNHH Háº£i ÄÄƒng"}, {})), 1, {"CELL_LEGACY_ENCODING"}, ("DN", 2, "enterprise_name"),
+         published=1, quarantined=1, rows_seen=3),
+]
