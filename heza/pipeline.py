@@ -25,7 +25,7 @@ from heza.publish import (
     Split, data_package, discard_partial_releases, file_sha256, make_live, new_release_dir, split_rows,
     write_csv, write_json,
 )
-from heza.read import FileRead, discover_inputs, read_file
+from heza.read import FileRead, discover_inputs, read_file, set_aside_duplicates
 from heza.reconcile import completeness, previous_cumulative, reconcile_zones
 from heza.reference import ZoneRegistry, load_zone_registry, reference_rate
 from heza.annotate import annotate_submissions
@@ -82,9 +82,10 @@ class Assessment:
 
 def validate_period(files: list[FileRead], ctx: RunContext) -> Assessment:
     """Type every sheet and run each table's pandera model: all row-level findings."""
+    copies = set_aside_duplicates(files)  # the same submission twice is read once, and named
     tables = normalise_period(files, ctx.registry, ctx.rate, ctx.settings.tolerances["total_row_absolute"],
                               int(ctx.settings.limits.get("max_cell_chars", 2000)))
-    parts = [table.findings for table in tables.values()]
+    parts = [table.findings for table in tables.values()] + copies
     for name in DATA_TABLES:
         table: NormalisedTable = tables[name]
         parts.append(validate_table(name, table.typed, ctx.registry.codes, table.column_letters))

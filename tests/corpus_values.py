@@ -166,3 +166,34 @@ CASES += [
         {"name": "CÃ´ng ty TNHH Háº£i ÄÄƒng"}, {})), 1, {"CELL_LEGACY_ENCODING"}, ("DN", 2, "enterprise_name"),
          published=1, quarantined=1, rows_seen=3),
 ]
+
+
+# -- the same submission twice ---------------------------------------------------------------
+
+def _identical_copy(folder: Path) -> list:
+    original = xlsx(folder, "dn_vsip.xlsx", good(2))[0]
+    copy = folder / "dn_vsip_gui_lai.xlsx"
+    copy.write_bytes(original.read_bytes())
+    return [copy, original]
+
+
+def _later_version(folder: Path) -> list:
+    original = xlsx(folder, "dn_vsip.xlsx", good(2))[0]
+    later = xlsx(folder, "dn_vsip_v2.xlsx", enterprise_rows({}, {"capital": 2_000_000}))[0]
+    return [original, later]
+
+
+def _copy_with_brackets(folder: Path) -> list:
+    original = xlsx(folder, "Báo cáo DN.xlsx", good(2))[0]
+    later = xlsx(folder, "Báo cáo DN (2).xlsx", enterprise_rows({}, {"members": 7}))[0]
+    return [original, later]
+
+
+CASES += [
+    Case("identical_copy_of_a_file", _identical_copy, 0, {"FILE_IDENTICAL_COPY"}, (None, None, None),
+         published=2, quarantined=0, skipped="not read again", rows_seen=6),
+    Case("later_version_beside_its_original", _later_version, 0, {"FILE_SUPERSEDED"}, (None, None, None),
+         published=2, quarantined=0, skipped="later version", rows_seen=6),
+    Case("numbered_copy_beside_its_original", _copy_with_brackets, 0, {"FILE_SUPERSEDED"}, (None, None, None),
+         published=2, quarantined=0, skipped="later version", rows_seen=6),
+]
