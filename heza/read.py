@@ -38,6 +38,11 @@ class CellError(str):
     text so that the finding can show it, never read as empty."""
 
 
+class PercentText(str):
+    """A number cell formatted as a percentage, as Excel shows it ('7,7%' for 0.077 under '0.0%'):
+    read as the percentage a person sees, with the precision the format displays."""
+
+
 class ReadError(Exception):
     """Raised when a file cannot be read at all; carries a reason code and both languages."""
 
@@ -373,6 +378,70 @@ def _uncomputed_formulas(data: bytes) -> dict:
     return cells
 
 
+_BUILTIN_PERCENT = {9: 0, 10: 2}  # numFmtId -> decimals: "0%", "0.00%"
+_NUM_FMT = re.compile(rb'<numFmt [^>]*?numFmtId="(\d+)"[^>]*?formatCode="([^"]*)"')
+_CELL_XFS = re.compile(rb"<cellXfs[^>]*>(.*?)</cellXfs>", re.S)
+_XF = re.compile(rb"<xf\b([^>]*?)/?>")
+_NUM_FMT_ID = re.compile(rb'numFmtId="(\d+)"')
+
+
+def percent_decimals(format_code: str) -> int | None:
+    """Decimals shown by a number format that displays a percentage ('0.0%' -> 1, '0%' -> 0), or
+    None when the format is not a percentage (its first section, quoted text and escapes aside)."""
+    section = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", format_code.split(";")[0])
+    if "%" not in section:
+        return None
+    number = section[:section.index("%")]
+    fraction = number.split(".", 1)[1] if "." in number else ""
+    return len(re.match(r"[0#?]*", fraction).group())
+
+
+def xlsx_percent_styles(archive: zipfile.ZipFile) -> dict:
+    """{style index (a cell's s attribute): decimals} for the cell formats that show a percentage."""
+    if "xl/styles.xml" not in archive.namelist():
+        return {}
+    styles = archive.read("xl/styles.xml")
+    formats = dict(_BUILTIN_PERCENT)
+    for number, code in _NUM_FMT.findall(styles):
+        decimals = percent_decimals(html.unescape(code.decode()))
+        if decimals is not None:
+            formats[int(number)] = decimals
+        else:
+            formats.pop(int(number), None)
+    xfs = _CELL_XFS.search(styles)
+    percent = {}
+    for index, attributes in enumerate(_XF.findall(xfs.group(1)) if xfs else []):
+        number = _NUM_FMT_ID.search(attributes)
+        if number and int(number.group(1)) in formats:
+            percent[index] = formats[int(number.group(1))]
+    return percent
+
+
+def percent_text(value: float, decimals: int) -> PercentText:
+    """0.077 at 1 decimal -> '7,7%': written the Vietnamese way, as Excel shows it in Vietnam."""
+    from heza.numbers import format_number
+
+    return PercentText(format_number(value * 100, "vi", decimals) + "%")
+
+
+def _percent_cells(data: bytes, styles: dict) -> dict:
+    """{(row, col): PercentText} for the number cells of a sheet whose style shows a percentage."""
+    ids = b"|".join(str(index).encode() for index in sorted(styles))
+    pattern = re.compile(rb'<c r="([A-Z]+)(\d+)"([^>]*?\ss="(' + ids + rb')"[^>]*)>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)?'
+                         rb'<v>([^<]*)</v>')
+    cells = {}
+    for col, row, attributes, style, value in pattern.findall(data):
+        kind = re.search(rb'\st="([^"]*)"', attributes)
+        if kind and kind.group(1) != b"n":
+            continue
+        try:
+            number = float(value)
+        except ValueError:
+            continue
+        cells[(int(row) - 1, _column_index(col))] = percent_text(number, styles[int(style)])
+    return cells
+
+
 def xlsx_cell_flags(path: Path) -> dict:
     """{sheet: {"cells": {(row, col): CellError}, "hidden_rows": [...], "hidden_columns": [...]}} for
     what calamine does not show: error cells, formulas saved without a value (shared ones too),
@@ -387,12 +456,13 @@ def xlsx_cell_flags(path: Path) -> dict:
         for match in _RELATION.finditer(archive.read("xl/_rels/workbook.xml.rels")):
             rel_id, target = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
             relations[rel_id] = html.unescape(target.decode()).lstrip("/").removeprefix("xl/")
+        percent = xlsx_percent_styles(archive)
         for name, rel_id in _SHEET_ENTRY.findall(archive.read("xl/workbook.xml")):
             member = "xl/" + relations.get(rel_id, "")
             if member not in names:
                 continue
             data = archive.read(member)
-            cells = {}
+            cells = _percent_cells(data, percent) if percent and b' s="' in data else {}
             if b"<f" in data:
                 cells.update(_uncomputed_formulas(data))
             if b't="e"' in data:
@@ -442,16 +512,18 @@ _CALCEXT_TYPE = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calce
 
 
 def ods_cell_flags(path: Path) -> dict:
-    """{sheet: {"cells": {(row, col): CellError}}} for an .ods workbook's error cells (LibreOffice
-    writes calcext:value-type="error") and formulas saved without a value type: calamine gives both
-    as empty strings. Looked for only when content.xml holds a formula."""
+    """{sheet: {"cells": {(row, col): CellError | PercentText}}} for an .ods workbook's error cells
+    (LibreOffice writes calcext:value-type="error") and formulas saved without a value type, which
+    calamine gives as empty strings, and its percentage cells (calamine gives 0.077 for a cell
+    showing 7,7%: read as shown). Looked for only when content.xml holds a formula or a percentage."""
     import xml.etree.ElementTree as ElementTree
 
     with zipfile.ZipFile(path) as archive:
         if "content.xml" not in archive.namelist():
             return {}
         with archive.open("content.xml") as stream:
-            if b"table:formula" not in stream.read():
+            content = stream.read()
+            if b"table:formula" not in content and b'value-type="percentage"' not in content:
                 return {}
         with archive.open("content.xml") as stream:  # entities were refused by _guard_zip
             try:
@@ -483,6 +555,16 @@ def _ods_flags_from(events) -> dict:
                     error = shown if shown.startswith("#") else "=" + formula.split(":", 1)[-1].lstrip("=")
                     for offset in range(min(repeat, 1024)):
                         cells[(row, col + offset)] = CellError(error)
+                elif cell.get(_ODS_OFFICE + "value-type") == "percentage":
+                    shown = "".join(cell.itertext()).strip()
+                    try:
+                        value = percent_text(float(cell.get(_ODS_OFFICE + "value")), 2)
+                    except (TypeError, ValueError):
+                        value = None
+                    text = PercentText(shown) if shown.endswith("%") else value
+                    for offset in range(min(repeat, 1024)):
+                        if text is not None:
+                            cells[(row, col + offset)] = text
                 col += repeat
             row += int(element.get(_ODS_TABLE + "number-rows-repeated", "1"))
             element.clear()

@@ -197,3 +197,32 @@ CASES += [
     Case("numbered_copy_beside_its_original", _copy_with_brackets, 0, {"FILE_SUPERSEDED"}, (None, None, None),
          published=2, quarantined=0, skipped="later version", rows_seen=6),
 ]
+
+
+# -- number formats ----------------------------------------------------------------------------
+
+CLAIM_HEADER = ["Mã chỉ tiêu", "Phạm vi", "Giá trị"]
+
+
+def _percent_claim_for_an_amount(folder: Path) -> list:
+    """A claim cell holding 0,05 formatted as a percentage (Excel shows 5%) for a USD indicator."""
+    def percent(workbook, ws):
+        ws["C2"].number_format = "0%"
+    return xlsx(folder, "chi_tieu_phan_tram.xlsx", [CLAIM_HEADER, ["capital_usd_total", "HP", 0.05]],
+                "Chỉ tiêu", extra=percent)
+
+
+def _percent_in_a_count(folder: Path) -> list:
+    """A worker count cell formatted as a percentage: 1 shows as 100%."""
+    def percent(workbook, ws):
+        ws["H2"].number_format = "0.0%"
+    return xlsx(folder, "dem_phan_tram.xlsx", enterprise_rows({"total": 1, "female": 1, "male": 0}, {}),
+                extra=percent)
+
+
+CASES += [
+    Case("percent_formatted_claim_for_an_amount", _percent_claim_for_an_amount, 1, {"CLAIM_UNIT_MISMATCH"},
+         ("Chỉ tiêu", 2, "reported,unit"), rows_seen=2),
+    Case("percent_formatted_count", _percent_in_a_count, 1, {"CELL_UNIT_MISMATCH"}, ("DN", 2, "workers_total"),
+         published=1, quarantined=1, rows_seen=3),
+]
