@@ -349,6 +349,8 @@ _ERROR_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?t="e"[^>]*>(?:<f[^>]*>[^<]
 # a cell whose first child is a formula (<f>text</f>, or <f t="shared" si="0"/> sharing another
 # cell's), followed by its cached value or not: Excel always writes <f> before <v>
 _FORMULA_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"([^>]*)>(?:<f([^>]*)/>|<f([^>]*)>([^<]*)</f>)(<v>[^<]*</v>|<v\s*/>)?')
+# what a formula saved without its value leaves: <f>…</f></c>, <f …/></c> (shared), an empty <v>
+_NO_VALUE_MARKERS = (b"</f></c>", b"/></c>", b"<v></v>", b"<v/>", b"<v />")
 _SHARED_INDEX = re.compile(rb'si="(\d+)"')
 _HIDDEN_ROW = re.compile(rb'<row r="(\d+)"[^>]*?hidden="(?:1|true)"')
 _HIDDEN_COL = re.compile(rb'<col min="(\d+)" max="(\d+)"[^>]*?hidden="(?:1|true)"')
@@ -463,7 +465,7 @@ def xlsx_cell_flags(path: Path) -> dict:
                 continue
             data = archive.read(member)
             cells = _percent_cells(data, percent) if percent and b' s="' in data else {}
-            if b"<f" in data:
+            if b"<f" in data and any(marker in data for marker in _NO_VALUE_MARKERS):
                 cells.update(_uncomputed_formulas(data))
             if b't="e"' in data:
                 for col, row, text in _ERROR_CELL.findall(data):
