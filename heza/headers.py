@@ -18,11 +18,14 @@ from heza.numbers import SCALES, UNITS, clean_text
 VOCABULARY_FILE = Path(__file__).with_name("headers.toml")
 SHEET_KINDS = ("enterprise", "zone", "claims")
 _PARENTHESES = re.compile(r"\(([^()]*)\)")
-_NOT_ALNUM = re.compile(r"[^a-z0-9%$]+")
+# punctuation and symbols are spaces; letters of any script stay, so that a look-alike (Cyrillic 'С'
+# in 'KСN', 'Да' in a yes/no cell) keeps the text from matching instead of vanishing from it
+_NOT_ALNUM = re.compile(r"[^\w%$]+|_")
 
 
 def fold(text: str) -> str:
-    """Lower case, no diacritics, 'đ' as 'd', punctuation as spaces, single spaces."""
+    """Lower case, no diacritics, 'đ' as 'd', punctuation as spaces, single spaces; letters of
+    other scripts are kept (never dropped), so they cannot make a text match silently."""
     text = unicodedata.normalize("NFD", clean_text(str(text)).replace("đ", "d").replace("Đ", "D"))
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
     return " ".join(_NOT_ALNUM.sub(" ", text).split())
@@ -109,8 +112,10 @@ def value_index() -> dict:
     vocab = vocabulary()["values"]
     ownership = {fold(alias): code for code, aliases in vocab["ownership"].items() for alias in aliases}
     ownership.update({fold(code): code for code in vocab["ownership"]})
-    boolean = {fold(alias): True for alias in vocab["boolean"]["true"]}
-    boolean.update({fold(alias): False for alias in vocab["boolean"]["false"]})
+    boolean = {fold(alias) or alias.strip(): True for alias in vocab["boolean"]["true"]}
+    boolean.update({fold(alias) or alias.strip(): False for alias in vocab["boolean"]["false"]})
+    # a symbol ('✓') folds to nothing: it is kept as written, so that '✗' or '×' (also nothing once
+    # folded) is not read as '✓'
     return {"ownership": ownership, "boolean": boolean}
 
 

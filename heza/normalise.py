@@ -197,7 +197,7 @@ def _boolean(value):
     text = display_value(value)
     if text is None or text.strip() in {"", "-"}:
         return False
-    return value_index()["boolean"].get(fold(text))
+    return value_index()["boolean"].get(fold(text) or text.strip())
 
 
 def parse_booleans(values: pd.Series):

@@ -181,3 +181,11 @@ def test_the_later_version_is_the_one_read(settings, tmp_path):
     assert sorted(published["capital_usd"].tolist()) == [1_000_000, 2_000_000]
     hit = assessment.findings[assessment.findings["rule"] == "FILE_SUPERSEDED"].iloc[0]
     assert (hit["source_file"], hit["value"]) == (original.name, later.name)
+
+
+@pytest.mark.parametrize("cell, verdict", [("✓", True), ("✔", True), ("Có", True), ("✗", None), ("×", None),
+                                           ("Да", None), ("Сó", None)])
+def test_a_yes_no_cell_of_symbols_or_another_script_is_not_read_as_yes(cell, verdict):
+    from heza.normalise import _boolean
+
+    assert _boolean(cell) is verdict
