@@ -13,6 +13,7 @@ import pandera.pandas as pa
 PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 ZONE_TYPES = ("KCN", "KKT")
 ZONE_CODE_PATTERN = r"^[A-Z0-9_]+$"  # ASCII capitals and digits only: no look-alike letters
+LOOKALIKE_SCRIPTS = "[\u0370-\u03ff\u0400-\u052f]"  # Greek, Cyrillic: never in a Vietnamese name
 
 PROBLEMS = {
     "period_iso": ("kỳ phải có dạng YYYY-MM (ví dụ 2024-02)", "the period must be YYYY-MM (e.g. 2024-02)"),
@@ -25,6 +26,7 @@ PROBLEMS = {
                    "the zone code may hold only capitals A–Z, digits and '_' (no look-alike letters of other scripts)"),
     "code_unique": ("mã khu xuất hiện hơn một lần", "the zone code occurs more than once"),
     "name_present": ("tên khu trống", "the zone name is empty"),
+    "name_latin": ("tên khu có chữ Kirin/Hy Lạp trông giống chữ Latin", "the zone name holds Cyrillic/Greek look-alike letters"),
     "zone_type": (f"loại khu phải là {' hoặc '.join(ZONE_TYPES)}", f"the zone type must be {' or '.join(ZONE_TYPES)}"),
     "parent_known": ("khu cha không có trong danh mục", "the parent zone is not in the registry"),
     "active_from_iso": ("ngày bắt đầu phải có dạng YYYY-MM (ví dụ 2023-06), không phải dạng Excel 'Jun-23'",
@@ -70,6 +72,7 @@ def zones_schema(codes) -> pa.DataFrameSchema:
             ]),
             "zone_name": pa.Column(pd.StringDtype(), nullable=True, checks=[
                 _check(_present, "name_present", ignore_na=False),
+                _check(lambda s: ~s.fillna("").str.contains(LOOKALIKE_SCRIPTS, regex=True), "name_latin"),
             ]),
             "zone_type": pa.Column(pd.StringDtype(), nullable=True, required=False, checks=[
                 _check(lambda s: s.fillna("").str.strip().isin(ZONE_TYPES), "zone_type", ignore_na=False),

@@ -101,7 +101,9 @@ def test_an_excel_month_in_active_from_is_an_error_naming_the_iso_form(project):
     ("VSIP,KCN VSIP Hải Phòng,KCN,DVCH", "VSIP,KCN VSIP Hải Phòng,KCN,DVHC", "parent_zone_code", "not in the registry"),
     ("VSIP,KCN VSIP Hải Phòng", "VSIP,", "zone_name", "name is empty"),
     ("VSIP,KCN VSIP Hải Phòng", "VSІP,KCN VSIP Hải Phòng", "zone_code", "look-alike"),
-], ids=["duplicate_code", "empty_code", "unknown_type", "unknown_parent", "empty_name", "cyrillic_code"])
+    ("VSIP,KCN VSIP Hải Phòng", "VSIP,KCN VSIP Hải Рhòng", "zone_name", "look-alike"),
+], ids=["duplicate_code", "empty_code", "unknown_type", "unknown_parent", "empty_name", "cyrillic_code",
+        "cyrillic_name"])
 def test_a_broken_zone_registry_row_is_named(project, old, new, column, words):
     _zones_with(project, old, new)
     with pytest.raises(ReferenceError) as caught:

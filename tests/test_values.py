@@ -189,3 +189,22 @@ def test_a_yes_no_cell_of_symbols_or_another_script_is_not_read_as_yes(cell, ver
     from heza.normalise import _boolean
 
     assert _boolean(cell) is verdict
+
+
+def test_an_xls_percent_cell_is_read_as_shown(tmp_path):
+    import xlwt
+
+    workbook = xlwt.Workbook(encoding="utf-8")
+    sheet = workbook.add_sheet("Chỉ tiêu")
+    for col, text in enumerate(CLAIM_HEADER):
+        sheet.write(0, col, text)
+    sheet.write(1, 0, "share_nonstate_party_org_pct")
+    sheet.write(1, 1, "HP")
+    sheet.write(1, 2, 0.077, xlwt.easyxf(num_format_str="0.0%"))
+    sheet.write(2, 0, "workers_total")
+    sheet.write(2, 1, "HP")
+    sheet.write(2, 2, 99570, xlwt.easyxf(num_format_str="#,##0"))
+    path = tmp_path / "chi_tieu.xls"
+    workbook.save(str(path))
+    values = read_file(path, LIMITS).tables[0].cells["value"].tolist()
+    assert values == ["7,7%", 99570.0] and isinstance(values[0], PercentText)
