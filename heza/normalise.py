@@ -6,6 +6,7 @@ becomes a finding with its value as submitted; the row stays, so quarantine can 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
