@@ -522,7 +522,7 @@ def xls_cell_flags(path: Path) -> dict:
 
 
 _ODS = "{urn:oasis:names:tc:opendocument:xmlns:%s:1.0}"
-_ODS_TABLE, _ODS_OFFICE, _ODS_TEXT = _ODS % "table", _ODS % "office", _ODS % "text"
+_ODS_TABLE, _ODS_OFFICE = _ODS % "table", _ODS % "office"
 _CALCEXT_TYPE = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0}value-type"
 
 
