@@ -766,7 +766,7 @@ def _csv_grid(path: Path) -> tuple:
 def _rows_swallowed(grid, delimiter: str, width: int) -> bool:
     """Whether one cell holds several lines that look like rows of their own: an unbalanced '"' at
     the start of a cell makes the CSV reader run on to the next quote, rows and all."""
-    frame = grid if isinstance(grid, pd.DataFrame) else pd.DataFrame(grid)
+    frame = _as_frame(grid)
     looks_like_row = rf"(?:[^\n]*{re.escape(delimiter)}){{{max(2, width // 2)}}}"
     for column in frame.columns:
         text = frame[column].astype("string")
