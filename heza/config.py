@@ -1,4 +1,14 @@
-"""Project paths and settings: heza.toml, overridden by HEZA_<SECTION>_<KEY> environment variables."""
+"""Project paths and settings: heza.toml, overridden by HEZA_<SECTION>_<KEY> environment variables.
+
+Every key is checked when the settings load, so an operator's mistake is one message naming the
+file and the key, never a traceback later in the run:
+- [paths] keys are required: a missing one is an error (a guessed folder could publish to the
+  wrong place);
+- a key missing from [limits], [tolerances], [email] or [schedule] (or the whole section) takes
+  the built-in default below, the same value as the shipped heza.toml;
+- a value of the wrong type ("50" or "50 MB" where a number belongs) is an error, as are a
+  negative limit, an unknown time zone and a cron expression that is not five valid fields.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +18,31 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = Path(os.environ.get("HEZA_ROOT", PACKAGE_DIR.parent)).resolve()
 PERIOD_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+PATH_KEYS = ("raw", "processed", "reference", "outbox", "indicators")
+# The built-in defaults: what a key missing from heza.toml means (paths have none: they are required).
+DEFAULTS = {
+    "limits": {
+        "max_file_mb": 50, "max_uncompressed_mb": 300, "max_compression_ratio": 100,
+        "max_rows_per_sheet": 1_100_000, "max_columns_per_sheet": 300, "header_search_rows": 30,
+        "max_cell_chars": 2000, "max_read_seconds": 120, "lock_wait_seconds": 0,
+    },
+    "tolerances": {"about_relative": 0.05, "total_row_absolute": 0.5},
+    "email": {
+        "to": [], "from": "heza-pipeline@localhost", "smtp_host": "", "smtp_port": 587,
+        "smtp_security": "starttls", "subject_prefix": "[KKT Hải Phòng]", "max_attachments_mb": 10,
+        "retry_delays": [2, 10, 30], "timeout_seconds": 30,
+    },
+    "schedule": {"cron": "0 7 5 * *", "timezone": "Asia/Ho_Chi_Minh"},
+    "prefect": {"startup_timeout_seconds": 120},
+}
+_TYPE_WORDS = {"number": ("một số", "a number"), "text": ("một chuỗi", "text"),
+               "numbers": ("một danh sách số", "a list of numbers"), "texts": ("một danh sách chuỗi", "a list of text")}
 
 
 class ConfigError(ValueError):
@@ -33,58 +63,155 @@ class Settings:
     tolerances: dict = field(default_factory=dict)
     email: dict = field(default_factory=dict)
     schedule: dict = field(default_factory=dict)
+    prefect: dict = field(default_factory=dict)
 
 
-def _override(section: str, key: str, value):
-    """Return the environment's value for section.key, typed like the file's value."""
-    raw = os.environ.get(f"HEZA_{section}_{key}".upper())
+def _kind(default) -> str:
+    if isinstance(default, list):
+        return "texts" if not default or isinstance(default[0], str) else "numbers"
+    return "number" if isinstance(default, (int, float)) and not isinstance(default, bool) else "text"
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _from_environment(section: str, key: str, kind: str):
+    """The environment's HEZA_<SECTION>_<KEY> as the key's kind, or None when unset."""
+    name = f"HEZA_{section}_{key}".upper()
+    raw = os.environ.get(name)
     if raw is None:
-        return value
+        return None
     try:
-        if isinstance(value, bool):
-            return raw.strip().lower() in {"1", "true", "yes", "on"}
-        if isinstance(value, int):
-            return int(raw)
-        if isinstance(value, float):
-            return float(raw)
-        if isinstance(value, list):
+        if kind == "number":
+            return int(raw) if re.fullmatch(r"\s*[-+]?\d+\s*", raw) else float(raw)
+        if kind in ("numbers", "texts"):
             items = [item.strip() for item in raw.split(",") if item.strip()]
-            return [float(item) for item in items] if value and isinstance(value[0], (int, float)) else items
+            return [float(item) for item in items] if kind == "numbers" else items
     except ValueError as exc:
+        vi, en = _TYPE_WORDS[kind]
         raise ConfigError(
-            f"Biến môi trường HEZA_{section}_{key} không hợp lệ: {raw!r} / "
-            f"environment variable HEZA_{section}_{key} is not valid: {raw!r}"
-        ) from exc
+            f"Biến môi trường {name} phải là {vi}, nhận được {raw!r} / "
+            f"environment variable {name} must be {en}, got {raw!r}") from exc
     return raw
 
 
-def load_settings(config_file: Path | None = None) -> Settings:
-    """Read heza.toml (or HEZA_CONFIG), apply environment overrides, resolve paths."""
-    path = Path(config_file or os.environ.get("HEZA_CONFIG", PROJECT_ROOT / "heza.toml"))
+def _checked(path: Path, section: str, key: str, value, kind: str):
+    """The value if it has the key's kind, else ConfigError naming the file and the key."""
+    ok = {"number": _is_number(value) and value >= 0, "text": isinstance(value, str),
+          "numbers": isinstance(value, list) and all(_is_number(v) and v >= 0 for v in value),
+          "texts": isinstance(value, list) and all(isinstance(v, str) for v in value)}[kind]
+    if not ok:
+        vi, en = _TYPE_WORDS[kind]
+        vi_extra, en_extra = (" không âm, không có đơn vị", ", not negative, without a unit") \
+            if kind in ("number", "numbers") else ("", "")
+        raise ConfigError(
+            f"Cấu hình {path}: khóa [{section}] {key} phải là {vi}{vi_extra}, nhận được {value!r} / "
+            f"config {path}: key [{section}] {key} must be {en}{en_extra}, got {value!r}")
+    return value
+
+
+def _read_config(path: Path) -> dict:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ConfigError(f"Không tìm thấy tệp cấu hình / config file not found: {path}") from exc
+    except IsADirectoryError as exc:
+        raise ConfigError(f"HEZA_CONFIG phải chỉ tới một tệp heza.toml, không phải thư mục: {path} / "
+                          f"HEZA_CONFIG must point to a heza.toml file, not a folder: {path}") from exc
+    except PermissionError as exc:
+        raise ConfigError(f"Không có quyền đọc tệp cấu hình / the config file cannot be read: {path}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"Tệp cấu hình không phải UTF-8 / the config file is not UTF-8: {path}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"Tệp cấu hình lỗi cú pháp / config file is not valid TOML: {path}: {exc}") from exc
-    merged = {
-        section: {key: _override(section, key, value) for key, value in values.items()}
-        for section, values in data.items()
-    }
+    except OSError as exc:
+        raise ConfigError(f"Không đọc được tệp cấu hình / the config file cannot be read: {path}: "
+                          f"{exc.strerror or exc}") from exc
+
+
+def load_settings(config_file: Path | None = None) -> Settings:
+    """Read heza.toml (or HEZA_CONFIG), fill defaults, apply environment overrides, check every key."""
+    path = Path(config_file or os.environ.get("HEZA_CONFIG", PROJECT_ROOT / "heza.toml"))
+    data = _read_config(path)
+    for section, values in data.items():
+        if not isinstance(values, dict):
+            raise ConfigError(f"Cấu hình {path}: {section} phải là một mục [{section}] / "
+                              f"config {path}: {section} must be a [{section}] section")
+    merged = {}
+    for section, defaults in DEFAULTS.items():
+        given = data.get(section, {})
+        values = {**defaults, **given}
+        for key, default in defaults.items():
+            kind = _kind(default)
+            override = _from_environment(section, key, kind)
+            values[key] = _checked(path, section, key, values[key] if override is None else override, kind)
+        merged[section] = values
+    paths = {}
+    for key in PATH_KEYS:
+        value = _from_environment("paths", key, "text") or data.get("paths", {}).get(key)
+        if value is None:
+            raise ConfigError(
+                f"Cấu hình {path}: thiếu khóa [paths] {key} (đường dẫn không có giá trị mặc định) / "
+                f"config {path}: key [paths] {key} is missing (paths have no default)")
+        paths[key] = _checked(path, "paths", key, value, "text")
     base = path.resolve().parent
-    paths = {name: (base / value).resolve() for name, value in merged.get("paths", {}).items()}
-    return Settings(
-        root=base,
-        raw=paths["raw"],
-        processed=paths["processed"],
-        reference=paths["reference"],
-        outbox=paths["outbox"],
-        indicators=paths["indicators"],
-        limits=merged.get("limits", {}),
-        tolerances=merged.get("tolerances", {}),
-        email=merged.get("email", {}),
-        schedule=merged.get("schedule", {}),
-    )
+    paths = {name: (base / value).resolve() for name, value in paths.items()}
+    schedule = merged["schedule"]
+    check_timezone(schedule["timezone"], path)
+    check_cron(schedule["cron"], path)
+    return Settings(root=base, **paths, limits=merged["limits"], tolerances=merged["tolerances"],
+                    email=merged["email"], schedule=schedule, prefect=merged["prefect"])
+
+
+def check_timezone(name: str, path: Path | str = "heza.toml") -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(
+            f"Cấu hình {path}: [schedule] timezone {name!r} không phải múi giờ IANA (ví dụ Asia/Ho_Chi_Minh) / "
+            f"config {path}: [schedule] timezone {name!r} is not an IANA time zone (e.g. Asia/Ho_Chi_Minh)") from exc
+
+
+_CRON_FIELDS = (("phút", "minute", 0, 59), ("giờ", "hour", 0, 23), ("ngày", "day of month", 1, 31),
+                ("tháng", "month", 1, 12), ("thứ", "day of week", 0, 7))
+_CRON_NAMES = {3: "jan feb mar apr may jun jul aug sep oct nov dec".split(),
+               4: "sun mon tue wed thu fri sat".split()}
+_CRON_ITEM = re.compile(r"^(\*|[0-9a-z]+(?:-[0-9a-z]+)?)(?:/(\d+))?$")
+
+
+def _cron_value(text: str, index: int) -> int | None:
+    if text.isdigit():
+        return int(text)
+    names = _CRON_NAMES.get(index, [])
+    return names.index(text) + (1 if index == 3 else 0) if text in names else None
+
+
+def check_cron(expression: str, path: Path | str = "heza.toml") -> str:
+    """Five fields (minute hour day month weekday), each a list of *, N, N-M, with /step: what
+    Prefect's Cron accepts for a monthly run. Anything else is a ConfigError naming the field."""
+    fields = expression.lower().split()
+    problem = None
+    if len(fields) != 5:
+        problem = (f"cần 5 trường, có {len(fields)}", f"5 fields are needed, got {len(fields)}")
+    else:
+        for index, (text, (vi, en, low, high)) in enumerate(zip(fields, _CRON_FIELDS)):
+            for item in text.split(","):
+                match = _CRON_ITEM.match(item)
+                bounds = [] if not match or match.group(1) == "*" else match.group(1).split("-")
+                values = [_cron_value(b, index) for b in bounds]
+                if not match or None in values or any(not low <= v <= high for v in values) \
+                        or (match.group(2) is not None and int(match.group(2)) == 0):
+                    problem = (f"trường {vi} {text!r} không hợp lệ ({low}-{high})",
+                               f"the {en} field {text!r} is not valid ({low}-{high})")
+                    break
+            if problem:
+                break
+    if problem:
+        raise ConfigError(
+            f"Cấu hình {path}: [schedule] cron {expression!r}: {problem[0]} / "
+            f"config {path}: [schedule] cron {expression!r}: {problem[1]}")
+    return expression
 
 
 def check_period(text: str) -> str:
@@ -104,5 +231,5 @@ def previous_period(period: str) -> str:
 
 def default_period(timezone: str = "Asia/Ho_Chi_Minh") -> str:
     """The month before today in Hai Phong: the month a run on the 5th reports on."""
-    today = datetime.now(ZoneInfo(timezone))
+    today = datetime.now(check_timezone(timezone))
     return previous_period(f"{today.year}-{today.month:02d}")
