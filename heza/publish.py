@@ -152,10 +152,19 @@ def data_package(period: str, zone_codes, extra_resources: list | None = None) -
 
 # -- the swap ------------------------------------------------------------------------------------
 
+_HELD: set = set()  # locks this process holds: `heza run` takes the lock before Prefect, the flow again
+
+
 @contextmanager
 def period_lock(processed_dir: Path, period: str, wait_seconds: float = 0):
-    """Hold the period's lock for the block; another holder makes this wait, then fail clearly."""
+    """Hold the period's lock for the block; another holder makes this wait, then fail clearly.
+    Re-entrant within one process, so `heza run` can hold it before Prefect starts and the flow
+    inside it takes it again without waiting on itself."""
     lock_dir = Path(processed_dir) / LOCKS
+    key = str((lock_dir / f"{period}.lock").resolve())
+    if key in _HELD:
+        yield
+        return
     lock_dir.mkdir(parents=True, exist_ok=True)
     handle = open(lock_dir / f"{period}.lock", "a+")
     deadline = time.monotonic() + wait_seconds
@@ -175,9 +184,30 @@ def period_lock(processed_dir: Path, period: str, wait_seconds: float = 0):
         handle.truncate()
         handle.write(f"{os.getpid()}\n")
         handle.flush()
-        yield
+        _HELD.add(key)
+        try:
+            yield
+        finally:
+            _HELD.discard(key)
     finally:
         handle.close()
+
+
+def writable_folder_message(folder: Path) -> str | None:
+    """Why `folder` (created if missing) cannot take a release, or None: checked before any work,
+    so a read-only or misnamed output folder is one message naming it, not a failure at the end."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".heza-write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+        return None
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        return (f"Không ghi được vào thư mục công bố {folder} ({reason}); hãy chọn thư mục khác (--out) "
+                f"hoặc sửa [paths] processed / cannot write to the output folder {folder} ({reason}); "
+                f"choose another (--out) or fix [paths] processed")
 
 
 def lock_holder_message(processed_dir: Path, period: str) -> str | None:
