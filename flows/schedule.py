@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -83,6 +84,69 @@ def local_server(port: int = 4200, wait_seconds: float = 120, extra_env: dict | 
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def _die_with_parent() -> None:
+    """In the server's process, before it runs: the kernel sends it SIGTERM when `heza run` dies,
+    even by SIGKILL, so no server (about 220 MB and a port) outlives the run."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: `heza run` still stops the server on exit, Ctrl+C and SIGTERM
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def run_server(wait_seconds: float = 120):
+    """The API server for one `heza run`, started and stopped by heza rather than by Prefect.
+
+    It is the same server Prefect's ephemeral mode starts (uvicorn on 127.0.0.1, no UI), but heza
+    waits `[prefect] startup_timeout_seconds` (default 120 s, Prefect's own default is 20 s, too
+    short for a first start on a busy machine, when the database is created), and stops it however
+    the run ends: normally, on an exception, on Ctrl+C or SIGTERM (the caller turns SIGTERM into
+    SystemExit), and by the parent-death signal if the run is killed outright."""
+    env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
+           "PREFECT__SERVER_FINAL": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    env.pop("PREFECT_API_URL", None)
+    deadline = time.monotonic() + wait_seconds
+    process = None
+    try:
+        while True:
+            port = _free_port()
+            process = subprocess.Popen(
+                [sys.executable, "-m", "uvicorn", "--factory", "prefect.server.api.server:create_app",
+                 "--host", "127.0.0.1", "--port", str(port), "--log-level", "error", "--lifespan", "on"],
+                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent,
+            )
+            api_url = f"http://127.0.0.1:{port}/api"
+            while not server_healthy(api_url) and process.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.2)
+            if process.poll() == 3 and time.monotonic() < deadline:  # the port was taken meanwhile
+                continue
+            if process.poll() is not None or time.monotonic() >= deadline:
+                raise RuntimeError(
+                    f"Máy chủ Prefect không khởi động được trong {wait_seconds:g} giây; hãy tăng [prefect] "
+                    f"startup_timeout_seconds trong heza.toml hoặc đặt PREFECT_API_URL / the Prefect server "
+                    f"did not start within {wait_seconds:g} s; raise [prefect] startup_timeout_seconds in "
+                    f"heza.toml or set PREFECT_API_URL")
+            break
+        yield api_url
+    finally:
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def serve_monthly(settings: Settings) -> None:

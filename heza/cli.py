@@ -1,13 +1,18 @@
 """`heza`: the one command staff use. Messages in Vietnamese first; --lang en for English.
 
 Exit codes: 0 done; 1 errors found (validate) or, with --strict, published with errors (run);
-2 nothing usable (unreadable input, critical run, bad arguments).
+2 nothing usable (unreadable input, critical run, bad arguments, bad configuration, an output
+folder that cannot be written, a period another run holds, files `heza sample` would overwrite);
+3 published, but the report e-mail could be neither written to the outbox nor sent.
+Every operator mistake is a message (Vietnamese, then English) naming the file, key or folder;
+an unexpected error is one line too (HEZA_DEBUG=1 shows the traceback).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -37,6 +42,9 @@ def _settings():
         _fail(str(exc))
 
 
+EXIT_EMAIL_NOT_KEPT = 3
+
+
 @main.command()
 @click.option("--period", default=None, help="Kỳ báo cáo YYYY-MM (mặc định: tháng trước).")
 @click.option("--raw", type=click.Path(path_type=Path), default=None, help="Thư mục chứa các thư mục kỳ.")
@@ -48,31 +56,72 @@ def run(period, raw, out, no_email, strict, lang):
     """Chạy quy trình tháng: đọc, kiểm tra, đối chiếu, công bố, báo cáo."""
     settings = _settings()
     try:
-        period = check_period(period or default_period(settings.schedule.get("timezone", "Asia/Ho_Chi_Minh")))
+        period = check_period(period or default_period(settings.schedule["timezone"]))
     except ConfigError as exc:
         _fail(str(exc))
-    from heza.publish import lock_holder_message
+    from heza.publish import PeriodLockedError, period_lock, writable_folder_message
 
     _check_reference_data(settings, period)
-    busy = lock_holder_message(Path(out).resolve() if out else settings.processed, period)
-    if busy:  # say it before Prefect starts; the flow itself still holds the lock for the whole run
-        _fail(busy)
-    prepare_prefect(settings.root)
-    from flows.monthly import monthly_pipeline  # Prefect is imported only for `run`
-
-    from heza.publish import PublishError
-    from heza.reference import ReferenceError
-
+    processed = Path(out).resolve() if out else settings.processed
+    unwritable = writable_folder_message(processed)
+    if unwritable:
+        _fail(unwritable)
+    # SIGTERM ends the run like Ctrl+C does (cleanup runs, the Prefect server stops) rather than
+    # killing the process where it stands.
+    previous_handler = signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
-        outcome = monthly_pipeline(period=period, raw=str(raw) if raw else None, out=str(out) if out else None,
-                                   send_email=not no_email, lang=lang)
-    except (PublishError, ReferenceError, ConfigError) as exc:
+        # The lock is taken here, before Prefect starts, and held for the whole run: a second run of
+        # the period stops with one message and no Prefect output; the flow takes it again inside.
+        with period_lock(processed, period, settings.limits["lock_wait_seconds"]):
+            outcome = _run_flow(settings, period, raw, out, no_email, lang)
+    except PeriodLockedError as exc:
         _fail(str(exc))
+    except KeyboardInterrupt:
+        _fail("Đã dừng; không có gì được công bố dở dang / stopped; nothing was left half-published", 130)
+    finally:
+        signal.signal(signal.SIGTERM, previous_handler)
     _print_outcome(outcome, lang)
     if outcome["status"] == "not_published":
         sys.exit(2)
+    if outcome.get("email") and outcome["email"]["status"] == "not_kept":
+        sys.exit(EXIT_EMAIL_NOT_KEPT)
     if strict and outcome["errors"]:
         sys.exit(1)
+
+
+def _stop_on_sigterm(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _run_flow(settings, period, raw, out, no_email, lang) -> dict:
+    """Start the Prefect server (unless PREFECT_API_URL names one), run the flow, stop the server."""
+    from contextlib import nullcontext
+
+    from flows.schedule import run_server
+    from heza.publish import PublishError
+    from heza.reference import ReferenceError
+
+    prepare_prefect(settings.root, settings.prefect["startup_timeout_seconds"])
+    server = nullcontext(os.environ.get("PREFECT_API_URL")) if os.environ.get("PREFECT_API_URL") \
+        else run_server(settings.prefect["startup_timeout_seconds"])
+    try:
+        with server as api_url:
+            os.environ["PREFECT_API_URL"] = api_url
+            from flows.monthly import monthly_pipeline  # Prefect is imported only for `run`
+
+            return monthly_pipeline(period=period, raw=str(raw) if raw else None, out=str(out) if out else None,
+                                    send_email=not no_email, lang=lang)
+    except (PublishError, ReferenceError, ConfigError, RuntimeError) as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        where = f" {exc.filename}" if exc.filename else ""
+        _fail(f"Không đọc/ghi được{where} ({exc.strerror or exc}) / cannot read or write{where} "
+              f"({exc.strerror or exc})")
+    except Exception as exc:  # noqa: BLE001 - one line for the operator; HEZA_DEBUG=1 for the traceback
+        if os.environ.get("HEZA_DEBUG"):
+            raise
+        _fail(f"Lần chạy dừng vì lỗi không lường trước / the run stopped on an unexpected error: "
+              f"{type(exc).__name__}: {exc} (HEZA_DEBUG=1 để xem chi tiết / for details)")
 
 
 def _check_reference_data(settings, period: str):
@@ -91,9 +140,11 @@ def _check_reference_data(settings, period: str):
     return ctx
 
 
-def prepare_prefect(root: Path) -> None:
-    """Keep Prefect's home inside the project, without telemetry, quiet unless asked otherwise."""
+def prepare_prefect(root: Path, startup_timeout: float = 120) -> None:
+    """Keep Prefect's home inside the project, without telemetry, quiet unless asked otherwise;
+    give any server Prefect starts itself the same start-up time as heza's own (not 20 s)."""
     os.environ.setdefault("PREFECT_HOME", str(root / ".prefect"))
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", str(int(startup_timeout)))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
@@ -119,9 +170,16 @@ def _print_outcome(outcome: dict, lang: str) -> None:
     email = outcome.get("email")
     if email:
         words = {"sent": ("đã gửi", "sent"), "outbox": ("chưa cấu hình SMTP, thư nằm ở", "no SMTP server set, kept at"),
-                 "failed": ("gửi không được, thư nằm ở", "could not be sent, kept at")}[email["status"]]
+                 "failed": ("gửi không được, thư nằm ở", "could not be sent, kept at"),
+                 "not_kept": ("KHÔNG ghi được thư vào", "could NOT be written to")}[email["status"]]
         where = ", ".join(email["to"]) if email["status"] == "sent" else email["path"]
-        click.echo(f"  {_say(lang, 'Thư báo cáo', 'Report e-mail')}: {_say(lang, *words)} {where}")
+        line = f"  {_say(lang, 'Thư báo cáo', 'Report e-mail')}: {_say(lang, *words)} {where}"
+        if email.get("outbox_error"):
+            line += f" ({email['outbox_error']})"
+        click.echo(line, err=email["status"] == "not_kept")
+        if email["status"] == "not_kept":
+            click.echo("  Kết quả đã công bố vẫn giữ nguyên; hãy sửa thư mục thư đi (paths.outbox) / "
+                       "the publication stands; fix the outbox folder (paths.outbox)", err=True)
 
 
 @main.command()
@@ -211,23 +269,31 @@ def serve(port):
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
 @click.option("--bad-share", type=float, default=0.01, show_default=True, help="Tỷ lệ dòng lỗi, chia đều các loại.")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("data/synthetic"), show_default=True)
-def sample(raw, enterprises, zones, period, fmt, bad_share, out):
-    """Ghi lại dữ liệu mẫu 2024-01 và 2024-02 (tất định), hoặc một tháng tổng hợp cỡ bất kỳ."""
+@click.option("--force", is_flag=True, help="Thay các tệp đã có (mặc định: không ghi đè, thoát mã 2).")
+def sample(raw, enterprises, zones, period, fmt, bad_share, out, force):
+    """Ghi dữ liệu mẫu 2024-01 và 2024-02 (tất định), hoặc một tháng tổng hợp cỡ bất kỳ, vào thư mục
+    chưa có tệp; --force để thay tệp đã có."""
+    from heza.sample import WouldOverwriteError
+
     settings = _settings()
-    if enterprises:
-        from heza.synthetic import write_synthetic_month
+    try:
+        if enterprises:
+            from heza.synthetic import write_synthetic_month
 
-        try:
-            period = check_period(period)
-        except ConfigError as exc:
-            _fail(str(exc))
-        written = write_synthetic_month(out, period, enterprises, zones, fmt, bad_share)
-        click.echo(json.dumps(written, ensure_ascii=False))
-        return
-    from heza.sample import generate
+            written = write_synthetic_month(out, check_period(period), enterprises, zones, fmt, bad_share,
+                                            force=force)
+            click.echo(json.dumps(written, ensure_ascii=False))
+            return
+        from heza.sample import generate
 
-    for path in generate(raw or settings.raw, settings.reference):
-        click.echo(path)
+        for path in generate(raw or settings.raw, settings.reference, force=force):
+            click.echo(path)
+    except (ConfigError, WouldOverwriteError) as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        where = exc.filename or (out if enterprises else raw or settings.raw)
+        _fail(f"Không ghi được dữ liệu mẫu vào {where} ({exc.strerror or exc}) / "
+              f"cannot write the sample to {where} ({exc.strerror or exc})")
 
 
 if __name__ == "__main__":
