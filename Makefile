@@ -31,8 +31,9 @@ bench: $(STAMP)
 reliability: $(STAMP)
 	$(BIN)/python -m tests.reliability
 
+# heza sample refuses to overwrite data/raw/2024-0{1,2}; `make sample SAMPLE_FLAGS=--force` replaces them.
 sample: $(STAMP)
-	$(BIN)/heza sample
+	$(BIN)/heza sample $(SAMPLE_FLAGS)
 
 clean:
 	rm -rf $(VENV) .prefect .pytest_cache .hypothesis

@@ -43,7 +43,7 @@ def measure_size(rows: int, workdir: Path, peer_max: int) -> dict:
     from heza.synthetic import write_synthetic_month
     from heza.validate import validate_table
 
-    month = write_synthetic_month(workdir, "2024-02", rows, 400, "csv")
+    month = write_synthetic_month(workdir, "2024-02", rows, 400, "csv", force=True)  # its own scratch folder
     settings = load_settings()
     limits = {**settings.limits, "max_file_mb": 10_000, "max_rows_per_sheet": 10_000_000, "max_read_seconds": 0}
     registry = load_zone_registry(workdir / "reference")
@@ -138,7 +138,7 @@ def _xlsx_read(workdir: Path, rows: int, limits: dict, registry) -> dict:
     from heza.read import read_file
     from heza.synthetic import write_synthetic_month
 
-    month = write_synthetic_month(workdir / "xlsx", "2024-02", rows, 400, "xlsx")
+    month = write_synthetic_month(workdir / "xlsx", "2024-02", rows, 400, "xlsx", force=True)
     path = Path(month["path"])
     start = time.perf_counter()
     python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("DN").to_python()
@@ -201,7 +201,7 @@ def fixed_costs() -> dict:
     sys.path.insert(0, str(ROOT))
     from heza.synthetic import write_synthetic_month
 
-    month = write_synthetic_month(workdir, "2024-02", 1000, 15, "xlsx")
+    month = write_synthetic_month(workdir, "2024-02", 1000, 15, "xlsx", force=True)
     heza = [sys.executable, "-m", "heza.cli"]
 
     def wall(command, **kwargs):

@@ -408,8 +408,30 @@ def zone_figures(rng: random.Random, codes: list, rows: list, registry, period: 
     return figures
 
 
-def generate(raw_dir: Path, reference_dir: Path, seed: int = SEED) -> list:
-    """Write both sample months; returns the files written."""
+class WouldOverwriteError(FileExistsError):
+    """Raised, before anything is written, when a target folder already holds files."""
+
+
+def refuse_to_overwrite(folders, force: bool = False) -> None:
+    """Sample writers never replace files silently (a staff edit in data/raw was once lost that way):
+    a folder that already holds files is refused, naming it and its files, unless `force`."""
+    if force:
+        return
+    taken = [(Path(folder), sorted(p.name for p in Path(folder).iterdir()))
+             for folder in folders if Path(folder).is_dir() and any(Path(folder).iterdir())]
+    if taken:
+        listing = "; ".join(f"{folder} ({len(names)}: {', '.join(names[:3])}{', …' if len(names) > 3 else ''})"
+                            for folder, names in taken)
+        raise WouldOverwriteError(
+            f"Không ghi đè: thư mục đã có tệp: {listing}. Hãy chọn thư mục khác hoặc dùng --force để thay / "
+            f"not overwriting: the folder already holds files: {listing}. Choose another folder or "
+            f"use --force to replace them")
+
+
+def generate(raw_dir: Path, reference_dir: Path, seed: int = SEED, force: bool = False) -> list:
+    """Write both sample months into folders that hold no files yet (or replace them with `force`);
+    returns the files written."""
+    refuse_to_overwrite([Path(raw_dir) / period for period in PERIODS], force)
     registry = load_zone_registry(reference_dir)
     written = []
     for period in PERIODS:

@@ -93,10 +93,14 @@ def zone_registry(zones: int) -> pd.DataFrame:
 
 
 def write_synthetic_month(out: Path, period: str, rows: int, zones: int, fmt: str = "csv",
-                          bad_share: float = 0.01, seed: int = 7) -> dict:
-    """out/raw/<period>/enterprises.<fmt> and out/reference/{zones,exchange_rates}.csv."""
+                          bad_share: float = 0.01, seed: int = 7, force: bool = False) -> dict:
+    """out/raw/<period>/enterprises.<fmt> and out/reference/{zones,exchange_rates}.csv, into folders
+    that hold no files yet (or replacing them with `force`)."""
+    from heza.sample import refuse_to_overwrite
+
     out = Path(out)
     raw, reference = out / "raw" / period, out / "reference"
+    refuse_to_overwrite([raw, reference], force)
     raw.mkdir(parents=True, exist_ok=True)
     reference.mkdir(parents=True, exist_ok=True)
     zone_registry(zones).to_csv(reference / "zones.csv", index=False)
