@@ -135,8 +135,15 @@ def build_message(report: dict, folder: Path, shown_folder, pngs: dict, smtp: Sm
         if path.suffix == ".json":
             kind = "application/json"
         maintype, subtype = kind.split("/", 1)
-        message.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name)
+        message.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype,
+                               filename=safe_filename(path.name))
     return message
+
+
+def safe_filename(name: str) -> str:
+    """An attachment name without line breaks or other control characters: a submitted file named
+    with one must not stop the e-mail (Python refuses such a header) nor add a header."""
+    return _UNSAFE_HEADER.sub("_", name).strip() or "attachment"
 
 
 def _escape(text: str) -> str:
@@ -183,16 +190,34 @@ def _send_once(message: EmailMessage, smtp: SmtpSettings) -> None:
 
 def deliver(message: EmailMessage, smtp: SmtpSettings | None, outbox: Path, name: str,
             sleep=time.sleep) -> dict:
-    """Write to the outbox, then send if a server is configured. Never raises for a send failure."""
-    path = write_outbox(message, outbox, name)
+    """Write to the outbox, then send if a server is configured. Never raises for a send failure nor
+    for an outbox that cannot be written (full disk, read-only folder): the publication stands and
+    the result says so (status "not_kept" when the message is neither written nor sent)."""
+    try:
+        path = write_outbox(message, outbox, name)
+    except OSError as exc:
+        path = None
+        outbox_error = (f"{exc.filename or outbox}: {exc.strerror or exc}")
+    if path is None:
+        kept = {"path": str(Path(outbox) / f"{name}.eml"), "outbox_error": outbox_error}
+        if smtp is None:
+            return {"status": "not_kept", **kept}
+        try:
+            attempts = send_message(message, smtp, sleep)
+        except SendError as exc:
+            return {"status": "not_kept", **kept, "error": str(exc)}
+        return {"status": "sent", **kept, "attempts": attempts, "to": list(smtp.recipients)}
     if smtp is None:
         return {"status": "outbox", "path": str(path)}
     try:
         attempts = send_message(message, smtp, sleep)
     except SendError as exc:
         return {"status": "failed", "path": str(path), "error": str(exc)}
-    sent = Path(outbox) / "sent"
-    sent.mkdir(parents=True, exist_ok=True)
-    final = sent / path.name
-    os.replace(path, final)
+    try:
+        sent = Path(outbox) / "sent"
+        sent.mkdir(parents=True, exist_ok=True)
+        final = sent / path.name
+        os.replace(path, final)
+    except OSError:
+        final = path  # sent; it only stays where it was written
     return {"status": "sent", "path": str(final), "attempts": attempts, "to": list(smtp.recipients)}
