@@ -26,13 +26,38 @@ def enterprise_sums(enterprises: pd.DataFrame) -> pd.DataFrame:
 
 
 def previous_cumulative(processed_dir: Path, previous_period: str) -> pd.DataFrame:
-    """The last published zones.csv's cumulative columns, indexed by zone (empty if none)."""
+    """The last published zones.csv's cumulative columns, indexed by zone (empty if none).
+
+    A column that file lacks (an older or hand-edited publication), or a file that cannot be read,
+    does not stop the run: the column is left empty, so its cumulative check is skipped, and
+    `attrs["missing"]` names it (with `attrs["path"]`) for reconcile_zones to say so."""
+    columns = [f"previous_{c}" for c in CUMULATIVE_COLUMNS]
     path = Path(processed_dir) / previous_period / "zones.csv"
     if not path.exists():
-        return pd.DataFrame(columns=[f"previous_{c}" for c in CUMULATIVE_COLUMNS])
-    previous = pd.read_csv(path, dtype={"zone_code": "string"}, encoding="utf-8")
-    previous = previous.drop_duplicates("zone_code").set_index("zone_code")[list(CUMULATIVE_COLUMNS)]
-    return previous.add_prefix("previous_")
+        return pd.DataFrame(columns=columns)
+    try:
+        previous = pd.read_csv(path, dtype={"zone_code": "string"}, encoding="utf-8")
+    except (OSError, ValueError, pd.errors.ParserError) as exc:  # unreadable, not UTF-8, empty
+        previous = pd.DataFrame(columns=["zone_code"])
+        previous.attrs["error"] = str(exc)
+    if "zone_code" not in previous.columns:
+        previous = pd.DataFrame(columns=["zone_code"])
+    missing = [c for c in CUMULATIVE_COLUMNS if c not in previous.columns]
+    previous = previous.drop_duplicates("zone_code").set_index("zone_code")
+    previous = previous.reindex(columns=list(CUMULATIVE_COLUMNS))
+    previous = previous.apply(pd.to_numeric, errors="coerce").add_prefix("previous_")
+    previous.attrs.update(missing=missing, path=str(path))
+    return previous
+
+
+def _skipped_cumulative_checks(previous: pd.DataFrame) -> pd.DataFrame:
+    """One warning per cumulative column the last publication lacks: its check was skipped."""
+    path = previous.attrs.get("path", "")
+    return findings_frame([finding(
+        "PERIOD_PREVIOUS_COLUMN_MISSING", column=column,
+        detail_vi=f"{path} không có cột {column}, bỏ qua kiểm tra lũy kế của cột này",
+        detail_en=f"{path} has no column {column}; the cumulative check of this column was skipped",
+    ) for column in previous.attrs.get("missing", [])])
 
 
 def reconciliation_frame(zones: pd.DataFrame, enterprises: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
@@ -53,6 +78,7 @@ def reconcile_zones(zones: pd.DataFrame, enterprises: pd.DataFrame, previous: pd
     frame = reconciliation_frame(zones, enterprises, previous)
     cases = failure_cases(reconciliation_schema(), frame)
     findings = findings_from_cases(cases, frame, "zones", letters)
+    skipped = _skipped_cumulative_checks(previous)
     decreases = findings["rule"] == "ZONE_CUMULATIVE_DECREASE"
     if decreases.any():
         rows = frame.loc[findings.loc[decreases, "row_id"].astype("int64")]
@@ -61,7 +87,7 @@ def reconcile_zones(zones: pd.DataFrame, enterprises: pd.DataFrame, previous: pd
             f"{display_value(rows.iloc[i][c])} < {display_value(rows.iloc[i]['previous_' + c])}"
             for i, c in enumerate(columns)
         ]
-    return findings
+    return findings_frame([findings, skipped]) if len(skipped) else findings
 
 
 def completeness(published_zones: pd.DataFrame, registry: ZoneRegistry, period: str,
