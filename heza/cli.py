@@ -106,11 +106,16 @@ def _run_flow(settings, period, raw, out, no_email, lang) -> dict:
         else run_server(settings.prefect["startup_timeout_seconds"])
     try:
         with server as api_url:
-            os.environ["PREFECT_API_URL"] = api_url
-            from flows.monthly import monthly_pipeline  # Prefect is imported only for `run`
+            from prefect.settings import PREFECT_API_URL, temporary_settings  # imported only for `run`
 
-            return monthly_pipeline(period=period, raw=str(raw) if raw else None, out=str(out) if out else None,
-                                    send_email=not no_email, lang=lang)
+            from flows.monthly import monthly_pipeline
+
+            with temporary_settings({PREFECT_API_URL: api_url}):
+                try:
+                    return monthly_pipeline(period=period, raw=str(raw) if raw else None,
+                                            out=str(out) if out else None, send_email=not no_email, lang=lang)
+                finally:
+                    _drain_prefect_workers()
     except (PublishError, ReferenceError, ConfigError, RuntimeError) as exc:
         _fail(str(exc))
     except OSError as exc:
@@ -138,6 +143,18 @@ def _check_reference_data(settings, period: str):
     except (ReferenceError, CatalogueError, FilterError, ValueError, OSError) as exc:
         _fail(f"Dữ liệu tham chiếu không dùng được / reference data cannot be used: {exc}")
     return ctx
+
+
+def _drain_prefect_workers() -> None:
+    """Send Prefect's queued logs and events while its server still runs (not at exit, when it is gone)."""
+    try:
+        from prefect.events.worker import EventsWorker
+        from prefect.logging.handlers import APILogWorker
+
+        APILogWorker.drain_all(timeout=10)
+        EventsWorker.drain_all(timeout=10)
+    except Exception:  # noqa: BLE001 - losing a log line must not turn a finished run into a failure
+        pass
 
 
 def prepare_prefect(root: Path, startup_timeout: float = 120) -> None:
