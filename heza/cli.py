@@ -164,7 +164,9 @@ def prepare_prefect(root: Path, startup_timeout: float = 120) -> None:
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", str(int(startup_timeout)))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    # Prefect's own lines stay hidden (heza prints the outcome and each error as one message; Prefect
+    # would log a crash with its traceback); PREFECT_LOGGING_LEVEL=INFO or HEZA_DEBUG=1 shows them.
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING" if os.environ.get("HEZA_DEBUG") else "CRITICAL")
 
 
 def _print_outcome(outcome: dict, lang: str) -> None:

@@ -229,8 +229,7 @@ def test_the_first_run_on_a_fresh_prefect_home_publishes(sample_month, prefect_h
 
 
 def test_a_server_that_does_not_start_in_time_is_a_message_and_leaves_no_server(sample_month, prefect_home):
-    with open(sample_month / "heza.toml", "a", encoding="utf-8") as config:
-        config.write("\n[prefect]\nstartup_timeout_seconds = 0.001\n")
+    edit_config(sample_month, "startup_timeout_seconds = 120", "startup_timeout_seconds = 0.001")
     run = heza_process("run", "--period", "2024-02", "--no-email", env={"PREFECT_HOME": str(prefect_home)})
     out, err = run.communicate(timeout=300)
     assert_message(run.returncode, out + err, 2, "Máy chủ Prefect không khởi động được",
