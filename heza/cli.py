@@ -161,7 +161,7 @@ def prepare_prefect(root: Path, startup_timeout: float = 120) -> None:
     """Keep Prefect's home inside the project, without telemetry, quiet unless asked otherwise;
     give any server Prefect starts itself the same start-up time as heza's own (not 20 s)."""
     os.environ.setdefault("PREFECT_HOME", str(root / ".prefect"))
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", str(int(startup_timeout)))
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", str(max(1, round(startup_timeout))))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     # Prefect's own lines stay hidden (heza prints the outcome and each error as one message; Prefect

@@ -16,6 +16,7 @@ import re
 import shutil
 import time
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -152,17 +153,20 @@ def data_package(period: str, zone_codes, extra_resources: list | None = None) -
 
 # -- the swap ------------------------------------------------------------------------------------
 
-_HELD: set = set()  # locks this process holds: `heza run` takes the lock before Prefect, the flow again
+# Locks held in this context: `heza run` takes the period's lock before Prefect starts and the flow
+# (same thread, or a thread Prefect starts with a copy of the context) takes it again. Another
+# thread of the process with its own context still waits, as another process does.
+_HELD: ContextVar[frozenset] = ContextVar("heza_held_period_locks", default=frozenset())
 
 
 @contextmanager
 def period_lock(processed_dir: Path, period: str, wait_seconds: float = 0):
     """Hold the period's lock for the block; another holder makes this wait, then fail clearly.
-    Re-entrant within one process, so `heza run` can hold it before Prefect starts and the flow
+    Re-entrant within one context, so `heza run` can hold it before Prefect starts and the flow
     inside it takes it again without waiting on itself."""
     lock_dir = Path(processed_dir) / LOCKS
     key = str((lock_dir / f"{period}.lock").resolve())
-    if key in _HELD:
+    if key in _HELD.get():
         yield
         return
     lock_dir.mkdir(parents=True, exist_ok=True)
@@ -184,11 +188,11 @@ def period_lock(processed_dir: Path, period: str, wait_seconds: float = 0):
         handle.truncate()
         handle.write(f"{os.getpid()}\n")
         handle.flush()
-        _HELD.add(key)
+        token = _HELD.set(_HELD.get() | {key})
         try:
             yield
         finally:
-            _HELD.discard(key)
+            _HELD.reset(token)
     finally:
         handle.close()
 
