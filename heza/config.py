@@ -31,6 +31,7 @@ DEFAULTS = {
         "max_file_mb": 50, "max_uncompressed_mb": 300, "max_compression_ratio": 100,
         "max_rows_per_sheet": 1_100_000, "max_columns_per_sheet": 300, "header_search_rows": 30,
         "max_cell_chars": 2000, "max_read_seconds": 120, "lock_wait_seconds": 0,
+        "vnd_per_usd_min": 10_000, "vnd_per_usd_max": 50_000,
     },
     "tolerances": {"about_relative": 0.05, "total_row_absolute": 0.5},
     "email": {
