@@ -685,6 +685,10 @@ def _workbook_grids(path: Path, limits: dict):
                     grid.append([])
                 grid[row].extend([""] * (col + 1 - len(grid[row])))
                 grid[row][col] = error
+            try:
+                marks["merged"] = list(sheet.merged_cell_ranges or [])
+            except Exception:  # not every format knows its merged cells
+                marks["merged"] = []
             marks["stray"] = strays.get(meta.name, [])
             marks["formatted_empty_rows"] = extent.formatted_empty_rows if extent is not None else 0
             yield meta.name, grid, marks
@@ -775,13 +779,19 @@ def _csv_grid(path: Path) -> tuple[list, str, str]:
     return grid, encoding, delimiter
 
 
-def read_grids(path: Path, limits: dict) -> list:
-    """[(sheet name, grid)] of a readable file, as the reader saw it (CSV: one sheet, its stem)."""
+def read_sheets(path: Path, limits: dict) -> list:
+    """[(sheet name, grid, marks)] of a readable file, as the reader saw it (CSV: one sheet, its
+    stem); marks as `_workbook_grids` gives them (merged ranges, stray cells...)."""
     path = Path(path)
     if path.suffix.lower() == ".csv":
         grid = _csv_grid(path)[0]
-        return [(path.stem, _head(grid, len(grid)))]
-    return [(name, grid) for name, grid, _ in _workbook_grids(path, limits)]
+        return [(path.stem, _head(grid, len(grid)), {})]
+    return list(_workbook_grids(path, limits))
+
+
+def read_grids(path: Path, limits: dict) -> list:
+    """[(sheet name, grid)] of a readable file, as the reader saw it (CSV: one sheet, its stem)."""
+    return [(name, grid) for name, grid, _ in read_sheets(path, limits)]
 
 
 def sha256_of(path: Path) -> str:
