@@ -3,9 +3,9 @@
 The copy is built from the values the reader saw (never by loading and saving the submitted
 workbook, which costs minutes and gigabytes on a large file): every sheet's values, formulas as
 their computed values, failing cells filled (red: error, amber: warning) with a comment holding
-the rule's message, and a first sheet listing the findings. It is streamed (openpyxl's write-only
-mode), so its cost grows with the rows, not with the formatting. Nothing in it can run: a text that
-looks like a formula is stored as text, control characters are shown as U+FFFD. Sheet titles and
+the rule's message, and a first sheet listing the findings. It is streamed (heza/xlsx_writer.py),
+so its cost grows with the rows, not with the formatting. Nothing in it can run: every text is
+stored as text, even one that looks like a formula; control characters are shown as U+FFFD. Sheet titles and
 the file name are made safe (Excel's 31 characters, no []:*?/\\, no line breaks). A finding on a
 merged cell marks the merge's top-left cell, where its value is.
 """
@@ -16,15 +16,10 @@ import re
 from pathlib import Path
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.comments import Comment
-from openpyxl.styles import Font, PatternFill
-
-from heza.read import FileRead, column_letter, read_sheets
+from heza.read import FileRead, read_sheets
 from heza.report import SEVERITY_WORDS
+from heza.xlsx_writer import BOLD, StreamingWorkbook, clean
 
-FILLS = {"error": PatternFill("solid", fgColor="FFC7CE"), "warning": PatternFill("solid", fgColor="FFEB9C")}
 SHEET_TITLE = {"vi": "Kiểm tra", "en": "Findings"}
 HEADERS = {
     "vi": ["Mức", "Quy tắc", "Trang", "Dòng", "Ô", "Cột", "Giá trị", "Nội dung", "Gợi ý"],
@@ -40,8 +35,7 @@ _ADDRESS = re.compile(r"^([A-Z]{1,3})(\d{1,7})$")
 def safe_text(value: str) -> str:
     """A text an .xlsx can hold: control characters replaced by U+FFFD (visible), at most 32.767
     characters (Excel's limit)."""
-    text = _ILLEGAL.sub("\ufffd", value)
-    return text if len(text) <= 32_767 else text[:32_766] + "…"
+    return clean(value)
 
 
 def safe_title(name: str, used: set) -> str:
@@ -66,28 +60,6 @@ def safe_file_stem(name: str) -> str:
     stem = stem.rsplit(".", 1)[0] if "." in stem.lstrip(".") else stem
     stem = re.sub(r"\s+", " ", _NAME_FORBIDDEN.sub("_", stem)).strip(" .")
     return stem[:100] or "tep"
-
-
-def _cell_value(value):
-    """A grid value as the copy stores it; None for empty. Texts are made safe."""
-    if value is None or value == "" or (isinstance(value, float) and value != value):
-        return None
-    if isinstance(value, str):
-        return safe_text(str(value))
-    return value
-
-
-def _plain_row(row: list, sheet) -> list:
-    """One row for write-only append: texts that look like formulas are stored as text cells."""
-    out = []
-    for value in row:
-        value = _cell_value(value)
-        if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and len(value) > 1:
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.data_type = "s"
-            value = cell
-        out.append(value)
-    return out
 
 
 def _cells(item, letters: dict) -> list:
@@ -140,41 +112,19 @@ def _notes(findings: pd.DataFrame, letters: dict, merged: dict, lang: str) -> di
     return notes
 
 
-def _marked(sheet, value, severity: str, text: str) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=_cell_value(value))
-    if isinstance(cell.value, str):
-        cell.data_type = "s"
-    cell.fill = FILLS.get(severity, FILLS["warning"])
-    cell.comment = Comment(safe_text(text), "HEZA", width=320, height=140)
-    return cell
-
-
-def _write_summary(workbook, findings: pd.DataFrame, lang: str, used: set) -> None:
-    summary = workbook.create_sheet(safe_title(SHEET_TITLE[lang], used))
-    for letter, width in zip("ABCDEFGHI", (10, 26, 16, 7, 7, 22, 22, 70, 12)):
-        summary.column_dimensions[letter].width = width
-    header = []
-    for text in HEADERS[lang]:
-        cell = WriteOnlyCell(summary, value=text)
-        cell.font = Font(bold=True)
-        header.append(cell)
-    summary.append(header)
+def _write_summary(workbook: StreamingWorkbook, findings: pd.DataFrame, lang: str, used: set) -> None:
+    summary = workbook.add_sheet(safe_title(SHEET_TITLE[lang], used),
+                                 widths=dict(enumerate((10, 26, 16, 7, 7, 22, 22, 70, 12))))
+    summary.append(HEADERS[lang], styles={c: BOLD for c in range(len(HEADERS[lang]))})
     message = "message_en" if lang == "en" else "message_vi"
     for item in findings.itertuples(index=False):
         values = [SEVERITY_WORDS.get(item.severity, SEVERITY_WORDS["warning"])[1 if lang == "en" else 0],
                   item.rule, item.source_sheet, None if pd.isna(item.source_row) else int(item.source_row),
                   item.cell, item.column, item.value, getattr(item, message), item.suggested]
-        row = []
-        for index, value in enumerate(values):
-            value = None if value is None or value is pd.NA or (isinstance(value, float) and value != value) \
-                else value
-            cell = WriteOnlyCell(summary, value=safe_text(str(value)) if isinstance(value, str) else value)
-            if isinstance(cell.value, str):
-                cell.data_type = "s"
-            if index == 0:
-                cell.fill = FILLS.get(item.severity, FILLS["warning"])
-            row.append(cell)
-        summary.append(row)
+        values = [None if value is None or value is pd.NA or (isinstance(value, float) and value != value)
+                  else value for value in values]
+        severity = item.severity if item.severity in ("error", "warning") else "warning"
+        summary.append(values, marks={0: (severity, None)})
 
 
 def annotate_file(file: FileRead, findings: pd.DataFrame, letters: dict, out_dir: Path, limits: dict,
@@ -183,29 +133,25 @@ def annotate_file(file: FileRead, findings: pd.DataFrame, letters: dict, out_dir
     sheets = read_sheets(file.path, limits)
     merged = {sheet: marks.get("merged", []) for sheet, _, marks in sheets}
     notes = _notes(findings, letters, merged, lang)
-    workbook = Workbook(write_only=True)
-    used: set = set()
-    _write_summary(workbook, findings, lang, used)
-    for sheet_name, grid, _ in sheets:
-        sheet = workbook.create_sheet(safe_title(sheet_name, used))
-        marks = notes.get(sheet_name, {})
-        marked_rows: dict = {}
-        for (row, col), note in marks.items():
-            marked_rows.setdefault(row, {})[col] = note
-        last = max([len(grid) - 1, *marked_rows], default=-1)
-        for index in range(last + 1):
-            row = grid[index] if index < len(grid) else []
-            if index not in marked_rows:
-                sheet.append(_plain_row(row, sheet))
-                continue
-            width = max(len(row), max(marked_rows[index]) + 1)
-            values = _plain_row(list(row) + [None] * (width - len(row)), sheet)
-            for col, (severity, text) in marked_rows[index].items():
-                values[col] = _marked(sheet, row[col] if col < len(row) else None, severity, text)
-            sheet.append(values)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / (name or f"{safe_file_stem(file.file)}_kiem_tra.xlsx")
-    workbook.save(path)
+    workbook = StreamingWorkbook(path)
+    used: set = set()
+    width = int(limits.get("max_columns_per_sheet", 300))
+    try:
+        _write_summary(workbook, findings, lang, used)
+        for sheet_name, grid, _ in sheets:
+            sheet = workbook.add_sheet(safe_title(sheet_name, used))
+            marked_rows: dict = {}
+            for (row, col), (severity, text) in notes.get(sheet_name, {}).items():
+                if row >= len(grid) or col >= width:
+                    continue  # outside what was read (a stray cell): listed on the first sheet only
+                severity = severity if severity in ("error", "warning") else "error"
+                marked_rows.setdefault(row, {})[col] = (severity, text)
+            for index, row in enumerate(grid):
+                sheet.append(row, marked_rows.get(index))
+    finally:
+        workbook.close()
     return path
 
 

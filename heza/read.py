@@ -418,9 +418,7 @@ def xlsx_cell_flags(path: Path) -> dict:
 # those past the last row read are counted in `formatted_empty_rows`.
 
 _VALUE_CELL = re.compile(rb'<(?:\w+:)?c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*?(?<!/)>(?!</(?:\w+:)?c>)')
-_ANY_CELL = re.compile(rb'<(?:\w+:)?c[ >/]')
-_ADDRESSED_CELL = re.compile(rb'<(?:\w+:)?c r="')
-_ROW_ELEMENT = re.compile(rb'<(?:\w+:)?row[ >/]')
+_ROW_ELEMENT = re.compile(rb'<(\w+:)?row[ >/]')
 _SHEET_DATA_END = re.compile(rb'</(?:\w+:)?sheetData>')
 _SHARED_TEXT = re.compile(rb'<(?:\w+:)?t(?: [^>]*)?>([^<]*)</(?:\w+:)?t>')
 _STRAY_LISTED = 20  # stray cells listed one by one per sheet; the rest are counted in the last one
@@ -469,10 +467,13 @@ def sheet_extent(data: bytes, limits: dict) -> SheetExtent:
     """The extent of one sheet's XML (see above): cheap, no grid."""
     import numpy as np
 
-    refs = _VALUE_CELL.findall(data)
-    row_elements = len(_ROW_ELEMENT.findall(data))
-    if len(_ANY_CELL.findall(data)) != len(_ADDRESSED_CELL.findall(data)):
+    prefix = _ROW_ELEMENT.search(data)
+    prefix = prefix.group(1) if prefix else b""
+    cells = data.count(b"<" + prefix + b"c ") + data.count(b"<" + prefix + b"c>")
+    if cells != data.count(b"<" + prefix + b'c r="'):
         return SheetExtent(0, 0, known=False)  # cells placed by order only: calamine alone knows where
+    refs = _VALUE_CELL.findall(data)
+    row_elements = data.count(b"<" + prefix + b"row ") + data.count(b"<" + prefix + b"row>")
     if not refs:
         return SheetExtent(0, 0, formatted_empty_rows=row_elements)
     rows, columns = _addresses(refs)
