@@ -468,7 +468,7 @@ def sheet_extent(data: bytes, limits: dict) -> SheetExtent:
     import numpy as np
 
     prefix = _ROW_ELEMENT.search(data)
-    prefix = prefix.group(1) if prefix else b""
+    prefix = (prefix.group(1) or b"") if prefix else b""
     cells = data.count(b"<" + prefix + b"c ") + data.count(b"<" + prefix + b"c>")
     if cells != data.count(b"<" + prefix + b'c r="'):
         return SheetExtent(0, 0, known=False)  # cells placed by order only: calamine alone knows where
