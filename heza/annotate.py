@@ -127,6 +127,16 @@ def _write_summary(workbook: StreamingWorkbook, findings: pd.DataFrame, lang: st
         summary.append(values, marks={0: (severity, None)})
 
 
+def _widths(grid: list, rows: int = 40) -> dict:
+    """Column widths from the first rows' texts (cheap; at most 50 characters wide)."""
+    widths: dict = {}
+    for row in grid[:rows]:
+        for col, value in enumerate(row):
+            if value is not None and value != "":
+                widths[col] = max(widths.get(col, 8), min(len(str(value)) + 2, 50))
+    return widths
+
+
 def annotate_file(file: FileRead, findings: pd.DataFrame, letters: dict, out_dir: Path, limits: dict,
                   lang: str = "vi", name: str | None = None) -> Path:
     """Write the annotated copy of one submitted file; returns its path."""
@@ -141,7 +151,7 @@ def annotate_file(file: FileRead, findings: pd.DataFrame, letters: dict, out_dir
     try:
         _write_summary(workbook, findings, lang, used)
         for sheet_name, grid, _ in sheets:
-            sheet = workbook.add_sheet(safe_title(sheet_name, used))
+            sheet = workbook.add_sheet(safe_title(sheet_name, used), widths=_widths(grid))
             marked_rows: dict = {}
             for (row, col), (severity, text) in notes.get(sheet_name, {}).items():
                 if row >= len(grid) or col >= width:
