@@ -434,6 +434,8 @@ class SheetExtent:
     stray: list = field(default_factory=list)  # [(row, col)] 0-based, in sheet order
     formatted_empty_rows: int = 0
     known: bool = True  # False when the XML could not be mapped (cells without addresses)
+    full: tuple = (0, 0)  # .ods: rows and columns up to the farthest value, stray cells included
+    stray_values: list = field(default_factory=list)  # .ods: [(address, text)] of the stray cells
 
 
 def _addresses(refs: list) -> tuple:
@@ -654,6 +656,10 @@ def _workbook_grids(path: Path, limits: dict):
                             f"The file is corrupt or cannot be read: {exc}") from exc
     elif suffix == ".ods":
         extents = _ods_extents(path, limits)
+        for name, extent in extents.items():  # calamine loads every sheet of an .ods whole when it opens it
+            _check_extent(name, *extent.full, limits)
+            if extent.stray:
+                strays[name] = [*extent.stray_values[:_STRAY_LISTED], len(extent.stray)]
     try:
         workbook = (python_calamine.CalamineWorkbook.from_path(source) if isinstance(source, str)
                     else python_calamine.CalamineWorkbook.from_filelike(source))
@@ -670,8 +676,12 @@ def _workbook_grids(path: Path, limits: dict):
                 _check_extent(meta.name, extent.rows, extent.columns, limits)
             try:
                 sheet = workbook.get_sheet_by_name(meta.name)
-                _check_extent(meta.name, sheet.total_height, sheet.total_width, limits)
-                grid = sheet.to_python(skip_empty_area=False)
+                if extent is not None and extent.known and suffix == ".ods":
+                    # the table only: stray cells far below or right of it are not copied
+                    grid = [row[:extent.columns] for row in itertools.islice(sheet.iter_rows(), extent.rows)]
+                else:
+                    _check_extent(meta.name, sheet.total_height, sheet.total_width, limits)
+                    grid = sheet.to_python(skip_empty_area=False)
             except ReadError:
                 raise
             except Exception as exc:
@@ -698,39 +708,61 @@ def _workbook_grids(path: Path, limits: dict):
 def _ods_extents(path: Path, limits: dict) -> dict:
     """{sheet: SheetExtent} of an .ods file from its content.xml, streamed: rows and columns are
     counted with their repeat attributes, so a far cell (a million repeated empty rows above it) is
-    measured, not allocated. The .ods sheet is refused if its extent breaks the limits, since
-    calamine cannot be given part of it."""
+    measured, not allocated. The same gap rule as for .xlsx gives the table and its stray cells
+    (`SheetExtent.stray_values` holds their addresses and texts). calamine loads every sheet of an
+    .ods whole when it opens it, so the caller refuses one whose full extent breaks the limits."""
+    import numpy as np
     from xml.etree.ElementTree import iterparse
 
     table = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+    office_type = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}value-type"
     extents: dict = {}
     with zipfile.ZipFile(path) as archive, archive.open("content.xml") as stream:
-        name, row, last_row, last_col, column = None, 0, 0, 0, 0
+        name, row, column, cells, row_cells = None, 0, 0, [], []
         for event, element in iterparse(stream, events=("start", "end")):
             tag = element.tag
             if event == "start":
                 if tag == table + "table":
-                    name, row, last_row, last_col = element.get(table + "name"), 0, 0, 0
+                    name, row, cells = element.get(table + "name"), 0, []
                 elif tag == table + "table-row":
-                    column = 0
+                    column, row_cells = 0, []
                 continue
-            if tag == table + "table-cell" or tag == table + "covered-table-cell":
+            if tag in (table + "table-cell", table + "covered-table-cell"):
                 repeat = int(element.get(table + "number-columns-repeated", "1"))
-                if len(element) or element.get("{urn:oasis:names:tc:opendocument:xmlns:office:1.0}value-type"):
-                    last_col = max(last_col, column + repeat)
-                    last_row = max(last_row, row + 1)
+                if element.get(office_type) or len(element):
+                    text = "".join(element.itertext())
+                    row_cells.append((column, repeat, text))
                 column += repeat
                 element.clear()
             elif tag == table + "table-row":
                 repeat = int(element.get(table + "number-rows-repeated", "1"))
-                if last_row == row + 1 and repeat > 1:
-                    last_row = row + repeat
+                cells.extend((row, repeat, col, col_repeat, text) for col, col_repeat, text in row_cells)
                 row += repeat
                 element.clear()
             elif tag == table + "table":
-                extents[name] = SheetExtent(last_row, last_col)
+                extents[name] = _extent_of_ranges(cells, limits)
                 element.clear()
     return extents
+
+
+def _extent_of_ranges(cells: list, limits: dict) -> SheetExtent:
+    """SheetExtent of cells given as (row, rows repeated, col, cols repeated, text), by the gap rule."""
+    import numpy as np
+
+    if not cells:
+        return SheetExtent(0, 0)
+    rows = np.array([c[0] for c in cells]), np.array([c[0] + c[1] - 1 for c in cells])
+    cols = np.array([c[2] for c in cells]), np.array([c[2] + c[3] - 1 for c in cells])
+    height = _table_end(np.concatenate(rows), int(limits.get("stray_gap_rows", 10_000)))
+    inside = rows[0] < height
+    width = _table_end(np.concatenate([cols[0][inside], cols[1][inside]]),
+                       int(limits.get("stray_gap_columns", 100))) if inside.any() else 0
+    stray = [(r, c) for (r, _, c, _, _), ok in zip(cells, inside & (cols[0] < width)) if not ok]
+    extent = SheetExtent(height, width, stray)
+    extent.full = (int(rows[1].max()) + 1, int(cols[1].max()) + 1)
+    extent.stray_values = [(f"{column_letter(c)}{r + 1}", (text if len(text) <= 100 else text[:99] + "…"))
+                           for (r, _, c, _, text), ok in zip(cells, inside & (cols[0] < width)) if not ok]
+    return extent
 
 
 def decode_text(data: bytes) -> tuple[str, str]:

@@ -124,7 +124,23 @@ def _odd_file_name(name: str):
     return make
 
 
-BAD_TAX = {"tax_code": "0100109107"}
+def _ods_far(name: str, columns_before: int):
+    """A LibreOffice sheet with one value a million repeated empty rows below the table (and
+    `columns_before` repeated empty cells left of it): cheap in the file, huge if allocated."""
+    def make(folder: Path) -> list:
+        import pandas as pd
+
+        rows = good(2)
+        path = folder / name
+        pd.DataFrame(rows[1:], columns=rows[0]).to_excel(path, engine="odf", index=False, sheet_name="DN")
+        gap = b'<table:table-cell table:number-columns-repeated="%d"/>' % columns_before if columns_before else b""
+        far = (b'<table:table-row table:number-rows-repeated="1048000"><table:table-cell/></table:table-row>'
+               b"<table:table-row>" + gap + b'<table:table-cell office:value-type="string"><text:p>ghi ch\xc3\xba'
+               b"</text:p></table:table-cell></table:table-row></table:table>")
+        rewrite_member(path, "content.xml", lambda d: d.replace(b"</table:table>", far, 1))
+        return [path]
+    return make
+
 
 CASES = [
     Case("stray_cell_at_the_last_cell_of_the_sheet", stray_at("XFD1048576", "o_lac_cuoi.xlsx"), 0,
@@ -133,6 +149,10 @@ CASES = [
          {"SHEET_STRAY_CELL"}, ("DN", 1_048_576, None), published=2, quarantined=0, rows_seen=4),
     Case("stray_cell_far_right_of_a_data_row", stray_at("XFD2", "o_lac_phai.xlsx"), 0,
          {"SHEET_STRAY_CELL"}, ("DN", 2, None), published=2, quarantined=0, rows_seen=3),
+    Case("ods_value_a_million_rows_below", _ods_far("xa.ods", 0), 0, {"SHEET_STRAY_CELL"},
+         ("DN", 1_048_004, None), published=2, quarantined=0, rows_seen=4),
+    Case("ods_value_a_million_rows_below_and_16000_columns_right", _ods_far("xa_phai.ods", 16_000), 2,
+         {"FILE_UNREADABLE"}, reason="too_wide", rows_seen=4),
     Case("data_row_after_5000_blank_rows_is_data", _far_data_row, 0, set(), published=3, quarantined=0,
          rows_seen=4),
     Case("a_million_formatted_empty_rows", _formatted_empty_rows, 0, set(), published=2, quarantined=0,
