@@ -494,12 +494,13 @@ def _strip_cells(data: bytes, extent: SheetExtent) -> bytes:
     """The sheet XML without its stray cells: rows past the table are cut off, stray cells beside
     it removed one by one."""
     past = [r for r, _ in extent.stray if r >= extent.rows]
+    cut = False
     if past:
         match = re.search(rb'<(?:\w+:)?row [^>]*?r="%d"' % (min(past) + 1), data)
         end = _SHEET_DATA_END.search(data)
-        if match and end:
-            data = data[:match.start()] + data[end.start():]
-    beside = sorted({f"{column_letter(c)}{r + 1}" for r, c in extent.stray if r < extent.rows})
+        if match and end and match.start() < end.start():
+            data, cut = data[:match.start()] + data[end.start():], True
+    beside = sorted({f"{column_letter(c)}{r + 1}" for r, c in extent.stray if r < extent.rows or not cut})
     for start in range(0, len(beside), 500):
         names = b"|".join(name.encode() for name in beside[start:start + 500])
         data = re.sub(rb'<(?:\w+:)?c r="(?:' + names + rb')"[^>]*?(?:/>|>.*?</(?:\w+:)?c>)', b"", data,
