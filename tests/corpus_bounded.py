@@ -13,7 +13,10 @@ from pathlib import Path
 
 from openpyxl.styles import PatternFill
 
-from tests.corpus import Case, good, rewrite_member, xlsx
+try:
+    from tests.corpus import Case, good, rewrite_member, xlsx
+except ImportError:  # `python -m tests.corpus DIR`: the corpus module is __main__, importing this one
+    from __main__ import Case, good, rewrite_member, xlsx  # type: ignore[no-redef]
 
 SHEET = "xl/worksheets/sheet1.xml"
 
