@@ -56,7 +56,7 @@ def safe_file_stem(name: str) -> str:
     """A file name stem every system accepts from a submitted file's name (as browsers and mail
     clients save them: "bao cao [1].xlsx", "a:b.xlsx", line breaks): forbidden characters become
     '_', at most 100 characters, never empty or hidden."""
-    stem = Path(str(name).replace("\\", "/")).name
+    stem = str(name).rsplit("/", 1)[-1]
     stem = stem.rsplit(".", 1)[0] if "." in stem.lstrip(".") else stem
     stem = re.sub(r"\s+", " ", _NAME_FORBIDDEN.sub("_", stem)).strip(" .")
     return stem[:100] or "tep"

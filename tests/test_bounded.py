@@ -181,6 +181,7 @@ def test_a_sheet_title_excel_refuses_becomes_a_safe_one(settings):
     ("bao cao [1].xlsx", "bao cao _1__kiem_tra.xlsx"),
     ("a:b.xlsx", "a_b_kiem_tra.xlsx"),
     ("bao cao\nthang 2.xlsx", "bao cao_thang 2_kiem_tra.xlsx"),
+    ("Khu $\\frac{1}{$ bản.xlsx", "Khu $_frac{1}{$ bản_kiem_tra.xlsx"),
 ])
 def test_an_odd_input_file_name_gives_a_safe_copy_name(settings, name, copy):
     copies = _annotated(settings, _odd_file_name(name))
