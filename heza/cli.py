@@ -154,6 +154,7 @@ def validate(paths, period, as_json, lang):
         records = findings.drop(columns="row_id").astype(object).where(findings.notna(), None)
         click.echo(json.dumps({"files": [str(p) for p in files], "summary": assessment.severity_counts,
                                "counts": {name: split.counts for name, split in assessment.splits.items()},
+                               "ledger": assessment.ledger,
                                "skipped": [{"file": s.file, "sheet": s.sheet, "reason_vi": s.reason_vi,
                                             "reason_en": s.reason_en} for f in read for s in f.skipped],
                                "findings": records.drop(columns=[]).to_dict(orient="records")},

@@ -18,11 +18,14 @@ from heza.numbers import SCALES, UNITS, clean_text
 VOCABULARY_FILE = Path(__file__).with_name("headers.toml")
 SHEET_KINDS = ("enterprise", "zone", "claims")
 _PARENTHESES = re.compile(r"\(([^()]*)\)")
-_NOT_ALNUM = re.compile(r"[^a-z0-9%$]+")
+# punctuation and symbols are spaces; letters of any script stay, so that a look-alike (Cyrillic 'С'
+# in 'KСN', 'Да' in a yes/no cell) keeps the text from matching instead of vanishing from it
+_NOT_ALNUM = re.compile(r"[^\w%$]+|_")
 
 
 def fold(text: str) -> str:
-    """Lower case, no diacritics, 'đ' as 'd', punctuation as spaces, single spaces."""
+    """Lower case, no diacritics, 'đ' as 'd', punctuation as spaces, single spaces; letters of
+    other scripts are kept (never dropped), so they cannot make a text match silently."""
     text = unicodedata.normalize("NFD", clean_text(str(text)).replace("đ", "d").replace("Đ", "D"))
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
     return " ".join(_NOT_ALNUM.sub(" ", text).split())
@@ -109,8 +112,10 @@ def value_index() -> dict:
     vocab = vocabulary()["values"]
     ownership = {fold(alias): code for code, aliases in vocab["ownership"].items() for alias in aliases}
     ownership.update({fold(code): code for code in vocab["ownership"]})
-    boolean = {fold(alias): True for alias in vocab["boolean"]["true"]}
-    boolean.update({fold(alias): False for alias in vocab["boolean"]["false"]})
+    boolean = {fold(alias) or alias.strip(): True for alias in vocab["boolean"]["true"]}
+    boolean.update({fold(alias) or alias.strip(): False for alias in vocab["boolean"]["false"]})
+    # a symbol ('✓') folds to nothing: it is kept as written, so that '✗' or '×' (also nothing once
+    # folded) is not read as '✓'
     return {"ownership": ownership, "boolean": boolean}
 
 
@@ -152,3 +157,70 @@ def legacy_encoding(text: str) -> str | None:
     if max(tcvn3, vni) < 3:
         return None
     return "TCVN3" if tcvn3 >= vni else "VNI"
+
+
+# -- look-alike letters (Unicode TR39 confusables, the part Vietnamese text meets) ----------------
+
+# Letters of other scripts drawn like Latin ones: Cyrillic and Greek capitals and small letters,
+# and the Latin letter each imitates (after TR39's confusables.txt, Latin targets only).
+_LOOKALIKES = dict(zip(
+    "АВСЕНІЈКМОРЅТХУЬаеіјорсѕухԁһԛԝӏЗз" "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧαικνορτυχϲϳ",
+    "ABCEHIJKMOPSTXYbaeijopcsyxdhqwl33" "ABEZHIKMNOPTYXaikvoptuxcj",
+    strict=True,
+))
+
+
+def confusable_letters(text: str) -> list:
+    """The letters of a text that belong to another script than Latin (Cyrillic 'С', Greek 'Ο' …):
+    Vietnamese is written in Latin letters only, so in a code or a name each one is a look-alike.
+    Plain text, digits and punctuation give []; fast on ASCII and on Vietnamese."""
+    if text.isascii():
+        return []
+    found = []
+    for char in unicodedata.normalize("NFD", text):
+        if char.isalpha() and not unicodedata.name(char, "").startswith("LATIN") and char not in found:
+            found.append(char)
+    return found
+
+
+def describe_confusables(letters: list) -> str:
+    """"'С' (CYRILLIC CAPITAL LETTER ES, giống/like 'C')" for each look-alike letter."""
+    return ", ".join(
+        f"'{char}' ({unicodedata.name(char, 'U+%04X' % ord(char))}"
+        + (f", ~ '{_LOOKALIKES[char]}')" if char in _LOOKALIKES else ")") for char in letters)
+
+
+def skeleton(text: str) -> str:
+    """The text with each look-alike letter replaced by the Latin letter it imitates (TR39 skeleton,
+    reduced to the scripts that meet Vietnamese text); only used to say which zone a code resembles."""
+    decomposed = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize("NFC", "".join(_LOOKALIKES.get(char, char) for char in decomposed))
+
+
+# -- legacy encodings in one cell ------------------------------------------------------------------
+
+LEGACY_MARKS = _TCVN3_MARKS | _VNI_MARKS
+_TCVN3_DISTINCT = _TCVN3_MARKS - set("©®")  # symbols no name holds; © ® may stand in brand names
+_LATIN1 = re.compile(r"^[\x00-\xff‘’“”•–—€‚ƒ„…†‡ˆ‰Š‹ŒŽšœžŸ˜™›]*$")
+_VNI_TONE = re.compile(r"[aeiouyAEIOUY][øïëöüåäûõù]|[ñÑ]")  # VNI writes a tone as a letter after its vowel
+# UTF-8 bytes of Vietnamese read as Windows-1252: 'ô' -> 'Ã´', 'đ' -> 'Ä‘', 'ư' -> 'Æ°', 'ạ' -> 'áº¡'
+_CONTINUATION = re.escape(bytes(range(0x80, 0xC0)).decode("cp1252", errors="ignore"))
+_UTF8_AS_1252 = re.compile(rf"[ÃÄÆ][{_CONTINUATION}]|á[º»]")
+
+
+def legacy_text_encoding(text: str) -> str | None:
+    """'TCVN3', 'VNI' or 'UTF-8/Windows-1252' when one cell's text is garbled Vietnamese: typed in
+    a pre-Unicode font encoding (TCVN3 'C«ng ty', VNI 'Coâng ty Haûi Ñaêng') or UTF-8 read as
+    Windows-1252 ('CÃ´ng ty'). Such text only holds Latin-1 characters, and marks that
+    Vietnamese never uses; one distinctive TCVN3 symbol, or two VNI tone letters after a vowel, decide."""
+    if not isinstance(text, str) or text.isascii():
+        return None
+    if _UTF8_AS_1252.search(text):
+        return "UTF-8/Windows-1252"
+    if not _LATIN1.match(text):
+        return None  # real Vietnamese Unicode (ư, ơ, ạ …): not a legacy encoding
+    if any(char in _TCVN3_DISTINCT for char in text) or sum(char in _TCVN3_MARKS for char in text) >= 2:
+        return "TCVN3"
+    if len(_VNI_TONE.findall(text)) >= 2:  # not 'Søren Müller', whose marks follow consonants
+        return "VNI"
+    return None

@@ -13,38 +13,17 @@ import numpy as np
 import pandas as pd
 
 from heza.findings import finding, findings_frame
-from heza.headers import fold, value_index
+from heza.headers import (
+    LEGACY_MARKS, confusable_letters, describe_confusables, fold, legacy_text_encoding, value_index,
+)
 from heza.numbers import column_convention, format_number, parse_figure, resolve_readings
 from heza.read import CellError, FileRead, SheetTable
 from heza.reference import ZoneRegistry
-from schemas import EnterpriseReport, ZoneReport
+from schemas.columns import ColumnSpec, column_specs
 from schemas.checks import tax_code_valid
 
 TABLE_OF_KIND = {"enterprise": "enterprises", "zone": "zones", "claims": "claims"}
-_MODELS = {"enterprise": EnterpriseReport, "zone": ZoneReport}
-_HELPER_COLUMNS = {"source_file", "source_sheet", "source_row", "tax_code_restored"}
 _COUNT_UNITS = {None, "persons", "enterprises", "projects"}
-CLAIM_COLUMNS = ["indicator", "scope", "value", "note"]
-
-
-@dataclass(frozen=True)
-class ColumnSpec:
-    name: str
-    dtype: str  # Int64, Float64, boolean, string
-    unit: str | None
-    required: bool
-
-
-def column_specs(kind: str) -> dict:
-    """{column: ColumnSpec} for the data columns of a sheet kind, read off the pandera model."""
-    if kind == "claims":
-        return {c: ColumnSpec(c, "string", None, c in {"indicator", "value"}) for c in CLAIM_COLUMNS}
-    schema = _MODELS[kind].to_schema()
-    return {
-        name: ColumnSpec(name, re.sub(r"\[.*\]$", "", str(column.dtype)), (column.metadata or {}).get("unit"),
-                         not column.nullable)
-        for name, column in schema.columns.items() if name not in _HELPER_COLUMNS
-    }
 
 
 @dataclass
@@ -219,7 +198,7 @@ def _boolean(value):
     text = display_value(value)
     if text is None or text.strip() in {"", "-"}:
         return False
-    return value_index()["boolean"].get(fold(text))
+    return value_index()["boolean"].get(fold(text) or text.strip())
 
 
 def parse_booleans(values: pd.Series):
@@ -252,6 +231,50 @@ def map_distinct(values: pd.Series, function) -> pd.Series:
     return mapped.fillna(values)
 
 
+_LEGACY_SUSPECT = "[" + re.escape("".join(sorted(LEGACY_MARKS))) + "]|Ã|Ä|Æ|á»|áº"
+
+
+def legacy_text_problems(text: pd.Series) -> dict:
+    """{row: CELL_LEGACY_ENCODING problem} for text cells typed in a legacy Vietnamese font encoding
+    (TCVN3 'C«ng ty', VNI 'Coâng ty') or UTF-8 read as Windows-1252 ('CÃ´ng ty'): shown as is they
+    would be published garbled. Vectorised: one regex over the column, then once per distinct
+    suspect value."""
+    suspect = text.str.contains(_LEGACY_SUSPECT, regex=True).fillna(False).to_numpy(dtype=bool)
+    if not suspect.any():
+        return {}
+    verdicts = by_distinct(text[suspect], legacy_text_encoding)
+    problems = {}
+    for position, verdict in zip(np.flatnonzero(suspect), verdicts):
+        if verdict:
+            problems[text.index[position]] = ("CELL_LEGACY_ENCODING", f"bảng mã {verdict}", f"{verdict} encoding")
+    return problems
+
+
+def lookalike_cells(typed: pd.DataFrame, registry: ZoneRegistry) -> list:
+    """[(column, row position, (detail vi, detail en))] for zone codes and names holding letters of
+    another script (Cyrillic 'С' in 'KCN Đình Vũ') and tax codes holding non-ASCII characters:
+    such a cell matches no zone (registry.code_for refuses it), and says which zone it resembles.
+    Looked at once per distinct value."""
+    found = []
+    if "zone_code" in typed:
+        letters = by_distinct(typed["zone_code"], lambda text: confusable_letters(text) or None)
+        for position in np.flatnonzero(pd.notna(letters)):
+            text = typed["zone_code"].iloc[position]
+            like = registry.resembles(text)
+            chars = describe_confusables(letters[position])
+            found.append(("zone_code", typed.index[position], (
+                f"chữ của bảng chữ khác, trông như chữ Latin: {chars}" + (f"; giống khu {like}" if like else ""),
+                f"letters of another script that look Latin: {chars}" + (f"; resembles zone {like}" if like else ""))))
+    if "tax_code" in typed:
+        foreign = typed["tax_code"].str.contains(r"[^\x00-\x7f]", regex=True).fillna(False).to_numpy(dtype=bool)
+        for position in np.flatnonzero(foreign):
+            chars = ", ".join(f"'{c}' (U+{ord(c):04X})" for c in dict.fromkeys(typed["tax_code"].iloc[position])
+                              if not c.isascii())
+            found.append(("tax_code", typed.index[position], (f"ký tự không phải chữ số ASCII: {chars}",
+                                                              f"characters that are not ASCII digits: {chars}")))
+    return found
+
+
 # -- one sheet -----------------------------------------------------------------------------------
 
 def normalise_sheet(table: SheetTable, registry: ZoneRegistry, rate: float | None,
@@ -280,6 +303,23 @@ def normalise_sheet(table: SheetTable, registry: ZoneRegistry, rate: float | Non
         hidden = ", ".join([*(f"dòng/row {r}" for r in table.hidden_rows[:20]),
                             *(f"cột/column {c}" for c in table.hidden_columns[:20])])
         records.append(finding("SHEET_HIDDEN_CONTENT", table=name, **where, value=hidden))
+    stray = cells["source_row"].isin(table.stray_quote_rows).to_numpy(dtype=bool) if table.stray_quote_rows \
+        else None
+    for column in table.columns if stray is not None else ():
+        quoted = stray & cells[column].astype("string").str.contains('"', regex=False).fillna(False).to_numpy(bool)
+        for position in index[quoted]:
+            cell_finding("CELL_UNBALANCED_QUOTE", column, position)
+    if table.hidden_sheet:  # read only because no visible sheet of its kind is there
+        records.append(finding("SHEET_HIDDEN_CONTENT", table=name, **where, value="trang tính ẩn / hidden sheet"))
+    if table.recoded_rows:
+        row_ids = pd.Series(index.to_numpy(), index=cells["source_row"].to_numpy())
+        for row, line in sorted(table.recoded_rows.items()):
+            row_id = row_ids.get(row)
+            records.append(finding(
+                "CELL_MIXED_ENCODING", table=name, **where, source_row=int(row), value=line[:300],
+                row_id=None if row_id is None else int(row_id),
+                detail_vi="dòng này đọc theo Windows-1258, các dòng khác theo UTF-8",
+                detail_en="this line was read as Windows-1258, the others as UTF-8"))
     for column, spec in specs.items():
         values = cells[column] if column in cells else pd.Series(None, index=index, dtype=object)
         if table.has_error_cells:
@@ -300,6 +340,7 @@ def normalise_sheet(table: SheetTable, registry: ZoneRegistry, rate: float | Non
         else:
             typed[column] = clean_column(values)
         if spec.dtype == "string":
+            problems.update(legacy_text_problems(typed[column]))
             too_long = typed[column].str.len().gt(max_cell_chars).fillna(False)
             for position in index[too_long.to_numpy()]:
                 problems[position] = ("CELL_TOO_LONG", f"{len(typed[column][position])} ký tự > {max_cell_chars}",
@@ -307,13 +348,19 @@ def normalise_sheet(table: SheetTable, registry: ZoneRegistry, rate: float | Non
         for position, (code, *detail) in problems.items():
             cell_finding(code, column, position, tuple(detail))
 
+    headed = pd.Series(pd.NA, index=index, dtype="string")
+    if "subheading" in cells:  # "KCN Đình Vũ" over a group of rows names their zone where none is written
+        headed = pd.Series(by_distinct(cells["subheading"], registry.code_for), index=index, dtype="string")
     if kind != "claims":
-        typed["zone_code"] = map_distinct(typed["zone_code"], registry.code_for)
+        for column, position, detail in lookalike_cells(typed, registry):
+            cell_finding("CELL_LOOKALIKE_LETTERS", column, position, detail)
+        typed["zone_code"] = map_distinct(typed["zone_code"].fillna(headed), registry.code_for)
     if "ownership" in typed:
         words = value_index()["ownership"]
         typed["ownership"] = map_distinct(typed["ownership"], lambda text: words.get(fold(text)))
 
-    for column in [c for c, s in specs.items() if s.required and c not in table.columns]:
+    named_by_headings = {"zone_code"} if len(index) and headed.notna().all() else set()
+    for column in [c for c, s in specs.items() if s.required and c not in table.columns and c not in named_by_headings]:
         detail = (f"không có cột '{column}' (các cột đọc được: {', '.join(table.columns.values())})",
                   f"no '{column}' column (columns read: {', '.join(table.columns.values())})")
         records.extend(finding("SHEET_MISSING_COLUMN", table=name, detail_vi=detail[0], detail_en=detail[1],
@@ -328,8 +375,9 @@ def normalise_sheet(table: SheetTable, registry: ZoneRegistry, rate: float | Non
                                **where, column=column, source_row=int(cells.at[p, "source_row"]),
                                row_id=int(p)) for p in index)
 
-    if table.total_row is not None:
-        records.extend(_total_row_findings(table, typed, specs, rate, name, total_tolerance))
+    if table.totals:
+        records.extend(_total_row_findings(table, typed.assign(source_row=cells["source_row"]), specs, rate, name,
+                                           total_tolerance))
 
     typed["source_file"] = pd.Series(table.file, index=index, dtype="string")
     typed["source_sheet"] = pd.Series(table.sheet, index=index, dtype="string")
@@ -343,26 +391,34 @@ def normalise_sheet(table: SheetTable, registry: ZoneRegistry, rate: float | Non
 
 
 def _total_row_findings(table, typed, specs, rate, name, tolerance):
-    """Compare the sheet's "Tổng cộng" row with the sums of its numeric columns."""
+    """Compare each total row with the sums of the rows it closes, column by column."""
     records = []
-    row = table.total_row["source_row"]
-    for column, spec in specs.items():
-        if spec.dtype not in {"Int64", "Float64"} or column not in table.columns:
+    rows = typed["source_row"] if "source_row" in typed else table.cells["source_row"].set_axis(typed.index)
+    for total in table.totals:
+        row, (first, last) = total["source_row"], total["closes"]
+        if first > last:  # a bare total with no rows to close: nothing to compare
             continue
-        raw = pd.Series([table.total_row.get(column)], dtype=object)
-        written, problems, _ = parse_numbers(raw, spec, table.units.get(column), rate)
-        if problems or pd.isna(written.iloc[0]):
-            continue
-        total, computed = float(written.iloc[0]), float(typed[column].sum(skipna=True))
-        if abs(total - computed) > tolerance * max(1.0, table.units.get(column).scale if column in table.units else 1.0):
-            letter = table.column_letters.get(column, "")
-            records.append(finding(
-                "SHEET_TOTAL_ROW_MISMATCH", table=name, source_file=table.file, source_sheet=table.sheet,
-                source_row=row, column=column, cell=f"{letter}{row}",
-                value=display_value(table.total_row.get(column)),
-                detail_vi=f"dòng tổng {format_number(total)}, tổng các dòng {format_number(computed)}",
-                detail_en=f"total row {format_number(total, 'en')}, sum of rows {format_number(computed, 'en')}",
-            ))
+        closed = rows.between(first, last).to_numpy(dtype=bool)
+        for column, spec in specs.items():
+            if spec.dtype not in {"Int64", "Float64"} or column not in table.columns:
+                continue
+            raw = pd.Series([total.get(column)], dtype=object)
+            written, problems, _ = parse_numbers(raw, spec, table.units.get(column), rate)
+            if problems or pd.isna(written.iloc[0]):
+                continue
+            written_total, computed = float(written.iloc[0]), float(typed.loc[closed, column].sum(skipna=True))
+            scale = table.units[column].scale if column in table.units else 1.0
+            if abs(written_total - computed) > tolerance * max(1.0, scale):
+                letter = table.column_letters.get(column, "")
+                records.append(finding(
+                    "SHEET_TOTAL_ROW_MISMATCH", table=name, source_file=table.file, source_sheet=table.sheet,
+                    source_row=row, column=column, cell=f"{letter}{row}",
+                    value=display_value(total.get(column)),
+                    detail_vi=f"dòng tổng {format_number(written_total)}, tổng các dòng {first}–{last} "
+                              f"{format_number(computed)}",
+                    detail_en=f"total row {format_number(written_total, 'en')}, sum of rows {first}–{last} "
+                              f"{format_number(computed, 'en')}",
+                ))
     return records
 
 

@@ -19,12 +19,13 @@ from heza import __version__
 from heza.claims import ClaimsResult, check_claims, implication_text, indicators_table, load_catalogue
 from heza.config import Settings, previous_period
 from heza.findings import count_by_severity, error_row_ids, findings_frame
+from heza.ledger import imbalance_reason, source_ledger
 from heza.normalise import NormalisedTable, normalise_period
 from heza.publish import (
     Split, data_package, discard_partial_releases, file_sha256, make_live, new_release_dir, split_rows,
     write_csv, write_json,
 )
-from heza.read import FileRead, discover_inputs, read_file
+from heza.read import FileRead, discover_inputs, read_file, set_aside_duplicates
 from heza.reconcile import completeness, previous_cumulative, reconcile_zones
 from heza.reference import ZoneRegistry, load_zone_registry, reference_rate
 from heza.annotate import annotate_submissions
@@ -54,7 +55,8 @@ class RunContext:
 
 
 def load_context(settings: Settings, period: str) -> RunContext:
-    rate, source = reference_rate(settings.reference, period)
+    band = (settings.limits.get("vnd_per_usd_min", 10_000), settings.limits.get("vnd_per_usd_max", 50_000))
+    rate, source = reference_rate(settings.reference, period, band)
     return RunContext(period, settings, load_zone_registry(settings.reference), rate, source)
 
 
@@ -71,6 +73,7 @@ class Assessment:
     splits: dict = field(default_factory=dict)
     critical: list = field(default_factory=list)
     claims: ClaimsResult | None = None
+    ledger: dict = field(default_factory=dict)
 
     @property
     def severity_counts(self) -> dict:
@@ -79,9 +82,10 @@ class Assessment:
 
 def validate_period(files: list[FileRead], ctx: RunContext) -> Assessment:
     """Type every sheet and run each table's pandera model: all row-level findings."""
+    copies = set_aside_duplicates(files)  # the same submission twice is read once, and named
     tables = normalise_period(files, ctx.registry, ctx.rate, ctx.settings.tolerances["total_row_absolute"],
                               int(ctx.settings.limits.get("max_cell_chars", 2000)))
-    parts = [table.findings for table in tables.values()]
+    parts = [table.findings for table in tables.values()] + copies
     for name in DATA_TABLES:
         table: NormalisedTable = tables[name]
         parts.append(validate_table(name, table.typed, ctx.registry.codes, table.column_letters))
@@ -120,6 +124,7 @@ def split_period(assessment: Assessment, ctx: RunContext, files: list[FileRead])
     reported = assessment.tables["zones"].typed["zone_code"].dropna().unique()
     missing = completeness(assessment.splits["zones"].published, ctx.registry, ctx.period, reported)
     assessment.findings = findings_frame([assessment.findings, missing])
+    assessment.ledger = source_ledger(files, assessment.splits, len(assessment.tables["claims"].typed))
     assessment.critical = critical_reasons(assessment, files)
     return assessment
 
@@ -141,6 +146,9 @@ def critical_reasons(assessment: Assessment, files: list[FileRead]) -> list:
                 "en": f"Table {split.table}: rows read {split.rows_read} ≠ published + quarantined "
                       f"{len(split.published)} + {len(split.quarantined)}",
             })
+    unbalanced = imbalance_reason(assessment.ledger) if assessment.ledger else None
+    if unbalanced:
+        reasons.append(unbalanced)
     return reasons
 
 
@@ -204,6 +212,7 @@ def report_data(assessment: Assessment, files: list[FileRead], ctx: RunContext) 
         "skipped": [{"file": s.file, "sheet": s.sheet, "reason_vi": s.reason_vi, "reason_en": s.reason_en}
                     for f in files for s in f.skipped],
         "findings": findings.drop(columns="row_id").to_dict(orient="records"),
+        "ledger": assessment.ledger,
         "claims": claims_records(assessment.claims),
         "filters": assessment.claims.filters if assessment.claims is not None else {},
     }
@@ -244,7 +253,8 @@ def _file_summary(file: FileRead) -> dict:
             "reason": file.error.reason, "message_vi": file.error.message_vi, "message_en": file.error.message_en},
         "sheets": [{"sheet": t.sheet, "kind": t.kind, "header_rows": list(t.header_rows),
                     "rows": len(t.cells), "columns": t.columns, "ignored_columns": t.ignored_columns,
-                    "dropped_rows": t.dropped_rows} for t in file.tables],
+                    "rows_with_content": t.rows_with_content, "non_data_rows": len(t.non_data)}
+                   for t in file.tables],
     }
 
 
@@ -308,6 +318,7 @@ def _write_release(assessment: Assessment, files: list[FileRead], ctx: RunContex
         "counts": report["counts"],
         "invariant_rows_read_equals_published_plus_quarantined": all(
             s.balanced for s in assessment.splits.values()),
+        "invariant_source_rows_equal_published_quarantined_figures_and_non_data": assessment.ledger.get("balanced"),
     }
     write_json(manifest, release / "manifest.json")
     if assessment.critical:

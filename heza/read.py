@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import html
 import io
 import itertools
 import re
@@ -20,19 +21,26 @@ from pathlib import Path
 
 import pandas as pd
 
-from heza import headers
+from heza import headers, layout
 from heza.headers import SHEET_KINDS, fold, is_ignored_header, match_header, split_header
+from schemas.columns import figure_columns
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".xlsb"}
 INPUT_SUFFIXES = SPREADSHEET_SUFFIXES | {".csv"}
 KEY_COLUMNS = {"enterprise": "tax_code", "zone": "zone_code", "claims": "indicator"}
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+PERIOD_FOLDER = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _NUMBERING_CELL = re.compile(r"^\(?\d{1,2}\)?$|^\(?[A-Z]\)?$")
 
 
 class CellError(str):
     """A cell Excel could not compute (#REF!, #DIV/0!) or a formula saved without its value: kept as
     text so that the finding can show it, never read as empty."""
+
+
+class PercentText(str):
+    """A number cell formatted as a percentage, as Excel shows it ('7,7%' for 0.077 under '0.0%'):
+    read as the percentage a person sees, with the precision the format displays."""
 
 
 class ReadError(Exception):
@@ -57,14 +65,18 @@ class SheetTable:
     column_letters: dict  # canonical column -> Excel column letter
     units: dict  # canonical column -> HeaderUnit written in the header
     cells: pd.DataFrame  # canonical columns (as submitted) + source_row
-    total_row: dict | None = None  # {"source_row": n, column: value as submitted}
+    totals: list = field(default_factory=list)  # {"source_row", "closes": (first, last), column: as submitted}
     duplicate_columns: dict = field(default_factory=dict)  # canonical -> [headers]
     ignored_columns: list = field(default_factory=list)
-    dropped_rows: dict = field(default_factory=dict)  # reason -> count
+    non_data: list = field(default_factory=list)  # ledger entries: every row with content that is not data
+    rows_with_content: int = 0  # rows of the sheet with at least one non-empty cell, counted apart
     hidden_rows: list = field(default_factory=list)  # Excel row numbers hidden in the sheet
     hidden_columns: list = field(default_factory=list)  # Excel column letters hidden in the sheet
     has_error_cells: bool = False  # the grid holds CellError values
     formatted_empty_rows: int = 0  # rows with formatting but no value past the last row read (never loaded)
+    hidden_sheet: bool = False  # read although hidden: no visible sheet of its kind
+    stray_quote_rows: list = field(default_factory=list)  # CSV lines read alone for an unbalanced quote
+    recoded_rows: dict = field(default_factory=dict)  # row -> line read as Windows-1258 in a UTF-8 file
 
 
 @dataclass
@@ -187,13 +199,6 @@ def locate_header(grid: list, search_rows: int, sheet_name: str = "") -> _Header
 
 # -- from grid to table ----------------------------------------------------------------------
 
-def _first_label(row: list) -> str:
-    for cell in row:
-        if not _is_empty(cell):
-            return str(cell)
-    return ""
-
-
 def _is_numbering_row(row: list) -> bool:
     cells = [str(cell).strip() for cell in row if not _is_empty(cell)]
     return len(cells) >= 3 and all(_NUMBERING_CELL.match(cell) for cell in cells)
@@ -207,34 +212,37 @@ def _head(grid, count: int) -> list:
     return grid[:count]
 
 
-def table_from_grid(grid, file: str, sheet: str, search_rows: int, max_columns: int):
-    """A SheetTable for a grid of cells (rows of values, or a DataFrame), or a SkippedSheet saying why not."""
-    top = _head(grid, search_rows + 1)
-    if not len(grid) or not any(any(not _is_empty(c) for c in row) for row in top[:search_rows]):
+def _as_frame(grid) -> pd.DataFrame:
+    """The whole grid as one frame with positional columns (CSV grids already are one)."""
+    if isinstance(grid, pd.DataFrame):
+        frame = grid.reset_index(drop=True)
+    else:
+        width = max(map(len, grid), default=0)
+        if any(len(row) != width for row in grid):  # CSV lines read one by one may differ in length
+            grid = [list(row) + [None] * (width - len(row)) for row in grid]
+        frame = pd.DataFrame(grid, dtype=object) if len(grid) else pd.DataFrame()
+    frame.columns = range(frame.shape[1])
+    return frame
+
+
+def table_from_grid(grid, file: str, sheet: str, search_rows: int, max_columns: int, hidden_rows=()):
+    """A SheetTable for a grid of cells (rows of values, or a DataFrame), or a SkippedSheet saying why
+    not. Every row with content is accounted for: data (in `cells`) or listed in `non_data`."""
+    whole = _as_frame(grid)
+    content = layout._has_content(whole)
+    seen = int(content.sum())
+    if not seen:
         return SkippedSheet(file, sheet, "Trang tính trống", "The sheet is empty")
-    width = grid.shape[1] if isinstance(grid, pd.DataFrame) else max(len(row) for row in grid)
-    if width > max_columns:
+    if whole.shape[1] > max_columns:
         raise ReadError(
             "too_wide",
-            f"Trang tính '{sheet}' có {width} cột, vượt giới hạn {max_columns}",
-            f"Sheet '{sheet}' has {width} columns, more than the limit of {max_columns}",
+            f"Trang tính '{sheet}' có {whole.shape[1]} cột, vượt giới hạn {max_columns}",
+            f"Sheet '{sheet}' has {whole.shape[1]} columns, more than the limit of {max_columns}",
         )
+    top = _head(whole, search_rows + 1)
     guess = locate_header(top, search_rows, sheet)
     if guess is None:
-        legacy = headers.legacy_encoding(" ".join(_label(c) for row in top[:search_rows] for c in row))
-        if legacy:
-            return SkippedSheet(
-                file, sheet,
-                f"Chữ tiếng Việt dùng bảng mã cũ {legacy}, không đọc được tiêu đề; hãy chuyển sang Unicode "
-                "(ví dụ Unikey: Công cụ chuyển mã) rồi gửi lại",
-                f"The Vietnamese text uses the legacy {legacy} encoding, so no header could be read; convert it "
-                "to Unicode (e.g. Unikey's converter) and send it again",
-            )
-        return SkippedSheet(
-            file, sheet,
-            f"Không tìm thấy dòng tiêu đề nào khớp trong {search_rows} dòng đầu (trang hướng dẫn, ghi chú?)",
-            f"No recognised header row in the first {search_rows} rows (instructions or notes?)",
-        )
+        return _no_header(file, sheet, top, search_rows, seen)
     by_column: dict = {}
     for index, column in guess.mapping.items():
         by_column.setdefault(column, []).append(index)
@@ -244,73 +252,54 @@ def table_from_grid(grid, file: str, sheet: str, search_rows: int, max_columns: 
         label for index, label in enumerate(guess.labels)
         if label and index not in guess.mapping and not is_ignored_header(label)
     ]
-    first_row = guess.row + 2  # Excel row number of the first body row
-    dropped = {"blank": 0, "total": 0, "note": 0, "numbering": 0}
-    skip = 1 if len(top) > guess.row + 1 and _is_numbering_row(top[guess.row + 1]) else 0
-    if skip:
-        first_row += 1
-        dropped["numbering"] += 1
-    if isinstance(grid, pd.DataFrame):
-        rows = grid.iloc[guess.row + 1 + skip:].reset_index(drop=True)
-        rows.columns = range(rows.shape[1])
-    else:
-        body = grid[guess.row + 1 + skip:]
-        rows = pd.DataFrame(body, dtype=object) if body else pd.DataFrame()
+    header_first = guess.row + 1 - guess.rows  # grid index of the first header row
+    non_data = [layout.ledger_entry(r + 1, "title", layout.row_text(top[r]))
+                for r in range(header_first) if content[r]]
+    non_data += [layout.ledger_entry(r + 1, "header", layout.row_text(top[r]))
+                 for r in range(header_first, guess.row + 1) if content[r]]
+    body_start = guess.row + 1
+    if len(top) > body_start and _is_numbering_row(top[body_start]):
+        non_data.append(layout.ledger_entry(body_start + 1, "numbering", layout.row_text(top[body_start])))
+        body_start += 1
+    rows = whole.iloc[body_start:].reset_index(drop=True)
     frame = pd.DataFrame({column: rows[index] if index in rows else pd.Series(None, index=rows.index, dtype=object)
                           for column, index in chosen.items()}, index=rows.index)
-    frame["source_row"] = range(first_row, first_row + len(rows))
-    data_columns = list(chosen)
-    empty = pd.DataFrame({c: _empty_cells(frame[c]) for c in data_columns}, index=frame.index)
-    blank = empty.all(axis=1) if len(frame) else pd.Series([], dtype=bool)
-    key = KEY_COLUMNS[guess.kind]
-    key_empty = empty[key] if key in empty else pd.Series(True, index=frame.index)
-    others_empty = empty.drop(columns=[key], errors="ignore").all(axis=1) if len(frame) else key_empty
-    words = headers.row_words()
-    total_row = None
-    keep = ~blank
-    dropped["blank"] += int(blank.sum())
-    # Only rows missing their key, holding nothing but it, or whose key has no digit can be totals
-    # or notes (few rows); under the total row only a row whose key holds a digit is still data.
-    keys = frame[key].astype("string") if key in frame else pd.Series("", index=frame.index, dtype="string")
-    no_digit_key = ~keys.str.contains(r"\d", regex=True).fillna(False)  # "Tổng cộng" in the tax-code column
-    candidates = frame.index[(key_empty | others_empty | no_digit_key) & ~blank]
-    for position in candidates:
-        label = _first_label(_row_values(rows, position))
-        if starts_with_any_word(label, words["total"]):
-            total_row = {"source_row": int(frame.at[position, "source_row"]),
-                         **{c: frame.at[position, c] for c in data_columns}}
-            break
-    if total_row is not None:
-        total_position = int(total_row["source_row"]) - first_row
-        keep[total_position] = False
-        dropped["total"] += 1
-        below = (frame.index > total_position) & ~blank & no_digit_key
-        keep[below] = False
-        dropped["note"] += int(below.sum())
-    for position in candidates:
-        if keep[position] and any(starts_with_any_word(_label(c), words["note"]) for c in _row_values(rows, position)):
-            dropped["note"] += 1
-            keep[position] = False
-    cells = frame[keep].reset_index(drop=True)
+    frame["source_row"] = range(body_start + 1, body_start + 1 + len(rows))
+    empty = pd.DataFrame({c: _empty_cells(frame[c]) for c in chosen}, index=frame.index)
+    plan = layout.classify_body(frame, rows, empty, KEY_COLUMNS[guess.kind], figure_columns(guess.kind),
+                                {c: guess.labels[i] for c, i in chosen.items()}, set(hidden_rows),
+                                left_edge=min(chosen.values()))
+    non_data += plan.non_data
+    cells = frame[plan.data]
+    if plan.subheadings is not None:
+        cells = cells.assign(subheading=plan.subheadings[plan.data])
     return SheetTable(
         file=file, sheet=sheet, kind=guess.kind,
-        header_rows=tuple(range(guess.row + 2 - guess.rows, guess.row + 2)),
+        header_rows=tuple(range(header_first + 1, guess.row + 2)),
         columns={column: guess.labels[index] for column, index in chosen.items()},
         column_letters={column: column_letter(index) for column, index in chosen.items()},
         units={column: unit for column, index in chosen.items()
                if (unit := split_header(guess.labels[index])[1]) is not None},
-        cells=cells, total_row=total_row, duplicate_columns=duplicates,
-        ignored_columns=ignored, dropped_rows={k: v for k, v in dropped.items() if v},
+        cells=cells.reset_index(drop=True), totals=plan.totals, duplicate_columns=duplicates,
+        ignored_columns=ignored, non_data=non_data, rows_with_content=seen,
     )
 
 
-def _row_values(rows: pd.DataFrame, position: int) -> list:
-    values = rows.iloc[position]
-    return [None if pd.isna(v) else v for v in values.tolist()]
-
-
-def starts_with_any_word(label: str, words: tuple) -> bool:
-    return bool(label) and headers.starts_with_any(label, words)
+def _no_header(file: str, sheet: str, top: list, search_rows: int, seen: int) -> SkippedSheet:
+    legacy = headers.legacy_encoding(" ".join(_label(c) for row in top[:search_rows] for c in row))
+    if legacy:
+        return SkippedSheet(
+            file, sheet,
+            f"Chữ tiếng Việt dùng bảng mã cũ {legacy}, không đọc được tiêu đề; hãy chuyển sang Unicode "
+            "(ví dụ Unikey: Công cụ chuyển mã) rồi gửi lại",
+            f"The Vietnamese text uses the legacy {legacy} encoding, so no header could be read; convert it "
+            "to Unicode (e.g. Unikey's converter) and send it again", rows=seen,
+        )
+    return SkippedSheet(
+        file, sheet,
+        f"Không tìm thấy dòng tiêu đề nào khớp trong {search_rows} dòng đầu (trang hướng dẫn, ghi chú?)",
+        f"No recognised header row in the first {search_rows} rows (instructions or notes?)", rows=seen,
+    )
 
 
 # -- file formats ----------------------------------------------------------------------------
@@ -360,7 +349,12 @@ def _guard_zip(path: Path, limits: dict) -> None:
 _SHEET_ENTRY = re.compile(rb'<sheet [^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"')
 _RELATION = re.compile(rb'<Relationship [^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"|<Relationship [^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"')
 _ERROR_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?t="e"[^>]*>(?:<f[^>]*>[^<]*</f>|<f[^>]*/>)?<v>([^<]*)</v>')
-_UNCOMPUTED = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*>(?:<f[^>]*>([^<]*)</f>)(?:<v\s*/>|<v></v>)?</c>')
+# a cell whose first child is a formula (<f>text</f>, or <f t="shared" si="0"/> sharing another
+# cell's), followed by its cached value or not: Excel always writes <f> before <v>
+_FORMULA_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"([^>]*)>(?:<f([^>]*)/>|<f([^>]*)>([^<]*)</f>)(<v>[^<]*</v>|<v\s*/>)?')
+# what a formula saved without its value leaves: <f>…</f></c>, <f …/></c> (shared), an empty <v>
+_NO_VALUE_MARKERS = (b"</f></c>", b"/></c>", b"<v></v>", b"<v/>", b"<v />")
+_SHARED_INDEX = re.compile(rb'si="(\d+)"')
 _HIDDEN_ROW = re.compile(rb'<row r="(\d+)"[^>]*?hidden="(?:1|true)"')
 _HIDDEN_COL = re.compile(rb'<col min="(\d+)" max="(\d+)"[^>]*?hidden="(?:1|true)"')
 
@@ -372,10 +366,92 @@ def _column_index(letters: bytes) -> int:
     return index - 1
 
 
+def _uncomputed_formulas(data: bytes) -> dict:
+    """{(row, col): CellError("=formula")} for every formula saved without its value: a plain or
+    shared formula with no <v>, an empty <v>, or (for a number) <v/>; a text formula whose value is
+    the empty string (t="str" with <v></v>) was computed and is left alone."""
+    cells, shared = {}, {}
+    for col, row, attributes, empty_f, f_attributes, formula, value in _FORMULA_CELL.findall(data):
+        attributes_f = empty_f or f_attributes
+        index = _SHARED_INDEX.search(attributes_f)
+        if formula and index:
+            shared.setdefault(index.group(1), formula)
+        if value and (value not in (b"<v></v>", b"<v/>", b"<v />") or b't="str"' in attributes):
+            continue
+        text = formula or (shared.get(index.group(1), b"") if index else b"")
+        cells[(int(row) - 1, _column_index(col))] = CellError("=" + (html.unescape(text.decode()) or "…"))
+    return cells
+
+
+_BUILTIN_PERCENT = {9: 0, 10: 2}  # numFmtId -> decimals: "0%", "0.00%"
+_NUM_FMT = re.compile(rb'<numFmt [^>]*?numFmtId="(\d+)"[^>]*?formatCode="([^"]*)"')
+_CELL_XFS = re.compile(rb"<cellXfs[^>]*>(.*?)</cellXfs>", re.S)
+_XF = re.compile(rb"<xf\b([^>]*?)/?>")
+_NUM_FMT_ID = re.compile(rb'numFmtId="(\d+)"')
+
+
+def percent_decimals(format_code: str) -> int | None:
+    """Decimals shown by a number format that displays a percentage ('0.0%' -> 1, '0%' -> 0), or
+    None when the format is not a percentage (its first section, quoted text and escapes aside)."""
+    section = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", format_code.split(";")[0])
+    if "%" not in section:
+        return None
+    number = section[:section.index("%")]
+    fraction = number.split(".", 1)[1] if "." in number else ""
+    return len(re.match(r"[0#?]*", fraction).group())
+
+
+def xlsx_percent_styles(archive: zipfile.ZipFile) -> dict:
+    """{style index (a cell's s attribute): decimals} for the cell formats that show a percentage."""
+    if "xl/styles.xml" not in archive.namelist():
+        return {}
+    styles = archive.read("xl/styles.xml")
+    formats = dict(_BUILTIN_PERCENT)
+    for number, code in _NUM_FMT.findall(styles):
+        decimals = percent_decimals(html.unescape(code.decode()))
+        if decimals is not None:
+            formats[int(number)] = decimals
+        else:
+            formats.pop(int(number), None)
+    xfs = _CELL_XFS.search(styles)
+    percent = {}
+    for index, attributes in enumerate(_XF.findall(xfs.group(1)) if xfs else []):
+        number = _NUM_FMT_ID.search(attributes)
+        if number and int(number.group(1)) in formats:
+            percent[index] = formats[int(number.group(1))]
+    return percent
+
+
+def percent_text(value: float, decimals: int) -> PercentText:
+    """0.077 at 1 decimal -> '7,7%': written the Vietnamese way, as Excel shows it in Vietnam."""
+    from heza.numbers import format_number
+
+    return PercentText(format_number(value * 100, "vi", decimals) + "%")
+
+
+def _percent_cells(data: bytes, styles: dict) -> dict:
+    """{(row, col): PercentText} for the number cells of a sheet whose style shows a percentage."""
+    ids = b"|".join(str(index).encode() for index in sorted(styles))
+    pattern = re.compile(rb'<c r="([A-Z]+)(\d+)"([^>]*?\ss="(' + ids + rb')"[^>]*)>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)?'
+                         rb'<v>([^<]*)</v>')
+    cells = {}
+    for col, row, attributes, style, value in pattern.findall(data):
+        kind = re.search(rb'\st="([^"]*)"', attributes)
+        if kind and kind.group(1) != b"n":
+            continue
+        try:
+            number = float(value)
+        except ValueError:
+            continue
+        cells[(int(row) - 1, _column_index(col))] = percent_text(number, styles[int(style)])
+    return cells
+
+
 def xlsx_cell_flags(path: Path) -> dict:
     """{sheet: {"cells": {(row, col): CellError}, "hidden_rows": [...], "hidden_columns": [...]}} for
-    what calamine does not show: error cells, formulas saved without a value, hidden rows and columns.
-    Cheap: each sheet's XML is searched only for the markers these leave."""
+    what calamine does not show: error cells, formulas saved without a value (shared ones too),
+    hidden rows and columns. Cheap: each sheet's XML is searched only for the markers these leave.
+    Sheet names are unescaped as calamine gives them ('A &amp; B' in the XML is 'A & B')."""
     flags: dict = {}
     with zipfile.ZipFile(path) as archive:
         names = set(archive.namelist())
@@ -384,24 +460,25 @@ def xlsx_cell_flags(path: Path) -> dict:
         relations = {}
         for match in _RELATION.finditer(archive.read("xl/_rels/workbook.xml.rels")):
             rel_id, target = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
-            relations[rel_id] = target.decode().lstrip("/").removeprefix("xl/")
+            relations[rel_id] = html.unescape(target.decode()).lstrip("/").removeprefix("xl/")
+        percent = xlsx_percent_styles(archive)
         for name, rel_id in _SHEET_ENTRY.findall(archive.read("xl/workbook.xml")):
             member = "xl/" + relations.get(rel_id, "")
             if member not in names:
                 continue
             data = archive.read(member)
-            cells = {}
+            cells = _percent_cells(data, percent) if percent and b' s="' in data else {}
+            if b"<f" in data and any(marker in data for marker in _NO_VALUE_MARKERS):
+                cells.update(_uncomputed_formulas(data))
             if b't="e"' in data:
                 for col, row, text in _ERROR_CELL.findall(data):
-                    cells[(int(row) - 1, _column_index(col))] = CellError(text.decode() or "#ERROR")
-            if any(marker in data for marker in (b"</f></c>", b"</f><v></v>", b"</f><v/>", b"</f><v />")):
-                for col, row, formula in _UNCOMPUTED.findall(data):
-                    cells[(int(row) - 1, _column_index(col))] = CellError("=" + formula.decode())
+                    cells[(int(row) - 1, _column_index(col))] = CellError(html.unescape(text.decode()) or "#ERROR")
             hidden_rows = [int(r) for r in _HIDDEN_ROW.findall(data)] if b'hidden="' in data else []
             hidden_columns = [column_letter(c) for lo, hi in _HIDDEN_COL.findall(data)
                               for c in range(int(lo) - 1, int(hi))] if b'hidden="' in data else []
             if cells or hidden_rows or hidden_columns:
-                flags[name.decode()] = {"cells": cells, "hidden_rows": hidden_rows, "hidden_columns": hidden_columns}
+                flags[html.unescape(name.decode())] = {"cells": cells, "hidden_rows": hidden_rows,
+                                                       "hidden_columns": hidden_columns}
     return flags
 
 
@@ -632,6 +709,129 @@ def stray_findings(file: str, sheet: str, strays: list) -> list:
     return records
 
 
+def xls_cell_flags(path: Path) -> dict:
+    """{sheet: {"cells": {(row, col): CellError | PercentText}}} for an .xls workbook: its error cells
+    (#DIV/0!, #N/A …), which calamine gives as empty strings, and its number cells formatted as a
+    percentage (calamine gives 0.077 for a cell showing 7,7%). Read with xlrd, looking at cell types
+    and, where the workbook has a percentage format in use, at the number cells' formats."""
+    import xlrd
+
+    flags: dict = {}
+    try:
+        book = xlrd.open_workbook(str(path), on_demand=True, formatting_info=True)
+    except Exception:  # noqa: BLE001 - calamine read the file; a reader that cannot leaves no flags
+        return flags
+    try:
+        percent = {}
+        for index, xf in enumerate(book.xf_list):
+            number_format = book.format_map.get(xf.format_key)
+            decimals = percent_decimals(number_format.format_str) if number_format is not None else None
+            if decimals is not None and not xf.is_style:
+                percent[index] = decimals
+        for index in range(book.nsheets):
+            sheet = book.sheet_by_index(index)
+            cells = {}
+            for row in range(sheet.nrows):
+                types = sheet.row_types(row)
+                if xlrd.XL_CELL_ERROR in types:
+                    for col, kind in enumerate(types):
+                        if kind == xlrd.XL_CELL_ERROR:
+                            code = sheet.cell_value(row, col)
+                            cells[(row, col)] = CellError(xlrd.error_text_from_code.get(code, "#ERROR"))
+                if percent and xlrd.XL_CELL_NUMBER in types:
+                    for col, kind in enumerate(types):
+                        if kind == xlrd.XL_CELL_NUMBER and sheet.cell_xf_index(row, col) in percent:
+                            cells[(row, col)] = percent_text(sheet.cell_value(row, col),
+                                                             percent[sheet.cell_xf_index(row, col)])
+            if cells:
+                flags[sheet.name] = {"cells": cells}
+            book.unload_sheet(index)
+    finally:
+        book.release_resources()
+    return flags
+
+
+_ODS = "{urn:oasis:names:tc:opendocument:xmlns:%s:1.0}"
+_ODS_TABLE, _ODS_OFFICE = _ODS % "table", _ODS % "office"
+_CALCEXT_TYPE = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0}value-type"
+
+
+def ods_cell_flags(path: Path) -> dict:
+    """{sheet: {"cells": {(row, col): CellError | PercentText}}} for an .ods workbook's error cells
+    (LibreOffice writes calcext:value-type="error") and formulas saved without a value type, which
+    calamine gives as empty strings, and its percentage cells (calamine gives 0.077 for a cell
+    showing 7,7%: read as shown). Looked for only when content.xml holds a formula or a percentage."""
+    import xml.etree.ElementTree as ElementTree
+
+    with zipfile.ZipFile(path) as archive:
+        if "content.xml" not in archive.namelist():
+            return {}
+        with archive.open("content.xml") as stream:
+            content = stream.read()
+            if b"table:formula" not in content and b'value-type="percentage"' not in content:
+                return {}
+        with archive.open("content.xml") as stream:  # entities were refused by _guard_zip
+            try:
+                return _ods_flags_from(ElementTree.iterparse(stream, events=("start", "end")))
+            except ElementTree.ParseError as exc:
+                raise ReadError("corrupt", f"Nội dung tệp .ods bị hỏng: {exc}",
+                                f"The .ods file's content is corrupt: {exc}") from exc
+
+
+def _ods_flags_from(events) -> dict:
+    """The flags of ods_cell_flags from content.xml's parse events, row by row (rows and cells
+    repeated by number-rows/columns-repeated counted as LibreOffice shows them)."""
+    flags: dict = {}
+    sheet, row, cells = None, 0, {}
+    for event, element in events:
+        tag = element.tag
+        if event == "start":
+            if tag == _ODS_TABLE + "table":
+                sheet, row, cells = element.get(_ODS_TABLE + "name"), 0, {}
+            continue
+        if tag == _ODS_TABLE + "table-row":
+            col = 0
+            for cell in element:
+                repeat = int(cell.get(_ODS_TABLE + "number-columns-repeated", "1"))
+                formula = cell.get(_ODS_TABLE + "formula")
+                if formula is not None and (cell.get(_CALCEXT_TYPE) == "error"
+                                            or cell.get(_ODS_OFFICE + "value-type") is None):
+                    shown = "".join(cell.itertext()).strip()
+                    error = shown if shown.startswith("#") else "=" + formula.split(":", 1)[-1].lstrip("=")
+                    for offset in range(min(repeat, 1024)):
+                        cells[(row, col + offset)] = CellError(error)
+                elif cell.get(_ODS_OFFICE + "value-type") == "percentage":
+                    shown = "".join(cell.itertext()).strip()
+                    try:
+                        value = percent_text(float(cell.get(_ODS_OFFICE + "value")), 2)
+                    except (TypeError, ValueError):
+                        value = None
+                    text = PercentText(shown) if shown.endswith("%") else value
+                    for offset in range(min(repeat, 1024)):
+                        if text is not None:
+                            cells[(row, col + offset)] = text
+                col += repeat
+            row += int(element.get(_ODS_TABLE + "number-rows-repeated", "1"))
+            element.clear()
+        elif tag == _ODS_TABLE + "table":
+            if cells:
+                flags[sheet] = {"cells": cells}
+            element.clear()
+    return flags
+
+
+def cell_flags(path: Path) -> dict:
+    """What calamine does not show, for each workbook format (see xlsx_cell_flags)."""
+    suffix = Path(path).suffix.lower()
+    if suffix in {".xlsx", ".xlsm"}:
+        return xlsx_cell_flags(path)
+    if suffix == ".xls":
+        return xls_cell_flags(path)
+    if suffix == ".ods":
+        return ods_cell_flags(path)
+    return {}
+
+
 def _workbook_grids(path: Path, limits: dict):
     """(sheet name, grid, marks) for every visible worksheet, read with calamine over each sheet's
     real extent only. marks: error cells, hidden rows/columns, `stray` [(address, value)..., count]
@@ -667,7 +867,7 @@ def _workbook_grids(path: Path, limits: dict):
     except Exception as exc:  # calamine raises its own error types for every broken file
         raise ReadError("corrupt", f"Tệp bị hỏng hoặc không đọc được: {exc}",
                         f"The file is corrupt or cannot be read: {exc}") from exc
-    flags = xlsx_cell_flags(path) if suffix in {".xlsx", ".xlsm"} else {}
+    flags = cell_flags(path)
     with workbook:
         for meta in workbook.sheets_metadata:
             if "Work" not in str(meta.typ):
@@ -688,7 +888,7 @@ def _workbook_grids(path: Path, limits: dict):
             except Exception as exc:
                 raise ReadError("corrupt", f"Trang tính '{meta.name}' không đọc được: {exc}",
                                 f"Sheet '{meta.name}' cannot be read: {exc}") from exc
-            marks = dict(flags.get(meta.name, {}))
+            marks = {**flags.get(meta.name, {}), "hidden_sheet": meta.visible != python_calamine.SheetVisibleEnum.Visible}
             bounded = extent is not None and extent.known
             for (row, col), error in marks.get("cells", {}).items():
                 if bounded and (row >= extent.rows or col >= extent.columns):
@@ -766,16 +966,70 @@ def _extent_of_ranges(cells: list, limits: dict) -> SheetExtent:
     return extent
 
 
-def decode_text(data: bytes) -> tuple[str, str]:
-    """Decode a CSV export: BOM first, then strict UTF-8, then Windows-1258 (Vietnamese Windows)."""
+_ESCAPED_LINE = re.compile(r"[^\n]*[\udc80-\udcff][^\n]*")
+_UTF8_LETTER = re.compile(r"[^\x00-\x7f\udc80-\udcff]")
+
+
+def decode_lines(data: bytes) -> tuple[str, str, dict]:
+    """Decode a CSV export: (text, encoding, {line number: decoded line} of lines recoded).
+
+    BOM first, then strict UTF-8. A file that is not UTF-8 is decoded line by line: when some of
+    its non-ASCII lines are valid UTF-8, those stay UTF-8 and only the others are read as
+    Windows-1258 (one pasted line must not garble every name): the encoding is
+    "utf-8+windows-1258" and each recoded line is returned, so that its row gets a finding.
+    When none is, the whole file is Windows-1258 (Vietnamese Windows), as exported."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8-sig"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        return data.decode("cp1258", errors="replace"), "windows-1258"
+        data = data[3:]
+        try:
+            return data.decode("utf-8"), "utf-8-sig", {}
+        except UnicodeDecodeError:
+            pass
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16", {}
+    else:
+        try:
+            return data.decode("utf-8"), "utf-8", {}
+        except UnicodeDecodeError:
+            pass
+    escaped = data.decode("utf-8", errors="surrogateescape")  # one pass; bad bytes kept as surrogates
+    bad = list(_ESCAPED_LINE.finditer(escaped))
+    good_text = _ESCAPED_LINE.sub("", escaped)
+    if not _UTF8_LETTER.search(good_text):  # no line is UTF-8 beyond ASCII: a Windows-1258 file
+        return data.decode("cp1258", errors="replace"), "windows-1258", {}
+    parts, recoded, last, line = [], {}, 0, 1
+    for match in bad:
+        line += escaped.count("\n", last, match.start())
+        fixed = match.group().encode("utf-8", errors="surrogateescape").decode("cp1258", errors="replace")
+        parts += [escaped[last:match.start()], fixed]
+        recoded[line] = fixed
+        last = match.end()
+    parts.append(escaped[last:])
+    return "".join(parts), "utf-8+windows-1258", recoded
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """decode_lines without the recoded lines: (text, encoding)."""
+    text, encoding, _ = decode_lines(data)
+    return text, encoding
+
+
+def _record_rows(text: str, lines: dict, delimiter: str) -> dict:
+    """{row as a spreadsheet shows it: decoded line} for physical line numbers: the same unless a
+    quoted cell holds a line break, in which case the CSV reader counts the records."""
+    if '"' not in text:
+        return dict(lines)
+    wanted, rows = sorted(lines), {}
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    record, previous_end = 0, 0
+    for _ in reader:
+        record += 1
+        for line in wanted:
+            if previous_end < line <= reader.line_num:
+                rows[record] = lines[line]
+        previous_end = reader.line_num
+        if previous_end >= wanted[-1]:
+            break
+    return rows
 
 
 def first_lines(text: str, count: int) -> str:
@@ -793,15 +1047,19 @@ def sniff_delimiter(text: str) -> str:
         return max(counts, key=counts.get)
 
 
-def _csv_grid(path: Path) -> tuple[list, str, str]:
+def _csv_grid(path: Path) -> tuple:
+    """(grid, encoding, delimiter, marks) of a CSV export; marks: "stray_quotes", the lines with an
+    unbalanced quote, and "recoded_rows", {row: line as decoded} for the lines of a mixed-encoding
+    file read as Windows-1258."""
     import unicodedata
 
     try:
-        text, encoding = decode_text(path.read_bytes())
+        text, encoding, recoded = decode_lines(path.read_bytes())
     except UnicodeDecodeError as exc:
         raise ReadError("bad_encoding", "Không xác định được bảng mã của tệp CSV",
                         "The CSV file's text encoding cannot be recognised") from exc
     text = unicodedata.normalize("NFC", text)
+    recoded = {line: unicodedata.normalize("NFC", decoded) for line, decoded in recoded.items()}
     delimiter = sniff_delimiter(text)
     head = list(csv.reader(io.StringIO(first_lines(text, 200)), delimiter=delimiter))
     width = max((len(row) for row in head), default=1)
@@ -810,7 +1068,40 @@ def _csv_grid(path: Path) -> tuple[list, str, str]:
                            keep_default_na=False, engine="c", skip_blank_lines=False)
     except (pd.errors.ParserError, ValueError):  # a row wider than the first 200: the csv module copes
         grid = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    return grid, encoding, delimiter
+    stray_quotes = []
+    if _rows_swallowed(grid, delimiter, width):
+        grid, stray_quotes = _rows_line_by_line(text, delimiter)
+    if stray_quotes:  # read line by line: a row is a line
+        recoded_rows = dict(recoded)
+    else:
+        recoded_rows = _record_rows(text, recoded, delimiter) if recoded else {}
+    return grid, encoding, delimiter, {"stray_quotes": stray_quotes, "recoded_rows": recoded_rows}
+
+
+def _rows_swallowed(grid, delimiter: str, width: int) -> bool:
+    """Whether one cell holds several lines that look like rows of their own: an unbalanced '"' at
+    the start of a cell makes the CSV reader run on to the next quote, rows and all."""
+    frame = _as_frame(grid)
+    looks_like_row = rf"(?:[^\n]*{re.escape(delimiter)}){{{max(2, width // 2)}}}"
+    for column in frame.columns:
+        text = frame[column].astype("string")
+        multi = text.str.contains("\n", regex=False).fillna(False).to_numpy(dtype=bool)
+        if multi.any() and text[multi].str.contains(looks_like_row, regex=True).fillna(False).any():
+            return True
+    return False
+
+
+def _rows_line_by_line(text: str, delimiter: str) -> tuple[list, list]:
+    """Each physical line as one row, so no quote can swallow the lines after it; a line with an
+    odd number of quotes keeps them as characters. Returns the rows and those lines' numbers."""
+    rows, stray = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.count('"') % 2:
+            rows.append(next(csv.reader([line], delimiter=delimiter, quoting=csv.QUOTE_NONE), []))
+            stray.append(number)
+        else:
+            rows.append(next(csv.reader([line], delimiter=delimiter), []))
+    return rows, stray
 
 
 def read_sheets(path: Path, limits: dict) -> list:
@@ -861,7 +1152,11 @@ def read_file(path: Path, limits: dict, name: str | None = None,
               allowed_root: Path | None = None) -> FileRead:
     """Read one input file. Never raises for a bad file: the error is kept on the result."""
     path = Path(path)
-    name = name or path.name
+    name = name or input_name(path)
+    if path.name.startswith(("~$", ".")):
+        skipped = SkippedSheet(name, "", "Tệp khoá tạm của Office hoặc tệp ẩn: không đọc",
+                               "An Office lock file or a hidden file: not read")
+        return FileRead(file=name, path=path, size=path.lstat().st_size, sha256="", format="", skipped=[skipped])
     if allowed_root is not None and not path.resolve().is_relative_to(Path(allowed_root).resolve()):
         error = ReadError("outside_raw", "Tệp là liên kết trỏ ra ngoài thư mục dữ liệu gốc, không đọc",
                           "The file is a link pointing outside the raw data folder; not read")
@@ -895,8 +1190,8 @@ def _read_into(result: FileRead, path: Path, size: int, limits: dict) -> None:
     if size == 0:
         raise ReadError("empty", "Tệp rỗng (0 byte)", "The file is empty (0 bytes)")
     if result.format == "csv":
-        grid, result.encoding, result.delimiter = _csv_grid(path)
-        sheets = [(path.stem, grid, {})]
+        grid, result.encoding, result.delimiter, marks = _csv_grid(path)
+        sheets = [(path.stem, grid, marks)]
     elif "." + result.format in SPREADSHEET_SUFFIXES:
         sheets = _workbook_grids(path, limits)
     else:
@@ -904,22 +1199,135 @@ def _read_into(result: FileRead, path: Path, size: int, limits: dict) -> None:
                         f"The format '.{result.format}' is not supported")
     for sheet, grid, marks in sheets:
         table = table_from_grid(grid, name, sheet, int(limits["header_search_rows"]),
-                                int(limits["max_columns_per_sheet"]))
+                                int(limits["max_columns_per_sheet"]), marks.get("hidden_rows", ()))
         if isinstance(table, SheetTable):
             table.hidden_rows = marks.get("hidden_rows", [])
             table.hidden_columns = marks.get("hidden_columns", [])
             table.has_error_cells = bool(marks.get("cells"))
+            table.hidden_sheet = marks.get("hidden_sheet", False)
+            table.stray_quote_rows = marks.get("stray_quotes", [])
+            table.recoded_rows = marks.get("recoded_rows", {})
         table.formatted_empty_rows = marks.get("formatted_empty_rows", 0)
         if marks.get("stray"):
             result.findings.extend(stray_findings(name, sheet, marks["stray"]))
         (result.tables if isinstance(table, SheetTable) else result.skipped).append(table)
+    _set_aside_hidden_sheets(result)
     if not result.tables and not result.skipped:
         raise ReadError("no_sheets", "Sổ tính không có trang tính nào", "The workbook has no worksheets")
 
 
+def _set_aside_hidden_sheets(result: FileRead) -> None:
+    """A hidden sheet (a lookup list, last month's copy) is not read as data when a visible sheet
+    of the same kind is there: its rows would all come back as duplicates. It is listed instead."""
+    visible_kinds = {table.kind for table in result.tables if not table.hidden_sheet}
+    for table in [t for t in result.tables if t.hidden_sheet and t.kind in visible_kinds]:
+        result.tables.remove(table)
+        result.skipped.append(SkippedSheet(
+            result.file, table.sheet,
+            "Trang tính bị ẩn, có trang hiện cùng loại: không đọc (bảng tra cứu hoặc bản tháng trước?)",
+            "Hidden sheet beside a visible sheet of the same kind: not read (a lookup list or last month's copy?)",
+            rows=table.rows_with_content,
+        ))
+
+
 def discover_inputs(period_folder: Path) -> list[Path]:
-    """Every file of the period in a stable order; hidden and Office lock files (~$x.xlsx) left out."""
-    return sorted(
-        p for p in period_folder.iterdir()
-        if not p.name.startswith((".", "~$")) and (p.is_file() or p.is_symlink())
-    )
+    """Every file under the period folder, subfolders included (zones often get one each), in a
+    stable order. Hidden files and Office lock files (~$x.xlsx) are listed too: the reader says why
+    it leaves them, so that nothing under the folder goes unmentioned."""
+    return sorted(p for p in Path(period_folder).rglob("*") if p.is_file() or p.is_symlink())
+
+
+def input_name(path: Path) -> str:
+    """How a file is named in findings: its path under the period folder (YYYY-MM), so that files of
+    the same name in two subfolders stay apart; just its name elsewhere."""
+    path = Path(path)
+    for parent in path.parents:
+        if PERIOD_FOLDER.match(parent.name):
+            return path.relative_to(parent).as_posix()
+    return path.name
+
+
+# -- the same submission twice ---------------------------------------------------------------
+
+_VERSION_SUFFIX = re.compile(
+    r"(?:[\s_.-]*(?:\((?:ban[\s_]*)?\d+\)|v\d+|ban[\s_]*\d+|lan[\s_]*\d+|sua|final|moi|new|copy|ban[\s_]sao|chinh[\s_]sua))+$")
+
+
+def _plain(text: str) -> str:
+    """Lower case without diacritics ('đ' as 'd'), punctuation kept: '(2)' stays '(2)'."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in text if not unicodedata.combining(ch)).casefold().strip()
+
+
+def _version_of(stem: str) -> tuple[str, int] | None:
+    """(base name, rank) when a file stem ends in a version mark ('_v2', ' (2)', '_sua', '_final',
+    '_moi', ' bản 2'); the higher the rank, the later the version. None for a plain name."""
+    plain = _plain(stem)
+    match = _VERSION_SUFFIX.search(plain)
+    if not match or match.start() == 0:
+        return None
+    numbers = [int(n) for n in re.findall(r"\d+", match.group())]
+    rank = max(numbers, default=1) + (100 if "final" in match.group() else 0)
+    return fold(plain[:match.start()]), rank
+
+
+def duplicate_submissions(files: list) -> list:
+    """[(set-aside index, kept index, "identical" | "superseded")] over the period's FileRead list,
+    in its order; pure. Files with the same sha256: the first is read, each later one set aside.
+    A file whose name is another's plus a version mark ('bao_cao_v2.xlsx' beside 'bao_cao.xlsx',
+    ' (2)', '_sua', '_final'): the latest version is read and the others set aside."""
+    decisions, first_of, aside = [], {}, set()
+    for index, file in enumerate(files):
+        if file.sha256 and file.size:
+            kept = first_of.setdefault(file.sha256, index)
+            if kept != index:
+                decisions.append((index, kept, "identical"))
+                aside.add(index)
+    groups: dict = {}
+    for index, file in enumerate(files):
+        if index in aside:
+            continue
+        name = Path(file.file)
+        version = _version_of(name.stem)
+        base, rank = version if version else (fold(name.stem), 0)
+        groups.setdefault((name.parent.as_posix(), base), []).append((rank, index))  # same folder only
+    for members in groups.values():
+        if len(members) > 1 and any(rank for rank, _ in members):
+            latest = max(members)[1]
+            decisions.extend((index, latest, "superseded") for rank, index in sorted(members) if index != latest)
+    return sorted(decisions)
+
+
+def _rows_of(table) -> int:
+    """Rows with content of a sheet, read or skipped (what the source ledger counts)."""
+    return table.rows if isinstance(table, SkippedSheet) else table.rows_with_content
+
+
+def set_aside_duplicates(files: list) -> list:
+    """Apply duplicate_submissions: each set-aside file keeps no table (its sheets are listed as
+    skipped, with their rows, so the source ledger still counts them) and gets one finding naming
+    both files (FILE_IDENTICAL_COPY or FILE_SUPERSEDED). Returns the findings."""
+    from heza.findings import finding
+
+    records = []
+    for index, kept_index, kind in duplicate_submissions(files):
+        file, kept = files[index], files[kept_index]
+        if kind == "identical":
+            code = "FILE_IDENTICAL_COPY"
+            vi = f"giống hệt từng byte tệp '{kept.file}' (sha256 {kept.sha256[:12]}…), không đọc lại"
+            en = f"byte for byte the same as '{kept.file}' (sha256 {kept.sha256[:12]}…), not read again"
+        else:
+            code = "FILE_SUPERSEDED"
+            vi = f"đã có bản mới hơn '{kept.file}' trong cùng thư mục kỳ; chỉ đọc bản mới"
+            en = f"a later version '{kept.file}' is in the same period folder; only that one is read"
+        sheets = [*file.tables, *file.skipped]
+        file.skipped = [SkippedSheet(file.file, sheet.sheet, vi[0].upper() + vi[1:], en[0].upper() + en[1:],
+                                     rows=_rows_of(sheet)) for sheet in sheets] or \
+            [SkippedSheet(file.file, "", vi[0].upper() + vi[1:], en[0].upper() + en[1:])]
+        file.tables = []
+        if file.error is not None:  # a broken copy is named once, as a copy
+            file.error = None
+        records.append(finding(code, source_file=file.file, value=kept.file, detail_vi=vi, detail_en=en))
+    return records

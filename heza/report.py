@@ -15,6 +15,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from heza.claims import in_claim_scale
+from heza.ledger import KIND_WORDS
 from heza.numbers import format_number
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -51,6 +52,11 @@ TEXT = {
         "held_back": "{n} dòng bị giữ lại do lỗi; các dòng còn lại đã được công bố.",
         "clean": "Mọi dòng đều đạt; đã công bố.", "claims_failed": "{n} số liệu dự kiến công bố bị sai.",
         "nothing": "Không có gì được công bố; bản công bố trước (nếu có) giữ nguyên.",
+        "ledger": "Mọi dòng trong tệp nộp", "ledger_head": ["Tệp", "Trang", "Dòng", "Loại", "Nội dung", "Lý do"],
+        "ledger_line": "{seen} dòng có nội dung = {published} công bố + {quarantined} giữ lại + {figures} số liệu "
+                       "dự kiến công bố + {non_data} dòng không phải dữ liệu (liệt kê dưới đây)",
+        "ledger_broken": "Sổ dòng KHÔNG cân: có dòng không được tính; không công bố.",
+        "rows_word": "dòng",
     },
     "en": {
         "authority": "Hai Phong Economic Zone Authority", "title": "Data validation, month",
@@ -71,6 +77,11 @@ TEXT = {
         "held_back": "{n} rows held back for errors; the rest is published.",
         "clean": "Every row passed; published.", "claims_failed": "{n} figures to be published are wrong.",
         "nothing": "Nothing was published; the previous publication (if any) stands.",
+        "ledger": "Every row of the submitted files", "ledger_head": ["File", "Sheet", "Row", "Kind", "Text", "Why"],
+        "ledger_line": "{seen} rows with content = {published} published + {quarantined} held back + {figures} "
+                       "release figures + {non_data} non-data rows (listed below)",
+        "ledger_broken": "The row ledger does NOT balance: some rows are unaccounted for; nothing published.",
+        "rows_word": "rows",
     },
 }
 
@@ -258,6 +269,28 @@ def banner(report: dict, lang: str) -> dict:
     return {"headline": t["publishable"], "detail": " ".join(details), "color": "#b7791f", "background": "#fffaf0"}
 
 
+_LEDGER_ORDER = {"hidden": 0, "sheet_not_read": 1, "total": 2, "subheading": 3, "note": 4, "title": 5, "header": 6}
+
+
+def ledger_view(report: dict, lang: str) -> dict:
+    """The source ledger for people: the balance in one sentence, then every non-data row, the ones
+    that could hide data (hidden rows, sheets not read, totals) first."""
+    ledger = report.get("ledger") or {}
+    if not ledger:
+        return {}
+    n = (lambda v: format_number(v, lang))
+    line = TEXT[lang]["ledger_line"].format(
+        seen=n(ledger["rows_with_content"]), published=n(ledger["published"]), quarantined=n(ledger["quarantined"]),
+        figures=n(ledger["release_figures"]), non_data=n(ledger["non_data_rows"]))
+    entries = sorted(ledger["non_data"], key=lambda e: (_LEDGER_ORDER.get(e["kind"], 9), e["file"], e["sheet"],
+                                                         e["row"] or 0))
+    rows = [{"file": e["file"], "sheet": e["sheet"],
+             "row": n(e["row"]) if e["row"] else f"{n(e.get('rows', 0))} {TEXT[lang]['rows_word']}",
+             "kind": _pick(lang, KIND_WORDS[e["kind"]]), "text": e["text"],
+             "reason": e["reason_en" if lang == "en" else "reason_vi"]} for e in entries]
+    return {"line": line, "balanced": ledger["balanced"], "rows": rows}
+
+
 def render_html(report: dict, folder, lang: str = "vi", images: dict | None = None) -> str:
     """report.html; `images` maps chart names to the src to use (data: URI in the file, cid: in mail)."""
     environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
@@ -282,7 +315,7 @@ def render_html(report: dict, folder, lang: str = "vi", images: dict | None = No
                     for f in report["files"] if f["error"]],
         skipped=[{"file": s["file"], "sheet": s["sheet"], "reason": s["reason_en" if lang == "en" else "reason_vi"]}
                  for s in report["skipped"]],
-        charts=images or {}, folder=str(folder), run_id=report["run_id"],
+        charts=images or {}, folder=str(folder), run_id=report["run_id"], ledger=ledger_view(report, lang),
         rate=(f"{format_number(report['exchange_rate']['vnd_per_usd'], lang)} VND/USD "
               f"({report['exchange_rate']['source']})") if report["exchange_rate"]["vnd_per_usd"] else "–",
     )
@@ -302,6 +335,9 @@ def render_text(report: dict, folder, lang: str = "vi") -> str:
         lines.append(f"{name}: {t['counts_head'][1].lower()} {format_number(c['rows_read'], lang)}, "
                      f"{t['counts_head'][2].lower()} {format_number(c['rows_published'], lang)}, "
                      f"{t['counts_head'][3].lower()} {format_number(c['rows_quarantined'], lang)}")
+    ledger = ledger_view(report, lang)
+    if ledger:
+        lines.append(ledger["line"] if ledger["balanced"] else t["ledger_broken"])
     wrong = [c for c in report["claims"] if c["status"] == "fail"]
     if wrong:
         lines += ["", t["claims"] + ":"]

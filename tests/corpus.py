@@ -220,6 +220,65 @@ def _formula_injection(folder):
                 extra=as_text)
 
 
+def _names_like_totals(folder):
+    """Ten enterprises, no STT column, some without a tax code, names that start like a total."""
+    names = ["Công ty TNHH Hải Long", "Tổng công ty May 10", "Cộng ty CP Sao Mai", "Tổng cục Kỹ thuật",
+             "Cộng đồng DN Xanh", "Công ty Cổ phần Tổng hợp", "Tổng kho Miền Bắc", "Cộng sự Việt",
+             "Công ty TNHH Ghi Chú Xanh", "Tổng công ty Cảng"]
+    rows = enterprise_rows(*[{"name": name} for name in names])
+    rows[2][0] = rows[5][0] = None
+    rows[8][0] = "chưa cấp"
+    return xlsx(folder, "ten_giong_dong_tong.xlsx", rows)
+
+
+def _zone_total_first(folder):
+    header = ["Tên khu", "Số doanh nghiệp đang hoạt động", "Tổng số lao động", "Lao động nữ", "Lao động nam",
+          "Lũy kế số dự án FDI", "Lũy kế vốn đầu tư FDI (USD)", "Lũy kế số dự án DDI", "Lũy kế vốn đầu tư DDI (tỷ đồng)"]
+    zones = [["KCN Đồ Sơn", 3, 300, 200, 100, 3, 3000, 3, 30], ["KCN Nomura - Hải Phòng", 2, 200, 120, 80, 2, 2000, 2, 20],
+             ["KCN Nam Cầu Kiền", 1, 100, 60, 40, 1, 1000, 1, 10], ["KCN Tiên Thanh", 4, 400, 250, 150, 4, 4000, 4, 40],
+             ["KCN Tràng Duệ", 5, 500, 300, 200, 5, 5000, 5, 50]]
+    return xlsx(folder, "bao_cao_khu.xlsx", [header, ["Tổng cộng", 15, 1500, 930, 570, 15, 15000, 15, 150], *zones], "Khu")
+
+
+def _unbalanced_quote(folder):
+    rows = good(1505)
+    rows[5][1] = '"' + rows[5][1]  # typed with an opening quote and no closing one
+    buffer = io.StringIO(newline="")
+    for row in rows:  # written as a person's tool writes it: the stray quote left as it is
+        buffer.write(",".join(str(value) for value in row) + "\r\n")
+    path = folder / "ngoac_kep.csv"
+    path.write_bytes(buffer.getvalue().encode("utf-8"))
+    return [path]
+
+
+def _hidden_copy_sheet(folder):
+    def copy_hidden(workbook, ws):
+        hidden = workbook.create_sheet("Tháng 01")
+        for row in good(3):
+            hidden.append(row)
+        hidden.sheet_state = "hidden"
+    return xlsx(folder, "co_trang_an.xlsx", good(3), extra=copy_hidden)
+
+
+def _subfolders(folder):
+    (folder / "KCN Đồ Sơn").mkdir()
+    (folder / "VSIP").mkdir()
+    first = xlsx(folder / "KCN Đồ Sơn", "dn.xlsx", good(2))
+    return first + xlsx(folder / "VSIP", "dn.xlsx", enterprise_rows({"tax_code": "0100109106"}))
+
+
+def _zone_subheadings(folder):
+    header = [h for h in HEADER if h != "Mã khu"]
+    body = [r[:2] + r[3:] for r in good(3)[1:]]
+    rows = [["STT", *header], ["KCN Đình Vũ (Deep C I)"], [1, *body[0]], [2, *body[1]],
+            ["KCN Tràng Duệ"], [3, *body[2]], ["Tổng cộng", None, None, None, None, None, 15, 300, 180, 120]]
+
+    def merge(workbook, ws):
+        ws.merge_cells("A2:N2")
+        ws.merge_cells("A5:N5")
+    return xlsx(folder, "theo_khu.xlsx", rows, extra=merge)
+
+
 CASES = [
     # -- files that cannot be read --------------------------------------------------------------
     Case("corrupt_zip", lambda f: [f / "hong.xlsx"] if (f / "hong.xlsx").write_bytes(b"PK\x03\x04garbage") else [],
@@ -247,7 +306,8 @@ CASES = [
     Case("macro_workbook", _macro, 0, set(), published=2, quarantined=0),
     Case("xls_workbook", _xls, 0, set(), published=3, quarantined=0),
     Case("ods_workbook", _ods, 0, set(), published=3, quarantined=0),
-    Case("hidden_rows_and_columns", _hidden, 0, {"SHEET_HIDDEN_CONTENT"}, published=3, quarantined=0),
+    Case("hidden_rows_and_columns", _hidden, 0, {"SHEET_HIDDEN_CONTENT"}, published=2, quarantined=0,
+         rows_seen=4),
     Case("formula_with_cached_value", _formula_cached, 0, set(), published=2, quarantined=0),
     Case("formula_without_cached_value", _formula_uncomputed, 1, {"CELL_ERROR_VALUE"}, ("DN", 2, "workers_total"),
          published=1, quarantined=1),
@@ -276,6 +336,17 @@ CASES = [
     Case("missing_required_column", lambda f: xlsx(f, "thieu_cot.xlsx", [r[:1] + r[2:] for r in good(2)]), 1,
          {"SHEET_MISSING_COLUMN"}, ("DN", 2, "enterprise_name"), published=0, quarantined=2),
     Case("formula_injection_in_a_name", _formula_injection, 0, set(), published=2),
+    # -- every row a person sees is accounted for (the source ledger) ----------------------------
+    Case("names_that_start_like_a_total", _names_like_totals, 1, {"ENT_REQUIRED"}, published=7, quarantined=3,
+         rows_seen=11),
+    Case("zone_report_with_the_total_first", _zone_total_first, 0, {"PERIOD_ZONE_MISSING"}, rows_seen=7),
+    Case("unbalanced_quote_in_a_csv", _unbalanced_quote, 1, {"CELL_UNBALANCED_QUOTE"},
+         ("ngoac_kep", 6, "enterprise_name"), rows_seen=1506),
+    Case("hidden_copy_of_the_sheet", _hidden_copy_sheet, 0, set(), published=3, quarantined=0, rows_seen=8,
+         skipped="Hidden sheet"),
+    Case("files_in_subfolders", _subfolders, 0, set(), published=3, quarantined=0, rows_seen=5),
+    Case("zone_subheadings_without_a_zone_column", _zone_subheadings, 0, set(), published=3, quarantined=0,
+         rows_seen=7),
     # -- rules ------------------------------------------------------------------------------------
     Case("gender_sum", lambda f: xlsx(f, "r1.xlsx", enterprise_rows({"female": 70})), 1, {"ENT_GENDER_SUM"},
          ("DN", 2, "workers_female,workers_male,workers_total"), published=0, quarantined=1),
@@ -324,6 +395,5 @@ def write_corpus(root: Path) -> dict:
 if __name__ == "__main__":
     for name, paths in write_corpus(Path(sys.argv[1] if len(sys.argv) > 1 else "corpus")).items():
         print(name, *[p.name for p in paths])
-
-
+from tests.corpus_values import CASES as VALUES_CASES; CASES += VALUES_CASES  # noqa: E402
 from tests.corpus_bounded import CASES as BOUNDED_CASES; CASES += BOUNDED_CASES  # noqa: E402,E702

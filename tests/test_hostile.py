@@ -19,6 +19,41 @@ def small_limits(project, monkeypatch):
     return project
 
 
+def rows_a_person_counts(paths) -> int | None:
+    """Rows with any content, counted by other readers than the pipeline's (openpyxl for workbooks,
+    every sheet, hidden or not; the csv module for CSV files); None for other formats."""
+    import csv as csv_module
+
+    from openpyxl import load_workbook
+
+    total = 0
+    for path in paths:
+        suffix = path.suffix.lower()
+        if suffix in {".xlsx", ".xlsm"}:
+            workbook = load_workbook(path, read_only=True)
+            total += sum(any(v is not None and str(v).strip() for v in row)
+                         for sheet in workbook.worksheets for row in sheet.iter_rows(values_only=True))
+            workbook.close()
+        elif suffix == ".csv":
+            data = path.read_bytes()
+            for encoding in (("utf-16",) if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig", "cp1258")):
+                try:
+                    text = data.decode(encoding)
+                    break
+                except UnicodeError:
+                    continue
+            total += sum(any(cell.strip() for cell in row)
+                         for row in csv_module.reader(text.splitlines(keepends=True), delimiter=_delimiter(text)))
+        else:
+            return None
+    return total
+
+
+def _delimiter(text: str) -> str:
+    first = text.splitlines()[0] if text else ""
+    return max((",", ";", "\t"), key=first.count)
+
+
 def run_validate(folder):
     result = CliRunner().invoke(main, ["validate", str(folder), "--period", "2024-02", "--json", "--lang", "en"])
     assert "Traceback" not in result.output
@@ -49,6 +84,12 @@ def test_corpus_case_gives_its_stated_outcome(case, small_limits, tmp_path):
         assert report["counts"]["enterprises"]["rows_quarantined"] == case.quarantined
     if case.skipped:
         assert any(case.skipped in s["reason_en"] for s in report["skipped"]), report["skipped"]
+    assert report["ledger"]["balanced"], report["ledger"]
+    readable = [p for p in paths if not any(f["rule"] == "FILE_UNREADABLE" and f["source_file"] == p.name
+                                            for f in report["findings"])]
+    expected = case.rows_seen if case.rows_seen is not None else rows_a_person_counts(readable)
+    if expected is not None:
+        assert report["ledger"]["rows_with_content"] == expected
 
 
 def test_a_link_pointing_outside_the_raw_folder_is_not_followed(settings):

@@ -34,14 +34,16 @@ def test_a_two_row_merged_header_reads_parent_and_child(settings, tmp_path):
     assert table.cells["source_row"].tolist() == [6]
 
 
-def test_total_numbering_blank_and_signature_rows_are_dropped_and_counted(settings, tmp_path):
+def test_title_header_numbering_total_and_signature_rows_are_listed_as_non_data(settings, tmp_path):
     numbering = [f"({i})" for i in range(1, 13)]
     rows = [*TITLE, HEADER, numbering, ROW, [], ["Tổng cộng", None, None, None, None, None, None, 5, 100, 60, 40],
             [], [None, "Người lập biểu", None, None, None, None, None, None, "Giám đốc"]]
     table = read_file(write_workbook(tmp_path / "c.xlsx", {"DN": rows}), settings.limits).tables[0]
     assert len(table.cells) == 1
-    assert table.total_row["source_row"] == 8
-    assert table.dropped_rows == {"blank": 2, "total": 1, "note": 1, "numbering": 1}
+    assert [t["source_row"] for t in table.totals] == [8]
+    assert [(e["row"], e["kind"]) for e in table.non_data] == [
+        (1, "title"), (2, "title"), (4, "header"), (5, "header"), (8, "total"), (10, "note")]
+    assert table.rows_with_content == len(table.cells) + len(table.non_data)
 
 
 def test_an_instructions_sheet_is_listed_as_skipped_with_its_reason(settings, tmp_path):
