@@ -692,6 +692,32 @@ def _check_extent(name: str, rows: int, columns: int, limits: dict) -> None:
         )
 
 
+def _stray_rows(extent: SheetExtent, listed: list) -> list:
+    """[(Excel row, text)] of the rows past the table that hold only stray cells: rows a person sees
+    that are never read, for the source ledger (text known for the cells listed in findings)."""
+    texts = dict(listed[:-1]) if listed else {}
+    rows: dict = {}
+    for row, col in extent.stray:
+        if row >= extent.rows:
+            text = texts.get(f"{column_letter(col)}{row + 1}", "")
+            rows[row + 1] = rows.get(row + 1) or text
+    return sorted(rows.items())
+
+
+_STRAY_REASON = ("Ô lạc xa ngoài bảng (SHEET_STRAY_CELL): không đọc làm dữ liệu",
+                 "Cell far outside the table (SHEET_STRAY_CELL): not read as data")
+
+
+def stray_ledger_entries(rows: list, listed: int = 1000) -> list:
+    """Ledger entries (kind "note") for rows holding only stray cells: one per row, the rest counted."""
+    entries = [{"row": int(row), "kind": "note", "text": str(text)[:200], "reason_vi": _STRAY_REASON[0],
+                "reason_en": _STRAY_REASON[1]} for row, text in rows[:listed]]
+    if len(rows) > listed:
+        entries.append({"row": None, "rows": len(rows) - listed, "kind": "note", "text": "",
+                        "reason_vi": _STRAY_REASON[0], "reason_en": _STRAY_REASON[1]})
+    return entries
+
+
 def stray_findings(file: str, sheet: str, strays: list) -> list:
     """SHEET_STRAY_CELL findings: one per listed stray cell, the last saying how many there were."""
     from heza.findings import finding
@@ -902,6 +928,7 @@ def _workbook_grids(path: Path, limits: dict):
             except Exception:  # not every format knows its merged cells
                 marks["merged"] = []
             marks["stray"] = strays.get(meta.name, [])
+            marks["stray_rows"] = _stray_rows(extent, marks["stray"]) if extent is not None and extent.stray else []
             marks["formatted_empty_rows"] = extent.formatted_empty_rows if extent is not None else 0
             yield meta.name, grid, marks
 
@@ -1210,6 +1237,12 @@ def _read_into(result: FileRead, path: Path, size: int, limits: dict) -> None:
         table.formatted_empty_rows = marks.get("formatted_empty_rows", 0)
         if marks.get("stray"):
             result.findings.extend(stray_findings(name, sheet, marks["stray"]))
+        if marks.get("stray_rows"):  # rows a person sees, never read: in the ledger as notes
+            if isinstance(table, SheetTable):
+                table.rows_with_content += len(marks["stray_rows"])
+                table.non_data.extend(stray_ledger_entries(marks["stray_rows"]))
+            else:
+                table.rows += len(marks["stray_rows"])
         (result.tables if isinstance(table, SheetTable) else result.skipped).append(table)
     _set_aside_hidden_sheets(result)
     if not result.tables and not result.skipped:
