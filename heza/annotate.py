@@ -26,6 +26,7 @@ HEADERS = {
     "en": ["Severity", "Rule", "Sheet", "Row", "Cell", "Column", "Value", "Message", "Suggested"],
 }
 SEVERITY_RANK = {"critical": 0, "error": 1, "warning": 2}
+MAX_COMMENTS = 10_000  # per sheet; past this, cells are filled only (the first sheet lists every finding)
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # what an .xlsx cannot hold
 _TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
 _NAME_FORBIDDEN = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*\[\]]')
@@ -153,11 +154,11 @@ def annotate_file(file: FileRead, findings: pd.DataFrame, letters: dict, out_dir
         for sheet_name, grid, _ in sheets:
             sheet = workbook.add_sheet(safe_title(sheet_name, used), widths=_widths(grid))
             marked_rows: dict = {}
-            for (row, col), (severity, text) in notes.get(sheet_name, {}).items():
+            for index, ((row, col), (severity, text)) in enumerate(sorted(notes.get(sheet_name, {}).items())):
                 if row >= len(grid) or col >= width:
                     continue  # outside what was read (a stray cell): listed on the first sheet only
                 severity = severity if severity in ("error", "warning") else "error"
-                marked_rows.setdefault(row, {})[col] = (severity, text)
+                marked_rows.setdefault(row, {})[col] = (severity, text if index < MAX_COMMENTS else None)
             for index, row in enumerate(grid):
                 sheet.append(row, marked_rows.get(index))
     finally:

@@ -240,3 +240,13 @@ def test_a_chart_of_many_zones_shows_at_most_25_bars(project):
     many = {"findings": [{"rule": "X", "severity": "warning", "zone": f"Z{i} " + "dài " * 50, "source_file": None}
                          for i in range(500)]}
     assert _png_height(chart_findings_per_zone(many, "vi")) <= _png_height(chart_findings_per_zone(few, "vi")) + 5
+
+
+def test_past_the_comment_cap_cells_are_filled_without_comments(settings, monkeypatch):
+    import heza.annotate
+
+    monkeypatch.setattr(heza.annotate, "MAX_COMMENTS", 1)
+    copies = _annotated(settings, lambda folder: xlsx(folder, "hai_loi.xlsx", good(2, tax_code="0100109107")))
+    sheet = load_workbook(copies["hai_loi_kiem_tra.xlsx"])["DN"]
+    assert sheet["A2"].comment is not None and sheet["A3"].comment is None
+    assert sheet["A3"].fill.fgColor.rgb == "FFFFC7CE"
