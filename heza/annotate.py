@@ -1,55 +1,66 @@
 """Give each submitter their own workbook back with the wrong cells marked.
 
-The copy keeps every sheet as it was; failing cells are filled (red: error, amber: warning)
-and carry a comment with the rule's message; a first sheet lists the findings. Files that are
-not .xlsx/.xlsm (CSV, .xls, .ods) are rebuilt as .xlsx from what the reader saw.
+The copy is built from the values the reader saw (never by loading and saving the submitted
+workbook, which costs minutes and gigabytes on a large file): every sheet's values, formulas as
+their computed values, failing cells filled (red: error, amber: warning) with a comment holding
+the rule's message, and a first sheet listing the findings. It is streamed (heza/xlsx_writer.py),
+so its cost grows with the rows, not with the formatting. Nothing in it can run: every text is
+stored as text, even one that looks like a formula; control characters are shown as U+FFFD. Sheet titles and
+the file name are made safe (Excel's 31 characters, no []:*?/\\, no line breaks). A finding on a
+merged cell marks the merge's top-left cell, where its value is.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
-from openpyxl import Workbook, load_workbook
-from openpyxl.comments import Comment
-from openpyxl.styles import Font, PatternFill
-
-from heza.read import FileRead, read_grids
+from heza.read import FileRead, read_sheets
 from heza.report import SEVERITY_WORDS
+from heza.xlsx_writer import BOLD, StreamingWorkbook, clean
 
-FILLS = {"error": PatternFill("solid", fgColor="FFC7CE"), "warning": PatternFill("solid", fgColor="FFEB9C")}
 SHEET_TITLE = {"vi": "Kiểm tra", "en": "Findings"}
 HEADERS = {
     "vi": ["Mức", "Quy tắc", "Trang", "Dòng", "Ô", "Cột", "Giá trị", "Nội dung", "Gợi ý"],
     "en": ["Severity", "Rule", "Sheet", "Row", "Cell", "Column", "Value", "Message", "Suggested"],
 }
+SEVERITY_RANK = {"critical": 0, "error": 1, "warning": 2}
+MAX_COMMENTS = 10_000  # per sheet; past this, cells are filled only (the first sheet lists every finding)
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # what an .xlsx cannot hold
+_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
+_NAME_FORBIDDEN = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*\[\]]')
+_ADDRESS = re.compile(r"^([A-Z]{1,3})(\d{1,7})$")
 
 
-def _text_cell(sheet, row: int, column: int, value) -> None:
-    """Write a value that is never run as a formula, whatever it starts with."""
-    cell = sheet.cell(row=row, column=column)
-    if value is None or (isinstance(value, float) and value != value):
-        return
-    cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"
+def safe_text(value: str) -> str:
+    """A text an .xlsx can hold: control characters replaced by U+FFFD (visible), at most 32.767
+    characters (Excel's limit)."""
+    return clean(value)
 
 
-def _workbook_for(file: FileRead, limits: dict):
-    """The submitter's workbook as openpyxl sees it, and the name of the annotated copy."""
-    suffix = file.path.suffix.lower()
-    stem = Path(file.file).stem
-    if suffix in {".xlsx", ".xlsm"}:
-        return load_workbook(file.path, keep_vba=suffix == ".xlsm"), f"{stem}_kiem_tra{suffix}"
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    for sheet_name, grid in read_grids(file.path, limits):
-        sheet = workbook.create_sheet(sheet_name[:31])
-        for r, row in enumerate(grid, start=1):
-            for c, value in enumerate(row, start=1):
-                if value not in (None, ""):
-                    _text_cell(sheet, r, c, value)
-    return workbook, f"{stem}_kiem_tra.xlsx"
+def safe_title(name: str, used: set) -> str:
+    """A sheet title Excel accepts: no []:*?/\\ or control characters, not starting or ending with
+    an apostrophe, at most 31 characters, unique (case-insensitive) among `used`."""
+    title = _TITLE_FORBIDDEN.sub("_", str(name)).strip().strip("'") or "Sheet"
+    title, number = title[:31], 1
+    candidate = title
+    while candidate.casefold() in used:
+        number += 1
+        suffix = f" ({number})"
+        candidate = title[:31 - len(suffix)] + suffix
+    used.add(candidate.casefold())
+    return candidate
+
+
+def safe_file_stem(name: str) -> str:
+    """A file name stem every system accepts from a submitted file's name (as browsers and mail
+    clients save them: "bao cao [1].xlsx", "a:b.xlsx", line breaks): forbidden characters become
+    '_', at most 100 characters, never empty or hidden."""
+    stem = str(name).rsplit("/", 1)[-1]
+    stem = stem.rsplit(".", 1)[0] if "." in stem.lstrip(".") else stem
+    stem = re.sub(r"\s+", " ", _NAME_FORBIDDEN.sub("_", stem)).strip(" .")
+    return stem[:100] or "tep"
 
 
 def _cells(item, letters: dict) -> list:
@@ -60,58 +71,116 @@ def _cells(item, letters: dict) -> list:
     found = [f"{letters[(item.source_file, item.source_sheet, c)]}{int(item.source_row)}"
              for c in columns if (item.source_file, item.source_sheet, c) in letters]
     if not found and not pd.isna(item.cell):
-        found = [item.cell]
+        found = [str(item.cell)]
     return found
 
 
-def annotate_file(file: FileRead, findings: pd.DataFrame, letters: dict, out_dir: Path, limits: dict,
-                  lang: str = "vi") -> Path:
-    """Write the annotated copy of one submitted file; returns its path."""
-    workbook, name = _workbook_for(file, limits)
+def _position(address: str, merged: list) -> tuple | None:
+    """(row, col) 0-based of an address; inside a merged range, its top-left cell."""
+    match = _ADDRESS.match(address)
+    if not match:
+        return None
+    col = 0
+    for char in match.group(1):
+        col = col * 26 + ord(char) - 64
+    row, col = int(match.group(2)) - 1, col - 1
+    for (top, left), (bottom, right) in merged:
+        if top <= row <= bottom and left <= col <= right:
+            return top, left
+    return row, col
+
+
+def _notes(findings: pd.DataFrame, letters: dict, merged: dict, lang: str) -> dict:
+    """{sheet: {(row, col): (severity, comment text)}} of the cells to mark."""
     message = "message_en" if lang == "en" else "message_vi"
     notes: dict = {}
     for item in findings.itertuples(index=False):
-        if item.source_sheet not in workbook.sheetnames and str(item.source_sheet)[:31] not in workbook.sheetnames:
-            continue
-        sheet = workbook[item.source_sheet if item.source_sheet in workbook.sheetnames else str(item.source_sheet)[:31]]
+        sheet = str(item.source_sheet)
         for address in _cells(item, letters):
-            key = (sheet.title, address)
+            where = _position(address, merged.get(sheet, []))
+            if where is None:
+                continue
             text = f"[{item.rule}] {getattr(item, message)}"
             if not pd.isna(item.suggested):
                 text += f" → {HEADERS[lang][8]}: {item.suggested}"
-            severity = item.severity if key not in notes else min(notes[key][0], item.severity)
-            notes[key] = (severity, (notes[key][1] + "\n" if key in notes else "") + text)
-    for (sheet_name, address), (severity, text) in notes.items():
-        cell = workbook[sheet_name][address]
-        cell.fill = FILLS.get(severity, FILLS["warning"])
-        cell.comment = Comment(text, "HEZA", width=320, height=140)
-    summary = workbook.create_sheet(SHEET_TITLE[lang], 0)
-    for column, header in enumerate(HEADERS[lang], start=1):
-        _text_cell(summary, 1, column, header)
-        summary.cell(row=1, column=column).font = Font(bold=True)
-    for row, item in enumerate(findings.itertuples(index=False), start=2):
-        values = [SEVERITY_WORDS[item.severity][1 if lang == "en" else 0], item.rule, item.source_sheet, None if pd.isna(item.source_row) else int(item.source_row),
+            marks = notes.setdefault(sheet, {})
+            if where in marks:
+                old_severity, old_text = marks[where]
+                severity = min(old_severity, item.severity, key=lambda s: SEVERITY_RANK.get(s, 9))
+                marks[where] = (severity, old_text + "\n" + text)
+            else:
+                marks[where] = (item.severity, text)
+    return notes
+
+
+def _write_summary(workbook: StreamingWorkbook, findings: pd.DataFrame, lang: str, used: set) -> None:
+    summary = workbook.add_sheet(safe_title(SHEET_TITLE[lang], used),
+                                 widths=dict(enumerate((10, 26, 16, 7, 7, 22, 22, 70, 12))))
+    summary.append(HEADERS[lang], styles={c: BOLD for c in range(len(HEADERS[lang]))})
+    message = "message_en" if lang == "en" else "message_vi"
+    for item in findings.itertuples(index=False):
+        values = [SEVERITY_WORDS.get(item.severity, SEVERITY_WORDS["warning"])[1 if lang == "en" else 0],
+                  item.rule, item.source_sheet, None if pd.isna(item.source_row) else int(item.source_row),
                   item.cell, item.column, item.value, getattr(item, message), item.suggested]
-        for column, value in enumerate(values, start=1):
-            _text_cell(summary, row, column, None if value is pd.NA else value)
-        summary.cell(row=row, column=1).fill = FILLS.get(item.severity, FILLS["warning"])
-    for letter, width in zip("ABCDEFGHI", (10, 26, 16, 7, 7, 22, 22, 70, 12)):
-        summary.column_dimensions[letter].width = width
-    workbook.active = 0
+        values = [None if value is None or value is pd.NA or (isinstance(value, float) and value != value)
+                  else value for value in values]
+        severity = item.severity if item.severity in ("error", "warning") else "warning"
+        summary.append(values, marks={0: (severity, None)})
+
+
+def _widths(grid: list, rows: int = 40) -> dict:
+    """Column widths from the first rows' texts (cheap; at most 50 characters wide)."""
+    widths: dict = {}
+    for row in grid[:rows]:
+        for col, value in enumerate(row):
+            if value is not None and value != "":
+                widths[col] = max(widths.get(col, 8), min(len(str(value)) + 2, 50))
+    return widths
+
+
+def annotate_file(file: FileRead, findings: pd.DataFrame, letters: dict, out_dir: Path, limits: dict,
+                  lang: str = "vi", name: str | None = None) -> Path:
+    """Write the annotated copy of one submitted file; returns its path."""
+    sheets = read_sheets(file.path, limits)
+    merged = {sheet: marks.get("merged", []) for sheet, _, marks in sheets}
+    notes = _notes(findings, letters, merged, lang)
     out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / name
-    workbook.save(path)
+    path = out_dir / (name or f"{safe_file_stem(file.file)}_kiem_tra.xlsx")
+    workbook = StreamingWorkbook(path)
+    used: set = set()
+    width = int(limits.get("max_columns_per_sheet", 300))
+    try:
+        _write_summary(workbook, findings, lang, used)
+        for sheet_name, grid, _ in sheets:
+            sheet = workbook.add_sheet(safe_title(sheet_name, used), widths=_widths(grid))
+            marked_rows: dict = {}
+            for index, ((row, col), (severity, text)) in enumerate(sorted(notes.get(sheet_name, {}).items())):
+                if row >= len(grid) or col >= width:
+                    continue  # outside what was read (a stray cell): listed on the first sheet only
+                severity = severity if severity in ("error", "warning") else "error"
+                marked_rows.setdefault(row, {})[col] = (severity, text if index < MAX_COMMENTS else None)
+            for index, row in enumerate(grid):
+                sheet.append(row, marked_rows.get(index))
+    finally:
+        workbook.close()
     return path
 
 
 def annotate_submissions(findings: pd.DataFrame, files: list, letters: dict, out_dir: Path, limits: dict,
                          lang: str = "vi") -> list:
-    """One annotated copy per readable submitted file that has findings; their paths."""
-    written = []
+    """One annotated copy per readable submitted file that has findings; their paths (names made
+    safe and unique)."""
+    written, used = [], set()
     for file in files:
         if file.error is not None or not file.tables:
             continue
         mine = findings[(findings["source_file"] == file.file) & findings["source_row"].notna()]
         if len(mine):
-            written.append(annotate_file(file, mine, letters, Path(out_dir), limits, lang))
+            stem, number = safe_file_stem(file.file), 1
+            name = f"{stem}_kiem_tra.xlsx"
+            while name.casefold() in used:
+                number += 1
+                name = f"{stem} ({number})_kiem_tra.xlsx"
+            used.add(name.casefold())
+            written.append(annotate_file(file, mine, letters, Path(out_dir), limits, lang, name))
     return written

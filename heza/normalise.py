@@ -438,6 +438,7 @@ def normalise_period(files: list[FileRead], registry: ZoneRegistry, rate: float 
                 detail_en=file.error.message_en, value=file.error.reason,
             ))
             continue
+        file_findings.extend(file.findings)  # the reader's own findings (stray cells)
         for table in file.tables:
             name = TABLE_OF_KIND[table.kind]
             typed, submitted, records = normalise_sheet(table, registry, rate, next_id, total_tolerance,

@@ -73,6 +73,7 @@ class SheetTable:
     hidden_rows: list = field(default_factory=list)  # Excel row numbers hidden in the sheet
     hidden_columns: list = field(default_factory=list)  # Excel column letters hidden in the sheet
     has_error_cells: bool = False  # the grid holds CellError values
+    formatted_empty_rows: int = 0  # rows with formatting but no value past the last row read (never loaded)
     hidden_sheet: bool = False  # read although hidden: no visible sheet of its kind
     stray_quote_rows: list = field(default_factory=list)  # CSV lines read alone for an unbalanced quote
     recoded_rows: dict = field(default_factory=dict)  # row -> line read as Windows-1258 in a UTF-8 file
@@ -88,6 +89,7 @@ class SkippedSheet:
     reason_vi: str
     reason_en: str
     rows: int = 0  # non-empty rows of the sheet, none of them read as data
+    formatted_empty_rows: int = 0  # rows with formatting but no value past the last row read (never loaded)
 
 
 @dataclass
@@ -104,6 +106,7 @@ class FileRead:
     tables: list = field(default_factory=list)
     skipped: list = field(default_factory=list)
     error: ReadError | None = None
+    findings: list = field(default_factory=list)  # finding records about the file itself (stray cells)
 
 
 def column_letter(index: int) -> str:
@@ -479,6 +482,259 @@ def xlsx_cell_flags(path: Path) -> dict:
     return flags
 
 
+# -- a sheet's real extent, before any grid is built ---------------------------------------------
+#
+# calamine builds a dense range from A1 to the farthest cell with a value: one stray value at
+# XFD1048576 in a 5 KB file would need 17 billion cells. So each .xlsx/.xlsm sheet's XML is first
+# searched for the addresses of cells holding a value (a cheap regular expression, no parse), and
+# the table's extent is fixed from them: from the top, rows holding values continue the table
+# while fewer than `limits.stray_gap_rows` empty rows separate them; columns likewise with
+# `limits.stray_gap_columns`. A value past such a gap (or on the far side of it, across) is a stray
+# cell: reported (SHEET_STRAY_CELL, with its address and value) and removed from the sheet before
+# calamine sees it, never allocated. Rows carrying only formatting (no value) are never loaded;
+# those past the last row read are counted in `formatted_empty_rows`.
+
+_VALUE_CELL = re.compile(rb'<(?:\w+:)?c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*?(?<!/)>(?!</(?:\w+:)?c>)')
+_ROW_ELEMENT = re.compile(rb'<(\w+:)?row[ >/]')
+_SHEET_DATA_END = re.compile(rb'</(?:\w+:)?sheetData>')
+_SHARED_TEXT = re.compile(rb'<(?:\w+:)?t(?: [^>]*)?>([^<]*)</(?:\w+:)?t>')
+_STRAY_LISTED = 20  # stray cells listed one by one per sheet; the rest are counted in the last one
+
+
+@dataclass
+class SheetExtent:
+    """Where a sheet's table is: rows and columns (0-based, exclusive) to build the grid over, the
+    stray cells outside it and the formatting-only rows past it."""
+
+    rows: int
+    columns: int
+    stray: list = field(default_factory=list)  # [(row, col)] 0-based, in sheet order
+    formatted_empty_rows: int = 0
+    known: bool = True  # False when the XML could not be mapped (cells without addresses)
+    full: tuple = (0, 0)  # .ods: rows and columns up to the farthest value, stray cells included
+    stray_values: list = field(default_factory=list)  # .ods: [(address, text)] of the stray cells
+
+
+def _addresses(refs: list) -> tuple:
+    """Excel addresses (b"KN1048576") -> 0-based row and column arrays, vectorised."""
+    import numpy as np
+
+    codes = np.array(refs, dtype="S10").view(np.uint8).reshape(len(refs), 10)
+    letters, digits = codes >= 65, (codes >= 48) & (codes <= 57)
+    column = np.zeros(len(refs), dtype=np.int64)
+    row = np.zeros(len(refs), dtype=np.int64)
+    for position in range(3):
+        column = np.where(letters[:, position], column * 26 + codes[:, position].astype(np.int64) - 64, column)
+    for position in range(10):
+        row = np.where(digits[:, position], row * 10 + codes[:, position].astype(np.int64) - 48, row)
+    return row - 1, column - 1
+
+
+def _table_end(positions, gap: int) -> int:
+    """One past the last position of the run that starts at 0, where runs break at gaps > `gap`."""
+    import numpy as np
+
+    unique = np.unique(positions)
+    steps = np.diff(np.concatenate(([-1], unique))) - 1  # empty places before each position
+    breaks = np.nonzero(steps > gap)[0]
+    if len(breaks) == 0:
+        return int(unique[-1]) + 1
+    return int(unique[breaks[0] - 1]) + 1 if breaks[0] else 0
+
+
+def sheet_extent(data: bytes, limits: dict) -> SheetExtent:
+    """The extent of one sheet's XML (see above): cheap, no grid."""
+    import numpy as np
+
+    prefix = _ROW_ELEMENT.search(data)
+    prefix = (prefix.group(1) or b"") if prefix else b""
+    cells = data.count(b"<" + prefix + b"c ") + data.count(b"<" + prefix + b"c>")
+    if cells != data.count(b"<" + prefix + b'c r="'):
+        return SheetExtent(0, 0, known=False)  # cells placed by order only: calamine alone knows where
+    refs = _VALUE_CELL.findall(data)
+    row_elements = data.count(b"<" + prefix + b"row ") + data.count(b"<" + prefix + b"row>")
+    if not refs:
+        return SheetExtent(0, 0, formatted_empty_rows=row_elements)
+    rows, columns = _addresses(refs)
+    height = _table_end(rows, int(limits.get("stray_gap_rows", 10_000)))
+    inside = rows < height
+    width = _table_end(columns[inside], int(limits.get("stray_gap_columns", 100))) if inside.any() else 0
+    kept = inside & (columns < width)
+    stray = list(zip(rows[~kept].tolist(), columns[~kept].tolist()))
+    numbers = re.findall(rb'<(?:\w+:)?row [^>]*?r="(\d+)"', data)
+    elements = np.array(numbers, dtype="S7").astype(np.int64) - 1 if numbers else np.zeros(0, dtype=np.int64)
+    past = (elements >= height) & ~np.isin(elements, rows[~inside])
+    return SheetExtent(height, width, stray, int(past.sum()))
+
+
+def _strip_cells(data: bytes, extent: SheetExtent) -> bytes:
+    """The sheet XML without its stray cells: rows past the table are cut off, stray cells beside
+    it removed one by one."""
+    past = [r for r, _ in extent.stray if r >= extent.rows]
+    cut = False
+    if past:
+        match = re.search(rb'<(?:\w+:)?row [^>]*?r="%d"' % (min(past) + 1), data)
+        end = _SHEET_DATA_END.search(data)
+        if match and end and match.start() < end.start():
+            data, cut = data[:match.start()] + data[end.start():], True
+    beside = sorted({f"{column_letter(c)}{r + 1}" for r, c in extent.stray if r < extent.rows or not cut})
+    for start in range(0, len(beside), 500):
+        names = b"|".join(name.encode() for name in beside[start:start + 500])
+        data = re.sub(rb'<(?:\w+:)?c r="(?:' + names + rb')"[^>]*?(?:/>|>.*?</(?:\w+:)?c>)', b"", data,
+                      flags=re.DOTALL)
+    return data
+
+
+def _cell_value(data: bytes, address: str, shared) -> str:
+    """The text of one cell of a sheet's XML, as a person would read it (shared strings looked up)."""
+    match = re.search(rb'<(?:\w+:)?c r="' + address.encode() + rb'"([^>]*?)>(.*?)</(?:\w+:)?c>', data, re.DOTALL)
+    if not match:
+        return ""
+    attributes, inner = match.groups()
+    value = re.search(rb'<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>', inner)
+    if b't="s"' in attributes and value:
+        text = shared(int(value.group(1)))
+    elif b't="inlineStr"' in attributes:
+        text = b"".join(_SHARED_TEXT.findall(inner)).decode("utf-8", "replace")
+    else:
+        text = value.group(1).decode("utf-8", "replace") if value else ""
+    from html import unescape
+
+    text = unescape(text)
+    return text if len(text) <= 100 else text[:99] + "…"
+
+
+def _shared_strings(archive: zipfile.ZipFile):
+    """index -> text of the shared strings table, read only as far as the highest index asked for."""
+    cache: list = []
+
+    def lookup(index: int) -> str:
+        if not cache:
+            try:
+                data = archive.read("xl/sharedStrings.xml")
+            except KeyError:
+                data = b""
+            for item in re.finditer(rb'<(?:\w+:)?si>(.*?)</(?:\w+:)?si>', data, re.DOTALL):
+                cache.append(b"".join(_SHARED_TEXT.findall(item.group(1))).decode("utf-8", "replace"))
+                if len(cache) > index:
+                    break
+        return cache[index] if index < len(cache) else ""
+
+    return lookup
+
+
+def _sheet_members(archive: zipfile.ZipFile) -> dict:
+    """{sheet name: zip member of its XML} for an .xlsx/.xlsm workbook."""
+    from html import unescape
+
+    names = set(archive.namelist())
+    if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
+        return {}
+    relations = {}
+    for match in _RELATION.finditer(archive.read("xl/_rels/workbook.xml.rels")):
+        rel_id, target = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
+        relations[rel_id] = target.decode().lstrip("/").removeprefix("xl/")
+    return {unescape(name.decode()): "xl/" + relations.get(rel_id, "")
+            for name, rel_id in _SHEET_ENTRY.findall(archive.read("xl/workbook.xml"))
+            if "xl/" + relations.get(rel_id, "") in names}
+
+
+def _bounded_xlsx(path: Path, limits: dict):
+    """({sheet: SheetExtent}, {sheet: [(address, value)]}, source for calamine): the workbook with
+    stray cells removed (an in-memory copy, only when there are any)."""
+    extents, strays, changed = {}, {}, {}
+    with zipfile.ZipFile(path) as archive:
+        members = _sheet_members(archive)
+        shared = _shared_strings(archive)
+        for name, member in members.items():
+            data = archive.read(member)
+            extent = sheet_extent(data, limits)
+            extents[name] = extent
+            if extent.stray:
+                listed = extent.stray[:_STRAY_LISTED]
+                strays[name] = [(f"{column_letter(c)}{r + 1}", _cell_value(data, f"{column_letter(c)}{r + 1}", shared))
+                                for r, c in listed]
+                strays[name].append(len(extent.stray))
+                changed[member] = _strip_cells(data, extent)
+            del data
+        if not changed:
+            return extents, strays, str(path)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as copy:
+            for info in archive.infolist():
+                copy.writestr(info.filename, changed.get(info.filename) or archive.read(info.filename))
+    buffer.seek(0)
+    return extents, strays, buffer
+
+
+def _check_extent(name: str, rows: int, columns: int, limits: dict) -> None:
+    """Refuse, before allocating, a table taller, wider or larger than the limits."""
+    if rows > limits["max_rows_per_sheet"]:
+        raise ReadError(
+            "too_many_rows",
+            f"Trang tính '{name}' có {rows} dòng, vượt giới hạn {limits['max_rows_per_sheet']}",
+            f"Sheet '{name}' has {rows} rows, more than the limit of {limits['max_rows_per_sheet']}",
+        )
+    if columns > limits["max_columns_per_sheet"]:
+        raise ReadError(
+            "too_wide",
+            f"Trang tính '{name}' có {columns} cột, vượt giới hạn {limits['max_columns_per_sheet']}",
+            f"Sheet '{name}' has {columns} columns, more than the limit of {limits['max_columns_per_sheet']}",
+        )
+    cells = rows * columns
+    if cells > int(limits.get("max_grid_cells", 20_000_000)):
+        raise ReadError(
+            "too_many_cells",
+            f"Trang tính '{name}' trải trên {rows} dòng × {columns} cột, vượt giới hạn "
+            f"{limits.get('max_grid_cells', 20_000_000)} ô",
+            f"Sheet '{name}' spans {rows} rows × {columns} columns, more than the limit of "
+            f"{limits.get('max_grid_cells', 20_000_000)} cells",
+        )
+
+
+def _stray_rows(extent: SheetExtent, listed: list) -> list:
+    """[(Excel row, text)] of the rows past the table that hold only stray cells: rows a person sees
+    that are never read, for the source ledger (text known for the cells listed in findings)."""
+    texts = dict(listed[:-1]) if listed else {}
+    rows: dict = {}
+    for row, col in extent.stray:
+        if row >= extent.rows:
+            text = texts.get(f"{column_letter(col)}{row + 1}", "")
+            rows[row + 1] = rows.get(row + 1) or text
+    return sorted(rows.items())
+
+
+_STRAY_REASON = ("Ô lạc xa ngoài bảng (SHEET_STRAY_CELL): không đọc làm dữ liệu",
+                 "Cell far outside the table (SHEET_STRAY_CELL): not read as data")
+
+
+def stray_ledger_entries(rows: list, listed: int = 1000) -> list:
+    """Ledger entries (kind "note") for rows holding only stray cells: one per row, the rest counted."""
+    entries = [{"row": int(row), "kind": "note", "text": str(text)[:200], "reason_vi": _STRAY_REASON[0],
+                "reason_en": _STRAY_REASON[1]} for row, text in rows[:listed]]
+    if len(rows) > listed:
+        entries.append({"row": None, "rows": len(rows) - listed, "kind": "note", "text": "",
+                        "reason_vi": _STRAY_REASON[0], "reason_en": _STRAY_REASON[1]})
+    return entries
+
+
+def stray_findings(file: str, sheet: str, strays: list) -> list:
+    """SHEET_STRAY_CELL findings: one per listed stray cell, the last saying how many there were."""
+    from heza.findings import finding
+
+    *listed, total = strays
+    records = []
+    for index, (address, value) in enumerate(listed):
+        more = total - len(listed) if index == len(listed) - 1 and total > len(listed) else 0
+        detail_vi = f"ô {address} = '{value}'" + (f" (và {more} ô khác)" if more else "")
+        detail_en = f"cell {address} = '{value}'" + (f" (and {more} more cells)" if more else "")
+        row = int(re.sub(r"[A-Z]", "", address))
+        records.append(finding("SHEET_STRAY_CELL", table="files", detail_vi=detail_vi, detail_en=detail_en,
+                               source_file=file, source_sheet=sheet, source_row=row, cell=address,
+                               value=value))
+    return records
+
+
 def xls_cell_flags(path: Path) -> dict:
     """{sheet: {"cells": {(row, col): CellError | PercentText}}} for an .xls workbook: its error cells
     (#DIV/0!, #N/A …), which calamine gives as empty strings, and its number cells formatted as a
@@ -603,7 +859,9 @@ def cell_flags(path: Path) -> dict:
 
 
 def _workbook_grids(path: Path, limits: dict):
-    """(sheet name, grid) for every visible worksheet, read with calamine."""
+    """(sheet name, grid, marks) for every visible worksheet, read with calamine over each sheet's
+    real extent only. marks: error cells, hidden rows/columns, `stray` [(address, value)..., count]
+    and `formatted_empty_rows`."""
     import python_calamine
 
     head = path.read_bytes()[:8]
@@ -616,8 +874,22 @@ def _workbook_grids(path: Path, limits: dict):
     elif suffix == ".xls" and head != _OLE_MAGIC:
         raise ReadError("corrupt", "Tệp .xls bị hỏng hoặc không phải bảng tính Excel",
                         "The .xls file is corrupt or not an Excel workbook")
+    extents, strays, source = {}, {}, str(path)
+    if suffix in {".xlsx", ".xlsm"}:
+        try:
+            extents, strays, source = _bounded_xlsx(path, limits)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+            raise ReadError("corrupt", f"Tệp bị hỏng hoặc không đọc được: {exc}",
+                            f"The file is corrupt or cannot be read: {exc}") from exc
+    elif suffix == ".ods":
+        extents = _ods_extents(path, limits)
+        for name, extent in extents.items():  # calamine loads every sheet of an .ods whole when it opens it
+            _check_extent(name, *extent.full, limits)
+            if extent.stray:
+                strays[name] = [*extent.stray_values[:_STRAY_LISTED], len(extent.stray)]
     try:
-        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+        workbook = (python_calamine.CalamineWorkbook.from_path(source) if isinstance(source, str)
+                    else python_calamine.CalamineWorkbook.from_filelike(source))
     except Exception as exc:  # calamine raises its own error types for every broken file
         raise ReadError("corrupt", f"Tệp bị hỏng hoặc không đọc được: {exc}",
                         f"The file is corrupt or cannot be read: {exc}") from exc
@@ -626,29 +898,99 @@ def _workbook_grids(path: Path, limits: dict):
         for meta in workbook.sheets_metadata:
             if "Work" not in str(meta.typ):
                 continue
+            extent = extents.get(meta.name)
+            if extent is not None and extent.known:
+                _check_extent(meta.name, extent.rows, extent.columns, limits)
             try:
                 sheet = workbook.get_sheet_by_name(meta.name)
-                height = sheet.total_height
-                if height > limits["max_rows_per_sheet"]:
-                    raise ReadError(
-                        "too_many_rows",
-                        f"Trang tính '{meta.name}' có {height} dòng, vượt giới hạn {limits['max_rows_per_sheet']}",
-                        f"Sheet '{meta.name}' has {height} rows, more than the limit of "
-                        f"{limits['max_rows_per_sheet']}",
-                    )
-                grid = sheet.to_python(skip_empty_area=False)
+                if extent is not None and extent.known and suffix == ".ods":
+                    # the table only: stray cells far below or right of it are not copied
+                    grid = [row[:extent.columns] for row in itertools.islice(sheet.iter_rows(), extent.rows)]
+                else:
+                    _check_extent(meta.name, sheet.total_height, sheet.total_width, limits)
+                    grid = sheet.to_python(skip_empty_area=False)
             except ReadError:
                 raise
             except Exception as exc:
                 raise ReadError("corrupt", f"Trang tính '{meta.name}' không đọc được: {exc}",
                                 f"Sheet '{meta.name}' cannot be read: {exc}") from exc
             marks = {**flags.get(meta.name, {}), "hidden_sheet": meta.visible != python_calamine.SheetVisibleEnum.Visible}
+            bounded = extent is not None and extent.known
             for (row, col), error in marks.get("cells", {}).items():
+                if bounded and (row >= extent.rows or col >= extent.columns):
+                    continue  # past the table: reported as a stray cell, never allocated
                 while len(grid) <= row:
                     grid.append([])
                 grid[row].extend([""] * (col + 1 - len(grid[row])))
                 grid[row][col] = error
+            try:
+                marks["merged"] = list(sheet.merged_cell_ranges or [])
+            except Exception:  # not every format knows its merged cells
+                marks["merged"] = []
+            marks["stray"] = strays.get(meta.name, [])
+            marks["stray_rows"] = _stray_rows(extent, marks["stray"]) if extent is not None and extent.stray else []
+            marks["formatted_empty_rows"] = extent.formatted_empty_rows if extent is not None else 0
             yield meta.name, grid, marks
+
+
+def _ods_extents(path: Path, limits: dict) -> dict:
+    """{sheet: SheetExtent} of an .ods file from its content.xml, streamed: rows and columns are
+    counted with their repeat attributes, so a far cell (a million repeated empty rows above it) is
+    measured, not allocated. The same gap rule as for .xlsx gives the table and its stray cells
+    (`SheetExtent.stray_values` holds their addresses and texts). calamine loads every sheet of an
+    .ods whole when it opens it, so the caller refuses one whose full extent breaks the limits."""
+    import numpy as np
+    from xml.etree.ElementTree import iterparse
+
+    table = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+    office_type = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}value-type"
+    extents: dict = {}
+    with zipfile.ZipFile(path) as archive, archive.open("content.xml") as stream:
+        name, row, column, cells, row_cells = None, 0, 0, [], []
+        for event, element in iterparse(stream, events=("start", "end")):
+            tag = element.tag
+            if event == "start":
+                if tag == table + "table":
+                    name, row, cells = element.get(table + "name"), 0, []
+                elif tag == table + "table-row":
+                    column, row_cells = 0, []
+                continue
+            if tag in (table + "table-cell", table + "covered-table-cell"):
+                repeat = int(element.get(table + "number-columns-repeated", "1"))
+                if element.get(office_type) or len(element):
+                    text = "".join(element.itertext())
+                    row_cells.append((column, repeat, text))
+                column += repeat
+                element.clear()
+            elif tag == table + "table-row":
+                repeat = int(element.get(table + "number-rows-repeated", "1"))
+                cells.extend((row, repeat, col, col_repeat, text) for col, col_repeat, text in row_cells)
+                row += repeat
+                element.clear()
+            elif tag == table + "table":
+                extents[name] = _extent_of_ranges(cells, limits)
+                element.clear()
+    return extents
+
+
+def _extent_of_ranges(cells: list, limits: dict) -> SheetExtent:
+    """SheetExtent of cells given as (row, rows repeated, col, cols repeated, text), by the gap rule."""
+    import numpy as np
+
+    if not cells:
+        return SheetExtent(0, 0)
+    rows = np.array([c[0] for c in cells]), np.array([c[0] + c[1] - 1 for c in cells])
+    cols = np.array([c[2] for c in cells]), np.array([c[2] + c[3] - 1 for c in cells])
+    height = _table_end(np.concatenate(rows), int(limits.get("stray_gap_rows", 10_000)))
+    inside = rows[0] < height
+    width = _table_end(np.concatenate([cols[0][inside], cols[1][inside]]),
+                       int(limits.get("stray_gap_columns", 100))) if inside.any() else 0
+    stray = [(r, c) for (r, _, c, _, _), ok in zip(cells, inside & (cols[0] < width)) if not ok]
+    extent = SheetExtent(height, width, stray)
+    extent.full = (int(rows[1].max()) + 1, int(cols[1].max()) + 1)
+    extent.stray_values = [(f"{column_letter(c)}{r + 1}", (text if len(text) <= 100 else text[:99] + "…"))
+                           for (r, _, c, _, text), ok in zip(cells, inside & (cols[0] < width)) if not ok]
+    return extent
 
 
 _ESCAPED_LINE = re.compile(r"[^\n]*[\udc80-\udcff][^\n]*")
@@ -789,13 +1131,19 @@ def _rows_line_by_line(text: str, delimiter: str) -> tuple[list, list]:
     return rows, stray
 
 
-def read_grids(path: Path, limits: dict) -> list:
-    """[(sheet name, grid)] of a readable file, as the reader saw it (CSV: one sheet, its stem)."""
+def read_sheets(path: Path, limits: dict) -> list:
+    """[(sheet name, grid, marks)] of a readable file, as the reader saw it (CSV: one sheet, its
+    stem); marks as `_workbook_grids` gives them (merged ranges, stray cells...)."""
     path = Path(path)
     if path.suffix.lower() == ".csv":
         grid = _csv_grid(path)[0]
-        return [(path.stem, _head(grid, len(grid)))]
-    return [(name, grid) for name, grid, _ in _workbook_grids(path, limits)]
+        return [(path.stem, _head(grid, len(grid)), {})]
+    return list(_workbook_grids(path, limits))
+
+
+def read_grids(path: Path, limits: dict) -> list:
+    """[(sheet name, grid)] of a readable file, as the reader saw it (CSV: one sheet, its stem)."""
+    return [(name, grid) for name, grid, _ in read_sheets(path, limits)]
 
 
 def sha256_of(path: Path) -> str:
@@ -852,12 +1200,12 @@ def read_file(path: Path, limits: dict, name: str | None = None,
         with time_limit(float(limits.get("max_read_seconds", 0))):
             _read_into(result, path, size, limits)
     except ReadError as error:
-        result.error, result.tables, result.skipped = error, [], []
+        result.error, result.tables, result.skipped, result.findings = error, [], [], []
     except (MemoryError, RecursionError, ValueError, IndexError, KeyError, TypeError, UnicodeError,
             zipfile.BadZipFile, OSError) as exc:  # a file no reader copes with must not stop the month
         result.error = ReadError("unreadable", f"Tệp không đọc được ({type(exc).__name__}: {exc})",
                                  f"The file cannot be read ({type(exc).__name__}: {exc})")
-        result.tables, result.skipped = [], []
+        result.tables, result.skipped, result.findings = [], [], []
     return result
 
 
@@ -886,6 +1234,15 @@ def _read_into(result: FileRead, path: Path, size: int, limits: dict) -> None:
             table.hidden_sheet = marks.get("hidden_sheet", False)
             table.stray_quote_rows = marks.get("stray_quotes", [])
             table.recoded_rows = marks.get("recoded_rows", {})
+        table.formatted_empty_rows = marks.get("formatted_empty_rows", 0)
+        if marks.get("stray"):
+            result.findings.extend(stray_findings(name, sheet, marks["stray"]))
+        if marks.get("stray_rows"):  # rows a person sees, never read: in the ledger as notes
+            if isinstance(table, SheetTable):
+                table.rows_with_content += len(marks["stray_rows"])
+                table.non_data.extend(stray_ledger_entries(marks["stray_rows"]))
+            else:
+                table.rows += len(marks["stray_rows"])
         (result.tables if isinstance(table, SheetTable) else result.skipped).append(table)
     _set_aside_hidden_sheets(result)
     if not result.tables and not result.skipped:

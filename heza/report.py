@@ -104,6 +104,28 @@ def failed_claims(report: dict) -> int:
 
 # -- charts ----------------------------------------------------------------------------------------
 
+MAX_BARS = 25  # a chart shows this many bars at most; the rest are summed as "khác / other"
+MAX_LABEL = 40  # characters of a label shown on a chart
+
+
+def _pyplot():
+    """pyplot with our text never read as markup: no mathtext ($...$), no TeX."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    matplotlib.rcParams["text.usetex"] = False
+    matplotlib.rcParams["text.parse_math"] = False
+    from matplotlib import pyplot
+
+    return pyplot
+
+
+def chart_label(text) -> str:
+    """A submitted name as a chart label: one line, at most MAX_LABEL characters, shown literally."""
+    label = " ".join(str(text).split())
+    return label if len(label) <= MAX_LABEL else label[:MAX_LABEL - 1] + "…"
+
+
 def _png(figure) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
@@ -111,7 +133,8 @@ def _png(figure) -> bytes:
 
 
 def chart_findings_per_zone(report: dict, lang: str) -> bytes | None:
-    """Stacked bars: errors and warnings per zone (or file, where no zone is known)."""
+    """Stacked bars: errors and warnings per zone (or file, where no zone is known); the
+    MAX_BARS places with the most findings, the others summed in one bar."""
     counts: dict = {}
     for item in report["findings"]:
         if item["rule"] == "PERIOD_ZONE_MISSING":
@@ -120,17 +143,30 @@ def chart_findings_per_zone(report: dict, lang: str) -> bytes | None:
         counts.setdefault(where, Counter())[item["severity"]] += 1
     if not counts:
         return None
-    import matplotlib
+    pyplot = _pyplot()
 
-    matplotlib.use("Agg")
-    from matplotlib import pyplot
-
-    names = sorted(counts, key=lambda k: (counts[k]["error"], counts[k]["warning"]))
-    errors = [counts[n]["error"] for n in names]
-    warnings = [counts[n]["warning"] for n in names]
+    ranked = sorted(counts, key=lambda k: (-counts[k]["error"], -counts[k]["warning"], str(k)))
+    if len(ranked) > MAX_BARS:
+        other = Counter()
+        for name in ranked[MAX_BARS - 1:]:
+            other.update(counts[name])
+        rest = len(ranked) - MAX_BARS + 1
+        shown = {chart_label(name): counts[name] for name in ranked[:MAX_BARS - 1]}
+        shown[_pick(lang, (f"khác ({rest})", f"other ({rest})"))] = other
+    else:
+        shown = {}
+        for name in ranked:
+            label = chart_label(name)
+            while label in shown:  # two long names cut to the same label stay two bars
+                label += " "
+            shown[label] = counts[name]
+    names = list(reversed(shown))
+    errors = [shown[n]["error"] for n in names]
+    warnings = [shown[n]["warning"] for n in names]
     figure, axis = pyplot.subplots(figsize=(8, 0.32 * len(names) + 1.2))
-    axis.barh(names, errors, color="#c53030", label=_pick(lang, SEVERITY_WORDS["error"]))
-    axis.barh(names, warnings, left=errors, color="#d69e2e", label=_pick(lang, SEVERITY_WORDS["warning"]))
+    axis.barh(range(len(names)), errors, color="#c53030", label=_pick(lang, SEVERITY_WORDS["error"]))
+    axis.barh(range(len(names)), warnings, left=errors, color="#d69e2e", label=_pick(lang, SEVERITY_WORDS["warning"]))
+    axis.set_yticks(range(len(names)), names)
     axis.set_title(TEXT[lang]["chart_zones"], loc="left", fontsize=11)
     axis.legend(loc="lower right", fontsize=9, frameon=False)
     axis.spines[["top", "right"]].set_visible(False)
@@ -145,10 +181,8 @@ def chart_claims(report: dict, lang: str) -> bytes | None:
     rows = [c for c in report["claims"] if c.get("recomputed") is not None and c.get("reported_value")]
     if not rows:
         return None
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot
+    rows = sorted(rows, key=lambda c: c["status"] != "fail")[:MAX_BARS]  # wrong figures first
+    pyplot = _pyplot()
 
     figure, axis = pyplot.subplots(figsize=(8, 0.32 * len(rows) + 1.2))
     for position, claim in enumerate(rows):
@@ -160,7 +194,7 @@ def chart_claims(report: dict, lang: str) -> bytes | None:
         value = max(min(100 * (claim["recomputed"] / base - 1), 12), -12)
         axis.plot(value, position, "o", color="#c53030" if claim["status"] == "fail" else "#2f855a")
     axis.axvline(0, color="#52606d", linewidth=0.8)
-    axis.set_yticks(range(len(rows)), [c["indicator"] for c in rows], fontsize=8)
+    axis.set_yticks(range(len(rows)), [chart_label(c["indicator"]) for c in rows], fontsize=8)
     axis.set_xlabel("% " + _pick(lang, ("so với số công bố", "against the reported figure")), fontsize=9)
     axis.set_title(TEXT[lang]["chart_claims"], loc="left", fontsize=11)
     axis.spines[["top", "right"]].set_visible(False)

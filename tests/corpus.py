@@ -396,3 +396,4 @@ if __name__ == "__main__":
     for name, paths in write_corpus(Path(sys.argv[1] if len(sys.argv) > 1 else "corpus")).items():
         print(name, *[p.name for p in paths])
 from tests.corpus_values import CASES as VALUES_CASES; CASES += VALUES_CASES  # noqa: E402
+from tests.corpus_bounded import CASES as BOUNDED_CASES; CASES += BOUNDED_CASES  # noqa: E402,E702
