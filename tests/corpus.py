@@ -381,6 +381,12 @@ CASES = [
          1, {"CLAIM_SCOPE_UNKNOWN"}, ("Chỉ tiêu", 2, "scope")),
 ]
 
+# Cases kept in their own modules, by theme; they import Case and the builders from here.
+from tests.corpus_bounded import CASES as BOUNDED_CASES  # noqa: E402
+from tests.corpus_values import CASES as VALUES_CASES  # noqa: E402
+
+CASES += VALUES_CASES + BOUNDED_CASES
+
 
 def write_corpus(root: Path) -> dict:
     """Write every case into root/<case>/ (each a period-like folder); {case: paths}."""
@@ -395,5 +401,3 @@ def write_corpus(root: Path) -> dict:
 if __name__ == "__main__":
     for name, paths in write_corpus(Path(sys.argv[1] if len(sys.argv) > 1 else "corpus")).items():
         print(name, *[p.name for p in paths])
-from tests.corpus_values import CASES as VALUES_CASES; CASES += VALUES_CASES  # noqa: E402
-from tests.corpus_bounded import CASES as BOUNDED_CASES; CASES += BOUNDED_CASES  # noqa: E402,E702
