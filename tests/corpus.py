@@ -381,17 +381,19 @@ CASES = [
          1, {"CLAIM_SCOPE_UNKNOWN"}, ("Chỉ tiêu", 2, "scope")),
 ]
 
-# Cases kept in their own modules, by theme; they import Case and the builders from here.
-from tests.corpus_bounded import CASES as BOUNDED_CASES  # noqa: E402
-from tests.corpus_values import CASES as VALUES_CASES  # noqa: E402
 
-CASES += VALUES_CASES + BOUNDED_CASES
+def all_cases() -> list:
+    """These cases and those kept in their own modules by theme (they import Case from here)."""
+    from tests.corpus_bounded import CASES as bounded
+    from tests.corpus_values import CASES as values
+
+    return CASES + values + bounded
 
 
 def write_corpus(root: Path) -> dict:
     """Write every case into root/<case>/ (each a period-like folder); {case: paths}."""
     written = {}
-    for case in CASES:
+    for case in all_cases():
         folder = Path(root) / case.name / "2024-02"
         folder.mkdir(parents=True, exist_ok=True)
         written[case.name] = case.make(folder)

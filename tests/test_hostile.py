@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from heza.cli import main
-from tests.corpus import CASES, _symlink_outside, xlsx, good
+from tests.corpus import _symlink_outside, all_cases, good, xlsx
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def run_validate(folder):
     return result, json.loads(result.stdout[: result.stdout.rindex("}") + 1])
 
 
-@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+@pytest.mark.parametrize("case", all_cases(), ids=[case.name for case in all_cases()])
 def test_corpus_case_gives_its_stated_outcome(case, small_limits, tmp_path):
     folder = tmp_path / "corpus" / case.name / "2024-02"
     folder.mkdir(parents=True)
