@@ -13,11 +13,14 @@ import json
 import os
 import platform
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from heza.config import PROJECT_ROOT
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "latest.json"
@@ -35,13 +38,14 @@ def measure_size(rows: int, workdir: Path, peer_max: int) -> dict:
     """Everything for one size, in this (fresh) process."""
     from benchmarks.floor import floor_checks
     from heza.config import load_settings
-    from heza.normalise import normalise_period
-    from heza.publish import split_rows, write_csv
+    from heza.normalise import normalise_file
+    from heza.assess.split import split_rows
+    from heza.release.outputs import write_csv
     from heza.read import read_file
-    from heza.reconcile import reconcile_zones
+    from heza.assess.reconcile import reconcile_zones
     from heza.reference import load_zone_registry
     from heza.synthetic import write_synthetic_month
-    from heza.validate import validate_table
+    from heza.assess.validate import validate_table
 
     month = write_synthetic_month(workdir, "2024-02", rows, 400, "csv", force=True)  # its own scratch folder
     settings = load_settings()
@@ -50,7 +54,7 @@ def measure_size(rows: int, workdir: Path, peer_max: int) -> dict:
     result = {"rows": rows}
     start = time.perf_counter()
     read = read_file(Path(month["path"]), limits)
-    tables = normalise_period([read], registry, 23996.0)
+    tables = normalise_file(read, registry, 23996.0)
     result["read_s"] = time.perf_counter() - start
     enterprises = tables["enterprises"]
     typed = enterprises.typed
@@ -134,7 +138,7 @@ def _xlsx_read(workdir: Path, rows: int, limits: dict, registry) -> dict:
     """The whole xlsx read (header, parsing, normalising) against calamine's raw read."""
     import python_calamine
 
-    from heza.normalise import normalise_period
+    from heza.normalise import normalise_file
     from heza.read import read_file
     from heza.synthetic import write_synthetic_month
 
@@ -144,52 +148,45 @@ def _xlsx_read(workdir: Path, rows: int, limits: dict, registry) -> dict:
     python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("DN").to_python()
     raw = time.perf_counter() - start
     start = time.perf_counter()
-    normalise_period([read_file(path, limits)], registry, 23996.0)
+    normalise_file(read_file(path, limits), registry, 23996.0)
     full = time.perf_counter() - start
     return {"xlsx_calamine_s": raw, "xlsx_read_s": full, "xlsx_read_over_calamine": full / raw}
 
 
 def dask_comparison(rows: int, files: int = 8) -> dict:
-    """The same month in `files` files: single-process findings against a 2-worker Dask cluster's."""
+    """The same month in `files` files, `heza run` as a user runs it: single-process against
+    `--workers 2` (a local Dask cluster). Both must publish the same bytes and the same findings."""
     import pandas as pd
-    from prefect.testing.utilities import prefect_test_harness
 
-    from flows.scaled import scaled_check_on_dask
-    from heza.config import load_settings
-    from heza.pipeline import assess_paths, load_context, period_inputs
     from heza.synthetic import ENTERPRISE_HEADERS, enterprise_frame, zone_registry
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-dask-"))
     raw, reference = workdir / "raw" / "2024-02", workdir / "reference"
     raw.mkdir(parents=True)
-    reference.mkdir()
+    shutil.copytree(PROJECT_ROOT / "data" / "reference", reference)
     zone_registry(400).to_csv(reference / "zones.csv", index=False)
-    pd.DataFrame({"period": ["2024-02"], "vnd_per_usd": [23996], "source": ["sample"]}).to_csv(
-        reference / "exchange_rates.csv", index=False)
     frame, _ = enterprise_frame(rows, 400, 0.01)
     size = -(-rows // files)
     for part in range(files):
         frame.iloc[part * size:(part + 1) * size].rename(columns=ENTERPRISE_HEADERS).to_csv(
             raw / f"dn_{part}.csv", index=False)
-    from dataclasses import replace
-
-    settings = load_settings()
-    settings = replace(settings, raw=workdir / "raw", reference=reference,
-                       limits={**settings.limits, "max_file_mb": 10_000, "max_read_seconds": 0})
-    ctx = load_context(settings, "2024-02")
-    start = time.perf_counter()
-    _, assessment = assess_paths(period_inputs(ctx), ctx, settings.raw)
-    single_s = time.perf_counter() - start
-    key = ["rule", "source_file", "source_row", "column"]
-    single = assessment.findings[assessment.findings["table"] != "claims"]
-    os.environ.update({"HEZA_LIMITS_MAX_FILE_MB": "10000", "HEZA_LIMITS_MAX_READ_SECONDS": "0"})
-    with prefect_test_harness(server_startup_timeout=120):
+    env = {**os.environ, "PREFECT_HOME": str(workdir / "prefect"), "HEZA_PATHS_REFERENCE": str(reference),
+           "HEZA_LIMITS_MAX_FILE_MB": "10000", "HEZA_LIMITS_MAX_READ_SECONDS": "0"}
+    timings, outputs = {}, {}
+    for label, extra in (("single_process", []), ("dask", ["--workers", "2"])):
+        out = workdir / label
         start = time.perf_counter()
-        scaled = scaled_check_on_dask(period="2024-02", raw=str(workdir / "raw"), reference=str(reference))
-        dask_s = time.perf_counter() - start
-    same = sorted(map(tuple, single[key].astype(str).to_numpy())) == sorted(map(tuple, scaled[key].astype(str).to_numpy()))
-    return {"rows": rows, "files": files, "workers": 2, "single_process_s": single_s, "dask_s": dask_s,
-            "findings": len(single), "same_findings": same}
+        subprocess.run([sys.executable, "-m", "heza.cli", "run", "--period", "2024-02", "--raw", str(workdir / "raw"),
+                        "--out", str(out), "--no-email", *extra], env=env, cwd=PROJECT_ROOT, check=False,
+                       capture_output=True)
+        timings[label] = time.perf_counter() - start
+        live = (out / "2024-02").resolve()
+        report = json.loads((live / "report.json").read_text(encoding="utf-8"))
+        outputs[label] = ({p.name: p.read_bytes() for p in sorted(live.rglob("*.csv"))}, report["findings"])
+    shutil.rmtree(workdir, ignore_errors=True)
+    return {"rows": rows, "files": files, "workers": 2, "single_process_s": timings["single_process"],
+            "dask_s": timings["dask"], "findings": len(outputs["single_process"][1]),
+            "same_outputs": outputs["single_process"] == outputs["dask"]}
 
 
 def fixed_costs() -> dict:
@@ -307,7 +304,7 @@ def table(report: dict) -> str:
     if report.get("dask"):
         d = report["dask"]
         lines.append(f"Dask ({d['workers']} workers, {d['files']} files, {d['rows']:,} rows): {d['dask_s']:.1f}s "
-                     f"against {d['single_process_s']:.1f}s single-process; same findings: {d['same_findings']} "
+                     f"against {d['single_process_s']:.1f}s single-process; same outputs: {d['same_outputs']} "
                      f"({d['findings']:,})")
     lines.append("targets met: " + ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in report["verdicts"].items()))
     return "\n".join(lines)

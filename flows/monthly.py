@@ -1,85 +1,62 @@
-"""The monthly flow: discover -> read (one task per file) -> validate -> reconcile -> publish -> report.
+"""The monthly flow: list the inputs -> assess each file (one task per file) -> the period's
+stages -> publish -> report -> notify.
 
-Every task wraps one core function of `heza`; the flow holds the period's lock for the whole run
-so that two runs of one period never interleave.
+Every task wraps one function of `heza`; the flow only wires them. The tasks run in threads of
+this process by default, or on a Dask cluster (`heza run --workers N` / `--scheduler ADDRESS`):
+the same functions either way, so the outputs are the same byte for byte. The flow holds the
+period's lock for the whole run so that two runs of one period never interleave.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+import os
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
+from heza.assess.context import RunContext, period_inputs, prepare
+from heza.assess.core import STAGES, FileAssessment, assess_file, failed_file, join_files
 from heza.config import check_period, default_period, load_settings
-from heza.pipeline import (
-    Assessment, RunContext, check_period_claims, load_context, period_inputs, publish_period, reconcile_period,
-    split_period, validate_period,
-)
-from heza.publish import period_lock
-from heza.read import FileRead, ReadError, read_file
 from heza.notify import build_message, deliver, smtp_settings
+from heza.present.publication import present_release
+from heza.release.folders import period_lock
+from heza.release.publish import publish_period
 from heza.report import saved_charts, summary_markdown
 
 _IN_MEMORY = {"cache_policy": NO_CACHE, "persist_result": False}
 
 
-@task(name="discover-inputs", **_IN_MEMORY)
-def discover_inputs(ctx: RunContext) -> list[Path]:
-    """List the period's submitted files."""
+@task(name="list-inputs", **_IN_MEMORY)
+def list_inputs(ctx: RunContext) -> list[Path]:
+    """The period's submitted files."""
     paths = period_inputs(ctx)
     get_run_logger().info("%s: %d files in %s", ctx.period, len(paths), ctx.period_folder)
     return paths
 
 
-@task(name="read-workbook", task_run_name="read-{path.name}", retries=2, retry_delay_seconds=2, **_IN_MEMORY)
-def read_workbook(path: Path, ctx: RunContext) -> FileRead:
-    """Read one submitted file (a disk or share hiccup is worth a retry; a bad file is not)."""
-    result = read_file(path, ctx.settings.limits, allowed_root=ctx.settings.raw)
-    logger = get_run_logger()
-    if result.error is not None:
-        logger.warning("%s: %s", path.name, result.error.message_en)
-    else:
-        logger.info("%s: %d sheets read, %d skipped", path.name, len(result.tables), len(result.skipped))
-    return result
+@task(name="assess-file", task_run_name="assess-{path.name}", **_IN_MEMORY)
+def assess_one_file(path: Path, ctx: RunContext) -> FileAssessment:
+    """Read and type one submitted file where the task runs (a bad file is a finding, not a failure);
+    a link pointing out of the raw folder is not followed."""
+    return assess_file(path, ctx, root=ctx.settings.raw)
 
 
-def _file_or_failure(future, path: Path) -> FileRead:
-    """A read that timed out or crashed becomes that file's error; the other files go on."""
+def _file_or_failure(future, path: Path, ctx: RunContext) -> FileAssessment:
+    """A file whose task crashed becomes that file's error; the other files go on."""
     result = future.result(raise_on_failure=False)
-    if isinstance(result, FileRead):
-        return result
-    error = ReadError("failed", f"Đọc tệp thất bại hoặc quá thời gian: {result}",
-                      f"Reading the file failed or timed out: {result}")
-    return FileRead(file=path.name, path=path, size=path.stat().st_size, sha256="", format=path.suffix.lstrip("."),
-                    error=error)
+    return result if isinstance(result, FileAssessment) else failed_file(path, str(result), ctx)
 
 
-@task(name="validate-tables", **_IN_MEMORY)
-def validate_tables(files: list[FileRead], ctx: RunContext) -> Assessment:
-    """Type every sheet and run the pandera models in one lazy pass."""
-    return validate_period(files, ctx)
+_JOIN = task(join_files, name="join-files", **_IN_MEMORY)
+_STAGE_TASKS = [task(stage, name=stage.__name__.replace("_", "-"), **_IN_MEMORY) for stage in STAGES]
 
 
-@task(name="reconcile-tables", **_IN_MEMORY)
-def reconcile_tables(assessment: Assessment, files: list[FileRead], ctx: RunContext) -> Assessment:
-    """Check zones against enterprise rows and the last publication; split rows; completeness."""
-    return split_period(reconcile_period(assessment, ctx), ctx, files)
-
-
-@task(name="check-claims", **_IN_MEMORY)
-def check_claims(assessment: Assessment, ctx: RunContext) -> Assessment:
-    """Check the draft release's figures against the rows about to be published, and each other."""
-    return check_period_claims(assessment, ctx)
-
-
-@task(name="publish-period", retries=1, retry_delay_seconds=2, **_IN_MEMORY)
-def publish_outputs(assessment: Assessment, files: list[FileRead], ctx: RunContext,
-                    lang: str) -> tuple[Path, dict]:
+@task(name="publish-period", **_IN_MEMORY)
+def publish_outputs(assessment, ctx: RunContext, lang: str) -> tuple[Path, dict]:
     """Write the release aside and swap it in (or keep the report only, if critical)."""
-    folder, report = publish_period(assessment, files, ctx, lang)
+    folder, report = publish_period(assessment, ctx, lang, present=present_release)
     get_run_logger().info("%s: %s -> %s", ctx.period, report["status"], folder)
     return folder, report
 
@@ -113,32 +90,40 @@ def notify_staff(report: dict, folder: Path, ctx: RunContext, lang: str) -> dict
     return result
 
 
-@flow(name="heza-monthly", log_prints=False)
+@flow(name="heza-monthly", log_prints=False, validate_parameters=False)
 def monthly_pipeline(period: str | None = None, raw: str | None = None, out: str | None = None,
-                     send_email: bool = True, lang: str = "vi") -> dict:
-    """Check and publish one month of HEZA submissions (by default the previous month)."""
-    settings = load_settings()
-    period = period or default_period(settings.schedule.get("timezone", "Asia/Ho_Chi_Minh"))
-    settings = replace(settings, raw=Path(raw).resolve() if raw else settings.raw,
-                       processed=Path(out).resolve() if out else settings.processed)
-    ctx = load_context(settings, check_period(period))
-    with period_lock(settings.processed, ctx.period, settings.limits["lock_wait_seconds"]):
-        # read
-        paths = discover_inputs(ctx)
-        # Reads run in worker threads, where a timeout cannot interrupt a blocking read; the size,
-        # unzip and row limits bound them instead (heza validate also applies max_read_seconds).
-        files = [read_workbook.submit(path, ctx) for path in paths]
-        files = [_file_or_failure(future, path) for future, path in zip(files, paths)]
-        # validate and reconcile
-        assessment = reconcile_tables(validate_tables(files, ctx), files, ctx)
-        assessment = check_claims(assessment, ctx)
-        # publish and report
-        folder, report = publish_outputs(assessment, files, ctx, lang)
+                     send_email: bool = True, lang: str = "vi", context: RunContext | None = None) -> dict:
+    """Check and publish one month of HEZA submissions (by default the previous month).
+
+    `heza run` passes the context it has already prepared (and checked); a scheduled run prepares it."""
+    if context is None:
+        settings = load_settings()
+        period = check_period(period or default_period(settings.schedule.get("timezone", "Asia/Ho_Chi_Minh")))
+        context = prepare(settings, period, raw, out)
+    ctx = context
+    with period_lock(ctx.settings.processed, ctx.period, ctx.settings.limits["lock_wait_seconds"]):
+        paths = list_inputs(ctx)
+        futures = [assess_one_file.submit(path, ctx) for path in paths]
+        assessment = _JOIN([_file_or_failure(future, path, ctx) for future, path in zip(futures, paths)], ctx)
+        for stage in _STAGE_TASKS:
+            assessment = stage(assessment, ctx)
+        folder, report = publish_outputs(assessment, ctx, lang)
         write_report(report, folder, lang)
-        # notify
         email = notify_staff(report, folder, ctx, lang) if send_email else None
     return {
         "period": ctx.period, "status": report["status"], "critical": report["critical"],
         "counts": report["counts"], "errors": report["summary"]["error"],
         "warnings": report["summary"]["warning"], "folder": str(folder), "email": email,
     }
+
+
+def dask_task_runner(workers: int | None = None, scheduler: str | None = None):
+    """A Dask task runner: an existing cluster at `scheduler`, or a local one of `workers` processes."""
+    from prefect_dask import DaskTaskRunner
+
+    if not os.environ.get("HEZA_DEBUG"):  # the cluster's start and stop lines, in the workers too
+        os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "error")
+    if scheduler:
+        return DaskTaskRunner(address=scheduler)
+    return DaskTaskRunner(cluster_kwargs={"n_workers": workers or 2, "threads_per_worker": 1, "processes": True,
+                                          "dashboard_address": ":0"})

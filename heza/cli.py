@@ -51,19 +51,17 @@ EXIT_EMAIL_NOT_KEPT = 3
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Thư mục công bố.")
 @click.option("--no-email", is_flag=True, help="Không gửi và không ghi thư báo cáo.")
 @click.option("--strict", is_flag=True, help="Thoát với mã 1 nếu công bố nhưng còn lỗi.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Kiểm tra các tệp song song trên một cụm Dask cục bộ gồm N tiến trình.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Kiểm tra các tệp trên cụm Dask đang chạy (vd. tcp://10.0.0.5:8786).")
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi")
-def run(period, raw, out, no_email, strict, lang):
+def run(period, raw, out, no_email, strict, workers, scheduler, lang):
     """Chạy quy trình tháng: đọc, kiểm tra, đối chiếu, công bố, báo cáo."""
-    settings = _settings()
-    try:
-        period = check_period(period or default_period(settings.schedule["timezone"]))
-    except ConfigError as exc:
-        _fail(str(exc))
-    from heza.publish import PeriodLockedError, period_lock, writable_folder_message
+    from heza.release.folders import PeriodLockedError, period_lock, writable_folder_message
 
-    _check_reference_data(settings, period)
-    processed = Path(out).resolve() if out else settings.processed
-    unwritable = writable_folder_message(processed)
+    ctx = _prepared(_settings(), period, raw, out)
+    unwritable = writable_folder_message(ctx.settings.processed)
     if unwritable:
         _fail(unwritable)
     # SIGTERM ends the run like Ctrl+C does (cleanup runs, the Prefect server stops) rather than
@@ -72,8 +70,8 @@ def run(period, raw, out, no_email, strict, lang):
     try:
         # The lock is taken here, before Prefect starts, and held for the whole run: a second run of
         # the period stops with one message and no Prefect output; the flow takes it again inside.
-        with period_lock(processed, period, settings.limits["lock_wait_seconds"]):
-            outcome = _run_flow(settings, period, raw, out, no_email, lang)
+        with period_lock(ctx.settings.processed, ctx.period, ctx.settings.limits["lock_wait_seconds"]):
+            outcome = _run_flow(ctx, no_email, lang, workers, scheduler)
     except PeriodLockedError as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
@@ -93,27 +91,29 @@ def _stop_on_sigterm(signum, frame):
     raise KeyboardInterrupt
 
 
-def _run_flow(settings, period, raw, out, no_email, lang) -> dict:
+def _run_flow(ctx, no_email: bool, lang: str, workers: int | None, scheduler: str | None) -> dict:
     """Start the Prefect server (unless PREFECT_API_URL names one), run the flow, stop the server."""
     from contextlib import nullcontext
 
     from flows.schedule import run_server
-    from heza.publish import PublishError
     from heza.reference import ReferenceError
+    from heza.release.folders import PublishError
 
-    prepare_prefect(settings.root, settings.prefect["startup_timeout_seconds"])
+    startup = ctx.settings.prefect["startup_timeout_seconds"]
+    prepare_prefect(ctx.settings.root, startup)
     server = nullcontext(os.environ.get("PREFECT_API_URL")) if os.environ.get("PREFECT_API_URL") \
-        else run_server(settings.prefect["startup_timeout_seconds"])
+        else run_server(startup)
     try:
         with server as api_url:
             from prefect.settings import PREFECT_API_URL, temporary_settings  # imported only for `run`
 
-            from flows.monthly import monthly_pipeline
+            from flows.monthly import dask_task_runner, monthly_pipeline
 
+            flow = monthly_pipeline.with_options(task_runner=dask_task_runner(workers, scheduler)) \
+                if workers or scheduler else monthly_pipeline
             with temporary_settings({PREFECT_API_URL: api_url}):
                 try:
-                    return monthly_pipeline(period=period, raw=str(raw) if raw else None,
-                                            out=str(out) if out else None, send_email=not no_email, lang=lang)
+                    return flow(period=ctx.period, send_email=not no_email, lang=lang, context=ctx)
                 finally:
                     _drain_prefect_workers()
     except (PublishError, ReferenceError, ConfigError, RuntimeError) as exc:
@@ -129,20 +129,22 @@ def _run_flow(settings, period, raw, out, no_email, lang) -> dict:
               f"{type(exc).__name__}: {exc} (HEZA_DEBUG=1 để xem chi tiết / for details)")
 
 
-def _check_reference_data(settings, period: str):
-    """Zone registry, exchange rates and indicator catalogue must load: say why not, before any work.
-    Returns the run context they make."""
-    from heza.claims import CatalogueError, load_catalogue
-    from heza.filters import FilterError
-    from heza.pipeline import load_context
+def _prepared(settings, period: str | None, raw: Path | None = None, out: Path | None = None):
+    """The period checked and its run context prepared (zone registry, exchange rate, indicator
+    catalogue, last publication), or one message saying why the reference data cannot be used."""
+    from heza.assess.claims import CatalogueError
+    from heza.assess.context import prepare
+    from heza.assess.filters import FilterError
     from heza.reference import ReferenceError
 
     try:
-        ctx = load_context(settings, period)
-        load_catalogue(settings.indicators)
+        period = check_period(period or default_period(settings.schedule["timezone"]))
+    except ConfigError as exc:
+        _fail(str(exc))
+    try:
+        return prepare(settings, period, raw, out)
     except (ReferenceError, CatalogueError, FilterError, ValueError, OSError) as exc:
         _fail(f"Dữ liệu tham chiếu không dùng được / reference data cannot be used: {exc}")
-    return ctx
 
 
 def _drain_prefect_workers() -> None:
@@ -208,14 +210,9 @@ def _print_outcome(outcome: dict, lang: str) -> None:
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi")
 def validate(paths, period, as_json, lang):
     """Kiểm tra tệp hoặc thư mục, không công bố; in từng phát hiện (tệp, trang, dòng, cột)."""
-    from heza.pipeline import assess_paths
+    from heza.assess.core import assess_paths
     from heza.read import discover_inputs
 
-    settings = _settings()
-    try:
-        period = check_period(period or default_period())
-    except ConfigError as exc:
-        _fail(str(exc))
     files = []
     for path in paths:
         if path.is_dir():
@@ -224,8 +221,9 @@ def validate(paths, period, as_json, lang):
             files.append(path)
         else:
             _fail(_say(lang, f"Không tìm thấy: {path}", f"Not found: {path}"))
-    ctx = _check_reference_data(settings, period)
-    read, assessment = assess_paths(files, ctx)
+    ctx = _prepared(_settings(), period)
+    assessment = assess_paths(files, ctx)
+    read = assessment.files
     findings = assessment.findings
     if as_json:
         records = findings.drop(columns="row_id").astype(object).where(findings.notna(), None)

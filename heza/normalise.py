@@ -21,8 +21,8 @@ from heza.read import CellError, FileRead, SheetTable
 from heza.reference import ZoneRegistry
 from schemas.columns import ColumnSpec, column_specs
 from schemas.checks import tax_code_valid
+from schemas.tables import TABLE_OF_KIND
 
-TABLE_OF_KIND = {"enterprise": "enterprises", "zone": "zones", "claims": "claims"}
 _COUNT_UNITS = {None, "persons", "enterprises", "projects"}
 
 
@@ -424,38 +424,75 @@ def _total_row_findings(table, typed, specs, rate, name, tolerance):
 
 # -- the period ----------------------------------------------------------------------------------
 
-def normalise_period(files: list[FileRead], registry: ZoneRegistry, rate: float | None,
-                     total_tolerance: float = 0.5, max_cell_chars: int = 2000) -> dict:
-    """{table name: NormalisedTable} over every readable sheet of the period, plus file findings."""
+def normalise_file(file: FileRead, registry: ZoneRegistry, rate: float | None, total_tolerance: float = 0.5,
+                   max_cell_chars: int = 2000) -> dict:
+    """{table name: NormalisedTable} of one file, row ids from 0 across its sheets (the map step:
+    it needs nothing from any other file), plus the file's own findings under "files"."""
     parts: dict = {name: ([], [], []) for name in TABLE_OF_KIND.values()}
     letters: dict = {name: {} for name in TABLE_OF_KIND.values()}
-    file_findings = []
     next_id = 0
-    for file in files:
-        if file.error is not None:
-            file_findings.append(finding(
-                "FILE_UNREADABLE", source_file=file.file, detail_vi=file.error.message_vi,
-                detail_en=file.error.message_en, value=file.error.reason,
-            ))
-            continue
-        file_findings.extend(file.findings)  # the reader's own findings (stray cells)
-        for table in file.tables:
-            name = TABLE_OF_KIND[table.kind]
-            typed, submitted, records = normalise_sheet(table, registry, rate, next_id, total_tolerance,
-                                                        max_cell_chars)
-            next_id += len(typed)
-            parts[name][0].append(typed)
-            parts[name][1].append(submitted)
-            parts[name][2].extend(records)
-            letters[name].update({(table.file, table.sheet, c): l for c, l in table.column_letters.items()})
-    tables = {}
-    for kind, name in TABLE_OF_KIND.items():
-        typed_parts, submitted_parts, records = parts[name]
-        typed = pd.concat(typed_parts) if typed_parts else _empty_typed(kind)
-        submitted = pd.concat(submitted_parts) if submitted_parts else pd.DataFrame(columns=[*column_specs(kind), "source_file", "source_sheet", "source_row", "row_id"])
-        tables[name] = NormalisedTable(name, typed, submitted, findings_frame(records), letters[name])
-    tables["files"] = NormalisedTable("files", pd.DataFrame(), pd.DataFrame(), findings_frame(file_findings))
+    for table in file.tables if file.error is None else []:
+        name = TABLE_OF_KIND[table.kind]
+        typed, submitted, records = normalise_sheet(table, registry, rate, next_id, total_tolerance, max_cell_chars)
+        next_id += len(typed)
+        parts[name][0].append(typed)
+        parts[name][1].append(submitted)
+        parts[name][2].extend(records)
+        letters[name].update({(table.file, table.sheet, c): l for c, l in table.column_letters.items()})
+    tables = {name: _normalised_table(kind, name, *parts[name], letters[name]) for kind, name in TABLE_OF_KIND.items()}
+    tables["files"] = NormalisedTable("files", pd.DataFrame(), pd.DataFrame(), findings_frame(_file_findings(file)))
     return tables
+
+
+def _file_findings(file: FileRead) -> list:
+    """FILE_UNREADABLE for a file that could not be read, else the reader's own findings (stray cells)."""
+    if file.error is None:
+        return list(file.findings)
+    return [finding("FILE_UNREADABLE", source_file=file.file, detail_vi=file.error.message_vi,
+                    detail_en=file.error.message_en, value=file.error.reason)]
+
+
+def _normalised_table(kind: str, name: str, typed_parts: list, submitted_parts: list, records: list,
+                      letters: dict) -> NormalisedTable:
+    typed = pd.concat(typed_parts) if typed_parts else _empty_typed(kind)
+    submitted = pd.concat(submitted_parts) if submitted_parts else \
+        pd.DataFrame(columns=[*column_specs(kind), "source_file", "source_sheet", "source_row", "row_id"])
+    return NormalisedTable(name, typed, submitted, findings_frame(records), letters)
+
+
+def combine_files(per_file: list) -> dict:
+    """The period's tables from each file's (normalise_file), in file order: row ids made unique
+    across the period by offsetting each file's by the rows of the files before it."""
+    offset, shifted = 0, []
+    for tables in per_file:
+        shifted.append({name: _shift_rows(table, offset) for name, table in tables.items()})
+        offset += sum(len(table.typed) for name, table in tables.items() if name != "files")
+    names = [*TABLE_OF_KIND.values(), "files"]
+    combined = {}
+    for name in names:
+        parts = [tables[name] for tables in shifted]
+        kind = next((k for k, n in TABLE_OF_KIND.items() if n == name), None)
+        if name == "files":
+            combined[name] = NormalisedTable(name, pd.DataFrame(), pd.DataFrame(),
+                                             findings_frame([p.findings for p in parts]))
+            continue
+        filled = [p for p in parts if len(p.typed)]
+        combined[name] = _normalised_table(kind, name, [p.typed for p in filled], [p.submitted for p in filled],
+                                           [p.findings for p in parts],
+                                           {k: v for p in parts for k, v in p.column_letters.items()})
+    return combined
+
+
+def _shift_rows(table: NormalisedTable, offset: int) -> NormalisedTable:
+    if not offset or table.name == "files":
+        return table
+
+    def shifted(frame: pd.DataFrame) -> pd.DataFrame:
+        frame = frame.set_axis(frame.index + offset)
+        return frame.assign(row_id=frame["row_id"].to_numpy() + offset) if "row_id" in frame.columns else frame
+
+    findings = table.findings.assign(row_id=table.findings["row_id"] + offset)
+    return NormalisedTable(table.name, shifted(table.typed), shifted(table.submitted), findings, table.column_letters)
 
 
 def _empty_typed(kind: str) -> pd.DataFrame:

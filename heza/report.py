@@ -14,8 +14,8 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from heza.claims import in_claim_scale
-from heza.ledger import KIND_WORDS
+from heza.assess.claims import in_claim_scale
+from heza.assess.ledger import KIND_WORDS
 from heza.numbers import format_number
 
 TEMPLATES = Path(__file__).with_name("templates")

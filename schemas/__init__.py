@@ -3,6 +3,7 @@
 from schemas.catalogue import RULES, Rule, rule
 from schemas.enterprise import NON_STATE, OWNERSHIP_VALUES, EnterpriseReport, enterprise_schema
 from schemas.published import PUBLISHED_COLUMNS, published_schema
+from schemas.tables import DATA_TABLES, TABLE_OF_KIND, TABLES
 from schemas.zone import (
     CUMULATIVE_COLUMNS, ZoneReconciliation, ZoneReport, reconciliation_schema, zone_schema,
 )
@@ -13,5 +14,5 @@ __all__ = [
     "RULES", "Rule", "rule", "SCHEMA_VERSION", "NON_STATE", "OWNERSHIP_VALUES",
     "EnterpriseReport", "enterprise_schema", "ZoneReport", "ZoneReconciliation", "zone_schema",
     "reconciliation_schema",
-    "CUMULATIVE_COLUMNS", "PUBLISHED_COLUMNS", "published_schema",
+    "CUMULATIVE_COLUMNS", "PUBLISHED_COLUMNS", "published_schema", "TABLES", "DATA_TABLES", "TABLE_OF_KIND",
 ]

@@ -5,23 +5,10 @@ from __future__ import annotations
 import pandera.pandas as pa
 
 from schemas.catalogue import RULES
-from schemas.enterprise import EnterpriseReport, enterprise_schema
-from schemas.zone import zone_schema
+from schemas.enterprise import EnterpriseReport
+from schemas.tables import TABLES
 
-SOURCE_COLUMNS = ["source_file", "source_sheet", "source_row"]
-PUBLISHED_COLUMNS = {
-    "enterprises": [
-        "tax_code", "enterprise_name", "zone_code", "ownership", "has_party_org", "has_militia",
-        "party_members", "workers_total", "workers_female", "workers_male", "workers_managerial",
-        "capital_usd", "export_usd", "import_usd", *SOURCE_COLUMNS,
-    ],
-    "zones": [
-        "zone_code", "enterprises", "workers_total", "workers_female", "workers_male",
-        "fdi_projects_cum", "fdi_capital_usd_cum", "di_projects_cum", "di_capital_vnd_cum",
-        "export_usd", "import_usd", *SOURCE_COLUMNS,
-    ],
-}
-_REPORT_SCHEMAS = {"enterprises": enterprise_schema, "zones": zone_schema}
+PUBLISHED_COLUMNS = {name: list(table.published) for name, table in TABLES.items() if table.published}
 
 
 def _error_checks(checks) -> list:
@@ -31,7 +18,7 @@ def _error_checks(checks) -> list:
 def published_schema(table: str, zone_codes) -> pa.DataFrameSchema:
     """The report schema, strict, in published column order, with its error-level checks only:
     every published row must pass it, and datapackage.json is generated from it."""
-    report = _REPORT_SCHEMAS[table](zone_codes)
+    report = TABLES[table].schema(zone_codes)
     columns = {
         name: report.columns[name].set_checks(_error_checks(report.columns[name].checks))
         for name in PUBLISHED_COLUMNS[table]

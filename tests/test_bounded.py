@@ -32,15 +32,18 @@ def limits(project):
 
 def _published(settings, *makers) -> Path:
     """A month written by corpus makers, checked and published; the release folder."""
-    from heza.pipeline import assess_paths, load_context, period_inputs, publish_period
+    from heza.assess.context import period_inputs, prepare
+    from heza.assess.core import assess_paths
+    from heza.present.publication import present_release
+    from heza.release.publish import publish_period
 
     folder = settings.raw / "2024-02"
     folder.mkdir(parents=True, exist_ok=True)
     for make in makers:
         make(folder)
-    ctx = load_context(settings, "2024-02")
-    files, assessment = assess_paths(period_inputs(ctx), ctx, settings.raw)
-    return publish_period(assessment, files, ctx)[0]
+    ctx = prepare(settings, "2024-02")
+    assessment = assess_paths(period_inputs(ctx), ctx, settings.raw)
+    return publish_period(assessment, ctx, present=present_release)[0]
 
 
 def _annotated(settings, *makers) -> dict:

@@ -8,11 +8,12 @@ import shutil
 import pandas as pd
 import pytest
 
-from heza.claims import CatalogueError, claim_interval, load_catalogue
+from heza.assess.claims import CatalogueError, claim_interval, load_catalogue
 from heza.config import PROJECT_ROOT, load_settings
-from heza.filters import FilterError, compile_filter
+from heza.assess.filters import FilterError, compile_filter
 from heza.numbers import parse_figure
-from heza.pipeline import assess_paths, load_context, period_inputs
+from heza.assess.context import period_inputs, prepare
+from heza.assess.core import assess_paths
 from tests.conftest import write_workbook
 
 CLAIMS_HEADER = ["STT", "Mã chỉ tiêu", "Phạm vi", "Giá trị", "Ghi chú"]
@@ -22,8 +23,8 @@ CLAIMS_HEADER = ["STT", "Mã chỉ tiêu", "Phạm vi", "Giá trị", "Ghi chú"
 def article():
     """The sample's 2024-02 with the article's claims as written."""
     settings = load_settings()
-    ctx = load_context(settings, "2024-02")
-    _, assessment = assess_paths(period_inputs(ctx), ctx)
+    ctx = prepare(settings, "2024-02")
+    assessment = assess_paths(period_inputs(ctx), ctx)
     table = assessment.claims.table.set_index("indicator")
     return table, assessment.findings[assessment.findings["table"] == "claims"]
 
@@ -78,8 +79,8 @@ def test_a_share_of_an_external_total_is_not_checkable_and_shows_what_the_claims
 
 def test_every_article_claim_has_a_status():
     settings = load_settings()
-    ctx = load_context(settings, "2024-02")
-    _, assessment = assess_paths(period_inputs(ctx), ctx)
+    ctx = prepare(settings, "2024-02")
+    assessment = assess_paths(period_inputs(ctx), ctx)
     assert set(assessment.claims.table["status"]) <= {"pass", "fail", "consistent", "not_checkable"}
     assert len(assessment.claims.table) == 19
 
@@ -111,8 +112,8 @@ def _claims_month(settings, rows, name="chi_tieu.xlsx"):
         if not path.name.startswith("chi_tieu"):
             shutil.copy(path, folder / path.name)
     write_workbook(folder / name, {"Chỉ tiêu": [CLAIMS_HEADER, *rows]})
-    ctx = load_context(settings, "2024-02")
-    return assess_paths(period_inputs(ctx), ctx)[1]
+    ctx = prepare(settings, "2024-02")
+    return assess_paths(period_inputs(ctx), ctx)
 
 
 @pytest.fixture
@@ -190,11 +191,12 @@ def test_a_catalogue_entry_with_an_unknown_reference_is_refused(tmp_path):
 
 
 def test_indicators_csv_has_the_contract_columns(sample_month, settings):
-    from heza.pipeline import publish_period
+    from heza.present.publication import present_release
+    from heza.release.publish import publish_period
 
-    ctx = load_context(settings, "2024-02")
-    files, assessment = assess_paths(period_inputs(ctx), ctx)
-    folder, report = publish_period(assessment, files, ctx)
+    ctx = prepare(settings, "2024-02")
+    assessment = assess_paths(period_inputs(ctx), ctx)
+    folder, report = publish_period(assessment, ctx, present=present_release)
     table = pd.read_csv(folder / "indicators.csv")
     assert list(table.columns[:10]) == ["indicator", "scope", "reported", "reported_value", "qualifier",
                                         "recomputed", "lower", "upper", "status", "note"]

@@ -17,16 +17,19 @@ import pytest
 from openpyxl import load_workbook
 
 from heza.config import PROJECT_ROOT
-from heza.pipeline import assess_paths, load_context, period_inputs, publish_period
+from heza.assess.context import period_inputs, prepare
+from heza.assess.core import assess_paths
+from heza.present.publication import present_release
+from heza.release.publish import publish_period
 from heza.read import read_file
 from tests.corpus import csv_file, enterprise_rows, xlsx
 from tests.test_notify import free_port, smtp_at
 
 
 def run_period(settings, period="2024-02"):
-    ctx = load_context(settings, period)
-    files, assessment = assess_paths(period_inputs(ctx), ctx, settings.raw)
-    return publish_period(assessment, files, ctx)
+    ctx = prepare(settings, period)
+    assessment = assess_paths(period_inputs(ctx), ctx, settings.raw)
+    return publish_period(assessment, ctx, present=present_release)
 
 
 def csv_bytes(folder):
@@ -67,9 +70,9 @@ def test_a_disk_that_fills_half_way_through_publishing_leaves_the_previous_publi
                                                                                        monkeypatch):
     folder, _ = run_period(settings)
     before, live = csv_bytes(folder), folder.resolve()
-    import heza.pipeline
+    import heza.release.publish
 
-    real_write, calls = heza.pipeline.write_csv, []
+    real_write, calls = heza.release.publish.write_csv, []
 
     def fill_up(frame, path):
         calls.append(path.name)
@@ -77,7 +80,7 @@ def test_a_disk_that_fills_half_way_through_publishing_leaves_the_previous_publi
             raise OSError(errno.ENOSPC, "No space left on device (simulated)")
         return real_write(frame, path)
 
-    monkeypatch.setattr(heza.pipeline, "write_csv", fill_up)
+    monkeypatch.setattr(heza.release.publish, "write_csv", fill_up)
     _, report = run_period(settings)
     assert report["status"] == "not_published" and "No space left" in report["critical"][0]["en"]
     assert (settings.processed / "2024-02").resolve() == live and csv_bytes(live) == before
@@ -85,8 +88,8 @@ def test_a_disk_that_fills_half_way_through_publishing_leaves_the_previous_publi
 
 
 # (function, the call during which the process dies): mid-read, mid-validation, mid-write, before the swap
-KILL_AT = [("heza.read.read_file", 5), ("heza.validate.validate_table", 2), ("heza.pipeline.write_csv", 3),
-           ("heza.pipeline.make_live", 1)]
+KILL_AT = [("heza.read.read_file", 5), ("heza.assess.validate.validate_table", 2), ("heza.release.publish.write_csv", 3),
+           ("heza.release.publish.make_live", 1)]
 
 
 @pytest.mark.parametrize("target, call", KILL_AT, ids=[t for t, _ in KILL_AT])
@@ -97,10 +100,13 @@ def test_a_run_killed_at_any_stage_then_run_again_gives_the_same_outputs(sample_
     settings.processed.mkdir()
     module, name = target.rsplit(".", 1)
     script = textwrap.dedent(f"""
-        import os, {module} as target_module, heza.pipeline
+        import os, {module} as target_module, heza.release.publish
         from heza.config import load_settings
-        from heza.pipeline import assess_paths, load_context, period_inputs, publish_period
-        from heza.publish import period_lock
+        from heza.assess.context import period_inputs, prepare
+        from heza.assess.core import assess_paths
+        from heza.present.publication import present_release
+        from heza.release.folders import period_lock
+        from heza.release.publish import publish_period
         calls = []
         real = getattr(target_module, "{name}")
         def die(*args, **kwargs):
@@ -109,13 +115,13 @@ def test_a_run_killed_at_any_stage_then_run_again_gives_the_same_outputs(sample_
                 os._exit(137)  # killed: no cleanup, no finally blocks
             return real(*args, **kwargs)
         setattr(target_module, "{name}", die)
-        if "{module}" != "heza.pipeline":
-            setattr(heza.pipeline, "{name}", die) if hasattr(heza.pipeline, "{name}") else None
+        if "{module}" != "heza.release.publish" and hasattr(heza.release.publish, "{name}"):
+            setattr(heza.release.publish, "{name}", die)
         settings = load_settings()
         with period_lock(settings.processed, "2024-02"):
-            ctx = load_context(settings, "2024-02")
-            files, assessment = assess_paths(period_inputs(ctx), ctx, settings.raw)
-            publish_period(assessment, files, ctx)
+            ctx = prepare(settings, "2024-02")
+            assessment = assess_paths(period_inputs(ctx), ctx, settings.raw)
+            publish_period(assessment, ctx, present=present_release)
     """)
     killed = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True, text=True,
                             timeout=300, env=os.environ.copy())
@@ -131,14 +137,17 @@ def test_two_runs_of_one_period_at_once_never_interleave(sample_month, settings,
     holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
         import pathlib, time
         from heza.config import load_settings
-        from heza.pipeline import assess_paths, load_context, period_inputs, publish_period
-        from heza.publish import period_lock
+        from heza.assess.context import period_inputs, prepare
+        from heza.assess.core import assess_paths
+        from heza.present.publication import present_release
+        from heza.release.publish import publish_period
+        from heza.release.folders import period_lock
         settings = load_settings()
         with period_lock(settings.processed, "2024-02"):
             pathlib.Path(r"{held}").touch()
-            ctx = load_context(settings, "2024-02")
-            files, assessment = assess_paths(period_inputs(ctx), ctx, settings.raw)
-            publish_period(assessment, files, ctx)
+            ctx = prepare(settings, "2024-02")
+            assessment = assess_paths(period_inputs(ctx), ctx, settings.raw)
+            publish_period(assessment, ctx, present=present_release)
             while not pathlib.Path(r"{release}").exists():
                 time.sleep(0.1)
     """)], cwd=PROJECT_ROOT, env=os.environ.copy())

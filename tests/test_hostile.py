@@ -93,14 +93,15 @@ def test_corpus_case_gives_its_stated_outcome(case, small_limits, tmp_path):
 
 
 def test_a_link_pointing_outside_the_raw_folder_is_not_followed(settings):
-    from heza.pipeline import assess_paths, load_context, period_inputs
+    from heza.assess.context import period_inputs, prepare
+    from heza.assess.core import assess_paths
 
     folder = settings.raw / "2024-02"
     folder.mkdir(parents=True)
     _symlink_outside(folder)
     xlsx(folder, "tot.xlsx", good(2))
-    ctx = load_context(settings, "2024-02")
-    files, assessment = assess_paths(period_inputs(ctx), ctx, settings.raw)
+    ctx = prepare(settings, "2024-02")
+    assessment = assess_paths(period_inputs(ctx), ctx, settings.raw)
     refused = assessment.findings[assessment.findings["rule"] == "FILE_UNREADABLE"]
     assert refused["value"].tolist() == ["outside_raw"] and refused["source_file"].tolist() == ["lien_ket.xlsx"]
     assert assessment.splits["enterprises"].counts["rows_published"] == 2
@@ -108,15 +109,18 @@ def test_a_link_pointing_outside_the_raw_folder_is_not_followed(settings):
 
 def _month_of(settings, *makers):
     """A month folder written by corpus makers, checked and published as `heza run` would."""
-    from heza.pipeline import assess_paths, load_context, period_inputs, publish_period
+    from heza.assess.context import period_inputs, prepare
+    from heza.assess.core import assess_paths
+    from heza.present.publication import present_release
+    from heza.release.publish import publish_period
 
     folder = settings.raw / "2024-02"
     folder.mkdir(parents=True)
     for make in makers:
         make(folder)
-    ctx = load_context(settings, "2024-02")
-    files, assessment = assess_paths(period_inputs(ctx), ctx, settings.raw)
-    return publish_period(assessment, files, ctx)[1]
+    ctx = prepare(settings, "2024-02")
+    assessment = assess_paths(period_inputs(ctx), ctx, settings.raw)
+    return publish_period(assessment, ctx, present=present_release)[1]
 
 
 def test_one_hostile_file_among_good_ones_does_not_stop_the_month(settings):

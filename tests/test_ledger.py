@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from openpyxl import Workbook
 
-from heza.pipeline import assess_paths, load_context, period_inputs
+from heza.assess.context import period_inputs, prepare
+from heza.assess.core import assess_paths
 from tests.test_rules import ENTERPRISE_HEADER, enterprise_rows
 
 ZONE_HEADER = ["Tên khu", "Số doanh nghiệp đang hoạt động", "Tổng số lao động", "Lao động nữ", "Lao động nam",
@@ -32,8 +33,8 @@ def write(path, sheets: dict, hidden_sheets=(), hidden_rows=None, merged=None):
 
 
 def assess(settings, period="2024-02"):
-    ctx = load_context(settings, period)
-    return assess_paths(period_inputs(ctx), ctx, settings.raw)[1]
+    ctx = prepare(settings, period)
+    return assess_paths(period_inputs(ctx), ctx, settings.raw)
 
 
 def non_data(assessment) -> list:
@@ -165,9 +166,9 @@ def test_office_lock_files_are_listed_as_not_read(settings):
     folder = settings.raw / "2024-02"
     write(folder / "dn.xlsx", {"DN": enterprise_rows({})})
     (folder / "~$dn.xlsx").write_bytes(b"\x00" * 165)
-    ctx = load_context(settings, "2024-02")
-    files, _ = assess_paths(period_inputs(ctx), ctx, settings.raw)
-    lock = next(f for f in files if f.file == "~$dn.xlsx")
+    ctx = prepare(settings, "2024-02")
+    assessment = assess_paths(period_inputs(ctx), ctx, settings.raw)
+    lock = next(f for f in assessment.files if f.file == "~$dn.xlsx")
     assert lock.skipped and "lock file" in lock.skipped[0].reason_en
 
 
@@ -200,14 +201,15 @@ def test_every_row_of_the_sample_month_is_accounted_for(sample_month, settings):
 
 
 def test_the_report_lists_every_non_data_row_with_its_text_and_why(settings):
-    from heza.pipeline import publish_period
+    from heza.present.publication import present_release
+    from heza.release.publish import publish_period
 
     rows = enterprise_rows({}, {})
     rows += [["Tổng cộng", None, None, None, None, None, 10, 200, 120, 80], ["Người lập biểu: Lê Thị Cúc"]]
     write(settings.raw / "2024-02" / "dn.xlsx", {"DN": rows, "Tháng trước": rows}, hidden_sheets={"Tháng trước"})
-    ctx = load_context(settings, "2024-02")
-    files, assessment = assess_paths(period_inputs(ctx), ctx, settings.raw)
-    folder, report = publish_period(assessment, files, ctx)
+    ctx = prepare(settings, "2024-02")
+    assessment = assess_paths(period_inputs(ctx), ctx, settings.raw)
+    folder, report = publish_period(assessment, ctx, present=present_release)
     html = (folder / "report.html").read_text(encoding="utf-8")
     assert "10 dòng có nội dung = 2 công bố + 0 giữ lại + 0 số liệu dự kiến công bố + 8 dòng" in html
     for text in ("Người lập biểu: Lê Thị Cúc", "Tổng cộng | 10 | 200 | 120 | 80", "Tháng trước", "Dòng tổng"):

@@ -13,7 +13,10 @@ import pytest
 from openpyxl import load_workbook
 
 from heza.notify import SmtpSettings, build_message, deliver, smtp_settings, subject_line
-from heza.pipeline import assess_paths, load_context, period_inputs, publish_period
+from heza.assess.context import period_inputs, prepare
+from heza.assess.core import assess_paths
+from heza.present.publication import present_release
+from heza.release.publish import publish_period
 from heza.report import charts
 
 
@@ -58,9 +61,9 @@ def smtp_server():
 def published(sample_month, settings):
     raw = settings.raw / "2024-02"
     shutil.move(raw / "doanh_nghiep_NOMURA_2024-02.xlsx", raw / "báo cáo Nomura.xlsx")  # a Vietnamese file name
-    ctx = load_context(settings, "2024-02")
-    files, assessment = assess_paths(period_inputs(ctx), ctx)
-    folder, report = publish_period(assessment, files, ctx)
+    ctx = prepare(settings, "2024-02")
+    assessment = assess_paths(period_inputs(ctx), ctx)
+    folder, report = publish_period(assessment, ctx, present=present_release)
     return folder, report, settings
 
 

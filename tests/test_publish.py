@@ -12,14 +12,18 @@ import threading
 import pandas as pd
 import pytest
 
-from heza.pipeline import assess_paths, load_context, period_inputs, publish_period
-from heza.publish import PeriodLockedError, neutralise_formulas, period_lock
+from heza.assess.context import period_inputs, prepare
+from heza.assess.core import assess_paths
+from heza.present.publication import present_release
+from heza.release.publish import publish_period
+from heza.release.folders import PeriodLockedError, period_lock
+from heza.release.outputs import neutralise_formulas
 
 
 def run_period(settings, period="2024-02"):
-    ctx = load_context(settings, period)
-    files, assessment = assess_paths(period_inputs(ctx), ctx, settings.raw)
-    folder, report = publish_period(assessment, files, ctx)
+    ctx = prepare(settings, period)
+    assessment = assess_paths(period_inputs(ctx), ctx, settings.raw)
+    folder, report = publish_period(assessment, ctx, present=present_release)
     return folder, report
 
 
@@ -58,12 +62,12 @@ def test_a_failure_between_writing_and_swapping_leaves_the_previous_publication_
     folder, _ = run_period(settings)
     live = folder.resolve()
     snapshot = {p.name: p.read_bytes() for p in live.glob("*.csv")}
-    import heza.pipeline
+    import heza.release.publish
 
     def crash(*args, **kwargs):
         raise OSError("disk full (simulated)")
 
-    monkeypatch.setattr(heza.pipeline, "make_live", crash)
+    monkeypatch.setattr(heza.release.publish, "make_live", crash)
     _, report = run_period(settings)
     assert report["status"] == "not_published" and "disk full" in report["critical"][0]["en"]
     assert (settings.processed / "2024-02").resolve() == live

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from heza.cli import main
 from heza.config import load_settings
-from heza.pipeline import load_context
+from heza.assess.context import prepare
 from heza.reference import ReferenceError, load_exchange_rates, load_zone_registry, parse_rates
 from tests.corpus import good, xlsx
 
@@ -36,7 +36,7 @@ def _validate(project):
 
 def test_a_rate_typed_the_vietnamese_way_is_read_as_thousands(project):
     _write(project, "exchange_rates.csv", RATES_HEADER + '2024-02,23.996,"typed in Excel, vi-VN"\n')
-    assert load_context(load_settings(), "2024-02").rate == 23996.0
+    assert prepare(load_settings(), "2024-02").rate == 23996.0
 
 
 def test_rates_follow_the_project_number_rules():
@@ -63,9 +63,9 @@ def test_the_rate_band_is_configuration(project, monkeypatch):
     _write(project, "exchange_rates.csv", RATES_HEADER + "2024-02,26000,x\n")
     monkeypatch.setenv("HEZA_LIMITS_VND_PER_USD_MAX", "25000")
     with pytest.raises(ReferenceError, match="vnd_per_usd = '26000'"):
-        load_context(load_settings(), "2024-02")
+        prepare(load_settings(), "2024-02")
     monkeypatch.setenv("HEZA_LIMITS_VND_PER_USD_MAX", "30000")
-    assert load_context(load_settings(), "2024-02").rate == 26000.0
+    assert prepare(load_settings(), "2024-02").rate == 26000.0
 
 
 def test_an_unreadable_rate_and_a_non_iso_period_are_named(project):

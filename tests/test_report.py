@@ -6,7 +6,10 @@ import re
 
 import pytest
 
-from heza.pipeline import assess_paths, load_context, period_inputs, publish_period
+from heza.assess.context import period_inputs, prepare
+from heza.assess.core import assess_paths
+from heza.present.publication import present_release
+from heza.release.publish import publish_period
 from heza.report import render_html, render_text
 from tests.test_rules import enterprise_rows
 from tests.conftest import write_workbook
@@ -14,9 +17,9 @@ from tests.conftest import write_workbook
 
 @pytest.fixture
 def published(sample_month, settings):
-    ctx = load_context(settings, "2024-02")
-    files, assessment = assess_paths(period_inputs(ctx), ctx)
-    return publish_period(assessment, files, ctx)
+    ctx = prepare(settings, "2024-02")
+    assessment = assess_paths(period_inputs(ctx), ctx)
+    return publish_period(assessment, ctx, present=present_release)
 
 
 def test_the_report_is_vietnamese_with_vietnamese_numbers(published):
@@ -44,9 +47,9 @@ def test_text_from_submissions_is_escaped(project, settings):
     rows = enterprise_rows({"ownership": "<script>alert('x')</script>"})
     (settings.raw / "2024-02").mkdir()
     write_workbook(settings.raw / "2024-02" / "dn<b>.xlsx", {"DN": rows})
-    ctx = load_context(settings, "2024-02")
-    files, assessment = assess_paths(period_inputs(ctx), ctx)
-    folder, report = publish_period(assessment, files, ctx)
+    ctx = prepare(settings, "2024-02")
+    assessment = assess_paths(period_inputs(ctx), ctx)
+    folder, report = publish_period(assessment, ctx, present=present_release)
     html = (folder / "report.html").read_text(encoding="utf-8")
     assert "<script>" not in html and "dn<b>" not in html and "dn&lt;b&gt;.xlsx" in html
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 from stdnum.vn import mst
 
-from heza.pipeline import assess_paths, load_context
+from heza.assess.context import prepare
+from heza.assess.core import assess_paths
 from schemas import RULES
 from tests.conftest import write_workbook
 
@@ -41,7 +42,7 @@ def enterprise_rows(*overrides: dict) -> list:
 
 def findings_for(settings, tmp_path, sheets: dict, name="dn.xlsx", period="2024-02") -> pd.DataFrame:
     path = write_workbook(tmp_path / name, sheets)
-    _, assessment = assess_paths([path], load_context(settings, period))
+    assessment = assess_paths([path], prepare(settings, period))
     return assessment.findings
 
 
@@ -83,7 +84,7 @@ def test_enterprise_rule_finds_the_breaking_row_and_passes_the_other(settings, t
 def test_duplicate_tax_codes_across_files_quarantine_every_copy(settings, tmp_path):
     first = write_workbook(tmp_path / "a.xlsx", {"DN": enterprise_rows({"tax_code": "0100109106"}, {})})
     second = write_workbook(tmp_path / "b.xlsx", {"DN": enterprise_rows({"tax_code": "0100109106"})})
-    _, assessment = assess_paths([first, second], load_context(settings, "2024-02"))
+    assessment = assess_paths([first, second], prepare(settings, "2024-02"))
     duplicates = assessment.findings[assessment.findings["rule"] == "ENT_TAX_CODE_DUPLICATE"]
     assert sorted(zip(duplicates["source_file"], duplicates["source_row"])) == [("a.xlsx", 2), ("b.xlsx", 2)]
     assert assessment.splits["enterprises"].counts == {"rows_read": 3, "rows_published": 1, "rows_quarantined": 2}
@@ -103,8 +104,8 @@ def test_an_ambiguous_figure_alone_in_its_column_is_an_error_that_says_why(setti
 
 def test_the_column_decides_an_ambiguous_figure(settings, tmp_path):
     rows = enterprise_rows({"capital": "1.500"}, {"capital": "2.500.000"})
-    _, assessment = assess_paths([write_workbook(tmp_path / "dn.xlsx", {"DN": rows})],
-                                 load_context(settings, "2024-02"))
+    assessment = assess_paths([write_workbook(tmp_path / "dn.xlsx", {"DN": rows})],
+                                 prepare(settings, "2024-02"))
     assert assessment.splits["enterprises"].published["capital_usd"].tolist() == [1500.0, 2_500_000.0]
 
 
@@ -119,8 +120,8 @@ def test_a_column_that_mixes_conventions_is_resolved_by_majority_with_a_warning(
 def test_a_vnd_header_converts_to_usd_at_the_reference_rate(settings, tmp_path):
     rows = enterprise_rows({"capital": 239_960})
     rows[0][11] = "Vốn đăng ký (nghìn đồng)"  # 239.960 thousand VND = 10.000 USD at 23.996
-    _, assessment = assess_paths([write_workbook(tmp_path / "dn.xlsx", {"DN": rows})],
-                                 load_context(settings, "2024-02"))
+    assessment = assess_paths([write_workbook(tmp_path / "dn.xlsx", {"DN": rows})],
+                                 prepare(settings, "2024-02"))
     assert assessment.splits["enterprises"].published["capital_usd"].tolist() == [pytest.approx(10_000.0)]
 
 
@@ -133,8 +134,8 @@ def test_a_vnd_header_without_a_reference_rate_is_an_error(settings, tmp_path):
 
 def test_a_sheet_missing_a_required_column_quarantines_its_rows_and_names_the_column(settings, tmp_path):
     rows = [row[:1] + row[2:] for row in enterprise_rows({}, {})]  # no enterprise name column
-    _, assessment = assess_paths([write_workbook(tmp_path / "dn.xlsx", {"DN": rows})],
-                                 load_context(settings, "2024-02"))
+    assessment = assess_paths([write_workbook(tmp_path / "dn.xlsx", {"DN": rows})],
+                                 prepare(settings, "2024-02"))
     missing = assessment.findings[assessment.findings["rule"] == "SHEET_MISSING_COLUMN"]
     assert set(missing["column"]) == {"enterprise_name"} and len(missing) == 2
     assert assessment.splits["enterprises"].counts["rows_quarantined"] == 2
@@ -160,7 +161,7 @@ def test_a_total_row_that_differs_from_the_column_sum_is_a_warning(settings, tmp
 def test_an_unreadable_file_is_a_file_finding(settings, tmp_path):
     broken = tmp_path / "hỏng.xlsx"
     broken.write_bytes(b"not a workbook")
-    _, assessment = assess_paths([broken], load_context(settings, "2024-02"))
+    assessment = assess_paths([broken], prepare(settings, "2024-02"))
     hit = assessment.findings[assessment.findings["rule"] == "FILE_UNREADABLE"].iloc[0]
     assert hit["source_file"] == "hỏng.xlsx" and hit["severity"] == "error"
     assert assessment.critical
@@ -209,7 +210,7 @@ def test_a_zone_reported_twice_quarantines_both_rows(settings, tmp_path):
 def test_zone_totals_are_compared_with_their_enterprise_rows(settings, tmp_path):
     enterprises = write_workbook(tmp_path / "dn.xlsx", {"DN": enterprise_rows({}, {"zone": "NOMURA"})})
     zones = write_workbook(tmp_path / "khu.xlsx", {"Khu": zone_rows({}, {0: "NOMURA", 1: 2, 2: 101, 3: 61})})
-    _, assessment = assess_paths([enterprises, zones], load_context(settings, "2024-02"))
+    assessment = assess_paths([enterprises, zones], prepare(settings, "2024-02"))
     findings = assessment.findings
     vsip, nomura = rules_at(findings[findings["table"] == "zones"], 2), rules_at(findings[findings["table"] == "zones"], 3)
     assert not {"ZONE_ENTERPRISES_MATCH", "ZONE_WORKERS_MATCH"} & vsip

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from heza.pipeline import assess_paths, load_context, period_inputs
+from heza.assess.context import period_inputs, prepare
+from heza.assess.core import assess_paths
 from heza.sample import DELIBERATE_ERRORS, clean_enterprises, bad_enterprises, with_warnings
 import random
 
@@ -15,7 +16,7 @@ def february(request):
     from heza.config import load_settings
 
     settings = load_settings()  # the project's own config: data/raw holds the committed sample
-    ctx = load_context(settings, "2024-02")
+    ctx = prepare(settings, "2024-02")
     return assess_paths(period_inputs(ctx), ctx)
 
 
@@ -28,17 +29,17 @@ def test_the_reader_reads_every_row_the_generator_wrote(february):
     rows = clean_enterprises(rng, codes)
     with_warnings(rows)
     rows += bad_enterprises(rng, codes)
-    files, assessment = february
+    assessment = february
     typed = assessment.tables["enterprises"].typed
     assert len(typed) == len(rows) == 753
     assert int(typed["workers_male"].sum()) == sum(r.workers_male or 0 for r in rows)
     assert typed["capital_usd"].sum() == pytest.approx(sum(r.capital_usd or 0 for r in rows))
     assert len(assessment.tables["zones"].typed) == 15
-    assert not [f.file for f in files if f.error is not None]
+    assert not [f.file for f in assessment.files if f.error is not None]
 
 
 def test_exactly_the_deliberately_bad_rows_are_quarantined(february):
-    _, assessment = february
+    assessment = february
     findings = assessment.findings
     errors = findings[(findings["severity"] == "error") & findings["table"].isin(["enterprises", "zones", "files"])]
     assert set(errors["rule"]) == {code.split("/")[0] for code in DELIBERATE_ERRORS}
@@ -48,7 +49,7 @@ def test_exactly_the_deliberately_bad_rows_are_quarantined(february):
 
 
 def test_the_clean_rows_reproduce_the_article(february):
-    _, assessment = february
+    assessment = february
     published = assessment.splits["enterprises"].published
     non_state = published[published["ownership"] != "state"]
     party = non_state[non_state["has_party_org"]]

@@ -12,7 +12,8 @@ import pytest
 import tests.corpus  # noqa: F401  (registers the corpus before corpus_values is imported)
 from heza.headers import confusable_letters, fold, legacy_text_encoding, skeleton
 from heza.normalise import legacy_text_problems
-from heza.pipeline import assess_paths, load_context
+from heza.assess.context import prepare
+from heza.assess.core import assess_paths
 from heza.read import (
     FileRead, PercentText, decode_lines, duplicate_submissions, percent_decimals, read_file, xlsx_cell_flags,
 )
@@ -39,7 +40,7 @@ def test_error_cells_are_keyed_by_the_sheet_name_calamine_gives(tmp_path):
 
 def test_both_cells_of_a_shared_formula_without_values_show_the_formula(settings, tmp_path):
     path = _shared_formulas_without_values(tmp_path)[0]
-    _, assessment = assess_paths([path], load_context(settings, "2024-02"))
+    assessment = assess_paths([path], prepare(settings, "2024-02"))
     errors = assessment.findings[assessment.findings["rule"] == "CELL_ERROR_VALUE"]
     assert errors[["source_row", "cell", "value"]].values.tolist() == [[2, "H2", "=I2+J2"], [3, "H3", "=I2+J2"]]
 
@@ -68,7 +69,7 @@ def test_a_percent_formatted_claim_is_the_percentage_excel_shows_with_its_precis
         ws["C2"].number_format = "0.0%"
     path = xlsx(tmp_path, "chi_tieu.xlsx", [CLAIM_HEADER, ["share_nonstate_party_org_pct", "HP", 0.077]],
                 "Chỉ tiêu", extra=percent)[0]
-    _, assessment = assess_paths([path], load_context(settings, "2024-02"))
+    assessment = assess_paths([path], prepare(settings, "2024-02"))
     claim = assessment.claims.table.iloc[0]
     assert claim["reported"] == "7,7%"
     assert (float(claim["lower"]), float(claim["upper"])) == pytest.approx((7.65, 7.75))
@@ -165,17 +166,17 @@ def test_duplicate_submissions_names_copies_and_older_versions_once():
 
 def test_an_identical_copy_is_read_once_and_named_once(settings, tmp_path):
     copy, original = _identical_copy(tmp_path)
-    files, assessment = assess_paths([original, copy], load_context(settings, "2024-02"))
+    assessment = assess_paths([original, copy], prepare(settings, "2024-02"))
     rules = assessment.findings["rule"].tolist()
     assert rules.count("FILE_IDENTICAL_COPY") == 1 and "ENT_TAX_CODE_DUPLICATE" not in rules
-    skipped = files[1].skipped
+    skipped = assessment.files[1].skipped
     assert [(s.file, s.sheet, s.rows) for s in skipped] == [(copy.name, "DN", 3)]
     assert assessment.splits["enterprises"].counts["rows_published"] == 2
 
 
 def test_the_later_version_is_the_one_read(settings, tmp_path):
     original, later = _later_version(tmp_path)
-    files, assessment = assess_paths([original, later], load_context(settings, "2024-02"))
+    assessment = assess_paths([original, later], prepare(settings, "2024-02"))
     published = assessment.splits["enterprises"].published
     assert set(published["source_file"]) == {later.name}
     assert sorted(published["capital_usd"].tolist()) == [1_000_000, 2_000_000]

@@ -10,7 +10,7 @@ import pandas as pd
 from heza.findings import empty_findings, finding, findings_frame
 from heza.normalise import display_value
 from heza.reference import ZoneRegistry
-from heza.validate import failure_cases, findings_from_cases
+from heza.assess.validate import failure_cases, findings_from_cases
 from schemas import CUMULATIVE_COLUMNS, reconciliation_schema
 
 _SUMMED = ("workers_total", "workers_female", "workers_male")

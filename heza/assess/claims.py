@@ -16,16 +16,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from heza.filters import apply_filter, compile_filter, expand_filter
+from heza.assess.filters import apply_filter, compile_filter, expand_filter
 from heza.findings import empty_findings, finding, findings_frame
 from heza.headers import fold
 from heza.numbers import column_convention, format_number, parse_figure, resolve_readings
 from heza.reference import ZoneRegistry
-from heza.validate import failure_cases, findings_from_cases
+from heza.assess.validate import failure_cases, findings_from_cases
 from schemas import PUBLISHED_COLUMNS
 from schemas.claims import ClaimIdentities, ClaimsTable
 
-CATALOGUE_FILE = Path(__file__).with_name("indicators.toml")
+CATALOGUE_FILE = Path(__file__).parents[1] / "indicators.toml"
 KINDS = {"count", "sum", "ratio", "convert", "external"}
 COUNT_UNITS = {"enterprises", "persons", "projects"}
 UNITS = COUNT_UNITS | {"USD", "VND", "%"}

@@ -11,10 +11,9 @@ import pandera.pandas as pa
 
 from heza.findings import FINDING_COLUMNS, empty_findings, findings_frame
 from heza.normalise import display_value
-from schemas import RULES, enterprise_schema, zone_schema
+from schemas import RULES
+from schemas.tables import TABLES
 
-_REQUIRED_RULE = {"enterprises": "ENT_REQUIRED", "zones": "ZONE_REQUIRED"}
-_SCHEMAS = {"enterprises": enterprise_schema, "zones": zone_schema}
 _WORKER_COLUMNS = ("workers_total", "workers_female", "workers_male")
 
 
@@ -33,8 +32,8 @@ def failure_cases(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.DataFra
 
 def _rule_code(check: str, table: str) -> str:
     """The catalogue code of a pandera check; 'CODE:column' names a check per column."""
-    if check == "not_nullable" and table in _REQUIRED_RULE:
-        return _REQUIRED_RULE[table]
+    if check == "not_nullable" and table in TABLES and TABLES[table].required_rule:
+        return TABLES[table].required_rule
     code = check.split(":")[0]
     if code in RULES:
         return code
@@ -106,7 +105,8 @@ def with_cells(findings: pd.DataFrame, letters: dict) -> pd.DataFrame:
 def suggest_missing_counts(findings: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
     """Where one of total/female/male is empty and the other two are given, the fix is certain:
     show it as a suggestion (never applied)."""
-    mask = findings["rule"].isin(_REQUIRED_RULE.values()) & findings["column"].isin(_WORKER_COLUMNS)
+    required = [table.required_rule for table in TABLES.values() if table.required_rule]
+    mask = findings["rule"].isin(required) & findings["column"].isin(_WORKER_COLUMNS)
     if not mask.any() or not set(_WORKER_COLUMNS) <= set(frame.columns):
         return findings
     rows = frame.loc[findings.loc[mask, "row_id"].astype("int64")]
@@ -127,6 +127,6 @@ def validate_table(table: str, frame: pd.DataFrame, zone_codes, letters: dict | 
         return empty_findings()
     indexed = frame.set_index("row_id", drop=False)
     indexed.index.name = None
-    cases = failure_cases(_SCHEMAS[table](zone_codes), indexed)
+    cases = failure_cases(TABLES[table].schema(zone_codes), indexed)
     findings = findings_from_cases(cases, indexed, table, letters)
     return suggest_missing_counts(findings, indexed)[FINDING_COLUMNS]

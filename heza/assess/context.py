@@ -1,0 +1,58 @@
+"""The run context: what every stage of one period's check needs besides the submitted data,
+built once by `prepare` for the command line, the flow, `heza validate` and the Dask run alike."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from heza.assess.claims import Catalogue, load_catalogue
+from heza.assess.reconcile import previous_cumulative
+from heza.config import Settings, previous_period
+from heza.read import discover_inputs
+from heza.reference import ZoneRegistry, load_zone_registry, reference_rate
+
+
+def new_run_id() -> str:
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
+
+
+@dataclass(frozen=True, eq=False)
+class RunContext:
+    """Settings, zone registry, reference rate, indicator catalogue and last publication of a period."""
+
+    period: str
+    settings: Settings
+    registry: ZoneRegistry
+    rate: float | None
+    rate_source: str | None
+    catalogue: Catalogue
+    previous: pd.DataFrame  # the last publication's cumulative zone figures (empty if none)
+    run_id: str = field(default_factory=new_run_id)
+    started: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+
+    @property
+    def period_folder(self) -> Path:
+        return self.settings.raw / self.period
+
+
+def prepare(settings: Settings, period: str, raw: Path | None = None, processed: Path | None = None) -> RunContext:
+    """Load and check the period's reference data once; `raw`/`processed` override the settings'
+    folders (heza run --raw/--out). Raises ReferenceError, CatalogueError or FilterError with a
+    message naming the file when reference data cannot be used."""
+    settings = replace(settings, raw=Path(raw).resolve() if raw else settings.raw,
+                       processed=Path(processed).resolve() if processed else settings.processed)
+    band = (settings.limits.get("vnd_per_usd_min", 10_000), settings.limits.get("vnd_per_usd_max", 50_000))
+    rate, source = reference_rate(settings.reference, period, band)
+    return RunContext(period, settings, load_zone_registry(settings.reference), rate, source,
+                      load_catalogue(settings.indicators),
+                      previous_cumulative(settings.processed, previous_period(period)))
+
+
+def period_inputs(ctx: RunContext) -> list[Path]:
+    """The submitted files under the period's folder (none if the folder does not exist)."""
+    return discover_inputs(ctx.period_folder) if ctx.period_folder.is_dir() else []

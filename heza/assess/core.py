@@ -1,0 +1,188 @@
+"""One period's check as plain functions, shared by `heza validate`, the monthly flow and the Dask run.
+
+The map step (`assess_file`) reads and types one file and needs nothing from any other, so it can
+run anywhere: in this process, in a thread, on a Dask worker. The reduce step (`assess_period`)
+takes every file's result, sets copies aside, joins the tables and runs the period's STAGES in
+order; every rule that crosses files (tax codes unique in the period, zone totals against their
+enterprise rows, cumulative figures against the last publication, completeness, copies) runs there,
+once, whichever way the map step ran. Each stage takes an Assessment and returns a new one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pandas as pd
+
+from heza.assess.claims import ClaimsResult, check_claims
+from heza.assess.context import RunContext
+from heza.assess.ledger import imbalance_reason, source_ledger
+from heza.assess.reconcile import completeness, reconcile_zones
+from heza.assess.validate import validate_table
+from heza.findings import count_by_severity, error_row_ids, findings_frame
+from heza.normalise import combine_files, normalise_file
+from heza.read import FileRead, ReadError, read_file, set_aside_duplicates
+from heza.assess.split import split_rows
+from schemas import DATA_TABLES
+
+
+@dataclass(frozen=True)
+class FileAssessment:
+    """What the map step returns for one file: the file as read and its typed tables."""
+
+    read: FileRead
+    tables: dict  # table name -> NormalisedTable, row ids from 0 within the file
+
+
+def assess_file(path: Path, ctx: RunContext, root: Path | None = None) -> FileAssessment:
+    """Read and type one submitted file (the map step); a link out of `root` is not followed."""
+    read = read_file(Path(path), ctx.settings.limits, allowed_root=root)
+    tables = normalise_file(read, ctx.registry, ctx.rate, ctx.settings.tolerances["total_row_absolute"],
+                            int(ctx.settings.limits.get("max_cell_chars", 2000)))
+    return FileAssessment(read, tables)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """A period after the rules: its files, tables, every finding, the split of rows, the ledger."""
+
+    files: tuple
+    tables: dict
+    findings: pd.DataFrame
+    splits: dict = field(default_factory=dict)
+    critical: tuple = ()
+    claims: ClaimsResult | None = None
+    ledger: dict = field(default_factory=dict)
+
+    @property
+    def severity_counts(self) -> dict:
+        return count_by_severity(self.findings)
+
+    @property
+    def status(self) -> str:
+        if self.critical:
+            return "not_published"
+        return "published_with_errors" if self.severity_counts["error"] else "published"
+
+
+def join_files(parts: list, ctx: RunContext) -> Assessment:
+    """The period from its files' results, in file order: a second copy of a submission (same bytes,
+    or an older version beside its _v2) is set aside with one finding and its rows are not joined."""
+    files = [replace(part.read) for part in parts]  # set_aside_duplicates marks its own copies
+    copies = set_aside_duplicates(files)
+    kept = [part.tables for part, file in zip(parts, files) if file.tables or file.error is not None]
+    tables = combine_files(kept)
+    return Assessment(tuple(files), tables, findings_frame([tables["files"].findings, *copies]))
+
+
+def validate_rows(assessment: Assessment, ctx: RunContext) -> Assessment:
+    """Each table's pandera model over all the period's rows, with the typing findings."""
+    tables = assessment.tables
+    parts = [assessment.findings] + [tables[name].findings for name in (*DATA_TABLES, "claims")]
+    for name in DATA_TABLES:
+        table = tables[name]
+        parts.append(validate_table(name, table.typed, ctx.registry.codes, table.column_letters))
+    return replace(assessment, findings=drop_echoes(findings_frame(parts)))
+
+
+def drop_echoes(findings: pd.DataFrame) -> pd.DataFrame:
+    """A cell that could not be typed is empty to the schema; its 'required' finding only echoes
+    the parsing finding on the same cell, so it is dropped."""
+    parsing = (findings["rule"].str.startswith("CELL_") | findings["rule"].eq("SHEET_MISSING_COLUMN")) \
+        & findings["row_id"].notna()
+    seen = set(zip(findings.loc[parsing, "row_id"], findings.loc[parsing, "column"]))
+    required = findings["rule"].str.endswith("_REQUIRED")
+    echo = required & pd.Series([(r, c) in seen for r, c in zip(findings["row_id"], findings["column"])],
+                                index=findings.index)
+    return findings[~echo].reset_index(drop=True)
+
+
+def reconcile_period(assessment: Assessment, ctx: RunContext) -> Assessment:
+    """Zone rows against the enterprise rows that will be published, and the last publication."""
+    zones, enterprises = assessment.tables["zones"], assessment.tables["enterprises"]
+    held_back = error_row_ids(assessment.findings[assessment.findings["table"] == "enterprises"])
+    publishable = enterprises.typed[~enterprises.typed["row_id"].isin(held_back)]
+    extra = reconcile_zones(zones.typed, publishable, ctx.previous, zones.column_letters)
+    return replace(assessment, findings=findings_frame([assessment.findings, extra]))
+
+
+def split_period(assessment: Assessment, ctx: RunContext) -> Assessment:
+    """Published and quarantined rows per table, completeness, the ledger and the critical conditions."""
+    tables = assessment.tables
+    splits = {name: split_rows(name, tables[name].typed, tables[name].submitted, assessment.findings)
+              for name in DATA_TABLES}
+    reported = tables["zones"].typed["zone_code"].dropna().unique()
+    missing = completeness(splits["zones"].published, ctx.registry, ctx.period, reported)
+    ledger = source_ledger(list(assessment.files), splits, len(tables["claims"].typed))
+    split = replace(assessment, splits=splits, findings=findings_frame([assessment.findings, missing]), ledger=ledger)
+    return replace(split, critical=tuple(critical_reasons(split)))
+
+
+def critical_reasons(assessment: Assessment) -> list:
+    """Why nothing may be published, if anything: each reason in Vietnamese and English."""
+    files, reasons = assessment.files, []
+    if not files:
+        reasons.append({"vi": "Thư mục kỳ không có tệp nào", "en": "The period folder holds no files"})
+    elif all(f.error is not None or not f.tables for f in files):
+        reasons.append({"vi": "Không đọc được tệp nào của kỳ", "en": "No file of the period could be read"})
+    elif not any(len(s.published) for s in assessment.splits.values()):
+        reasons.append({"vi": "Không còn dòng nào để công bố", "en": "No row is left to publish"})
+    for split in assessment.splits.values():
+        if not split.balanced:
+            reasons.append({
+                "vi": f"Bảng {split.table}: số dòng đọc {split.rows_read} ≠ công bố + giữ lại "
+                      f"{len(split.published)} + {len(split.quarantined)}",
+                "en": f"Table {split.table}: rows read {split.rows_read} ≠ published + quarantined "
+                      f"{len(split.published)} + {len(split.quarantined)}",
+            })
+    unbalanced = imbalance_reason(assessment.ledger) if assessment.ledger else None
+    if unbalanced:
+        reasons.append(unbalanced)
+    return reasons
+
+
+def check_period_claims(assessment: Assessment, ctx: RunContext) -> Assessment:
+    """The draft release's figures against the rows about to be published, and each other."""
+    claims = assessment.tables["claims"]
+    published = {name: split.published for name, split in assessment.splits.items()}
+    result = check_claims(claims.typed, published, ctx.catalogue, ctx.registry, ctx.rate,
+                          ctx.settings.tolerances["about_relative"])
+    findings = findings_frame([assessment.findings, claim_cells(result.findings, claims.column_letters)])
+    return replace(assessment, claims=result, findings=findings)
+
+
+def claim_cells(findings: pd.DataFrame, letters: dict) -> pd.DataFrame:
+    """A claim's findings point at the cell where its figure is written (the 'value' column)."""
+    value_letter = {(file, sheet): letter for (file, sheet, column), letter in letters.items() if column == "value"}
+    cells = [None if pd.isna(row) else (f"{value_letter[(file, sheet)]}{int(row)}" if (file, sheet) in value_letter
+                                         else None)
+             for file, sheet, row in zip(findings["source_file"], findings["source_sheet"], findings["source_row"])]
+    return findings.assign(cell=findings["cell"].fillna(pd.Series(cells, index=findings.index, dtype="string")))
+
+
+STAGES = (validate_rows, reconcile_period, split_period, check_period_claims)
+
+
+def assess_period(parts: list, ctx: RunContext) -> Assessment:
+    """The reduce step: join every file's result and run the period's stages in order."""
+    assessment = join_files(parts, ctx)
+    for stage in STAGES:
+        assessment = stage(assessment, ctx)
+    return assessment
+
+
+def assess_paths(paths, ctx: RunContext, root: Path | None = None) -> Assessment:
+    """The whole check in this process, without publishing: what `heza validate` runs."""
+    return assess_period([assess_file(path, ctx, root) for path in paths], ctx)
+
+
+def failed_file(path: Path, error: str, ctx: RunContext) -> FileAssessment:
+    """A file whose map step crashed or timed out (a worker lost, memory exhausted): that file's
+    error, so the period goes on and the file is named as unreadable."""
+    path = Path(path)
+    reason = ReadError("failed", f"Đọc tệp thất bại hoặc quá thời gian: {error}",
+                       f"Reading the file failed or timed out: {error}")
+    read = FileRead(file=path.name, path=path, size=path.stat().st_size if path.exists() else 0, sha256="",
+                    format=path.suffix.lstrip("."), error=reason)
+    return FileAssessment(read, normalise_file(read, ctx.registry, ctx.rate))

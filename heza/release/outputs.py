@@ -1,0 +1,79 @@
+"""Writing one output: CSVs that open cleanly in Excel and LibreOffice and never run as formulas,
+JSON, checksums, and the Frictionless data package generated from the schemas."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from schemas import OWNERSHIP_VALUES, PUBLISHED_COLUMNS, TABLES, published_schema
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[-+]?\d[\d.,]*$")
+_FRICTIONLESS_TYPES = {"string": "string", "Int64": "integer", "Float64": "number", "boolean": "boolean"}
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe; plain numbers stay."""
+    frame = frame.copy()
+    for column in frame.columns:
+        series = frame[column]
+        if series.dtype == object or isinstance(series.dtype, pd.StringDtype):
+            text = series.astype("string")
+            risky = text.str.startswith(_FORMULA_START).fillna(False) & ~text.str.fullmatch(
+                _PLAIN_NUMBER.pattern).fillna(False)
+            frame[column] = text.mask(risky, "'" + text)
+    return frame
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> dict:
+    """UTF-8 without BOM, comma, '.' decimals, '\\n' line ends: byte-identical for the same rows."""
+    neutralise_formulas(frame).to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+    return {"file": path.name, "rows": len(frame), "sha256": file_sha256(path)}
+
+
+def write_json(data, path: Path) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def data_package(period: str, zone_codes, extra_resources: list | None = None) -> dict:
+    """A Frictionless Data Package describing the published tables, generated from the schemas."""
+    resources = []
+    for table in PUBLISHED_COLUMNS:
+        schema = published_schema(table, zone_codes)
+        fields = []
+        for name, column in schema.columns.items():
+            field = {"name": name, "type": _FRICTIONLESS_TYPES[re.sub(r"\[.*\]$", "", str(column.dtype))]}
+            if column.description:
+                field["description"] = column.description
+            constraints = {}
+            if not column.nullable:
+                constraints["required"] = True
+            if any(check.name.endswith("_NEGATIVE") for check in column.checks):
+                constraints["minimum"] = 0
+            if name == "ownership":
+                constraints["enum"] = list(OWNERSHIP_VALUES)
+            if name == "zone_code":
+                constraints["enum"] = sorted(zone_codes)
+            if name == "tax_code":
+                constraints["pattern"] = r"\d{10}(-\d{3})?"
+            if constraints:
+                field["constraints"] = constraints
+            fields.append(field)
+        key = TABLES[table].key
+        resources.append({
+            "name": table, "path": f"{table}.csv", "profile": "tabular-data-resource",
+            "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
+            "schema": {"fields": fields, "primaryKey": [key], "missingValues": [""]},
+        })
+    resources.extend(extra_resources or [])
+    return {"name": f"heza-{period}", "title": f"HEZA validated tables {period}",
+            "profile": "tabular-data-package", "resources": resources}

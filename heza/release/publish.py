@@ -1,0 +1,103 @@
+"""Publish a checked period whole or not at all: every output is written into a new release
+folder, the manifest last, and the folder is made live in one step unless the run is critical
+(then it is kept as `.not-published` with its report). What people read (report.html, annotated
+workbooks) is written by a `present` callable the caller passes in, so publishing never imports
+the presentation layer."""
+
+from __future__ import annotations
+
+import platform
+import shutil
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from heza.assess.claims import indicators_table
+from heza.assess.context import RunContext
+from heza.assess.core import Assessment
+from heza.release.folders import discard_partial_releases, make_live, new_release_dir
+from heza.release.outputs import data_package, write_csv, write_json
+from heza.release.report_data import code_version, report_data
+from schemas import DATA_TABLES, SCHEMA_VERSION, published_schema
+
+# present(report, assessment, ctx, release folder, folder people will open, lang) -> output records
+Present = Callable[[dict, Assessment, RunContext, Path, Path, str], list]
+
+
+def publish_period(assessment: Assessment, ctx: RunContext, lang: str = "vi",
+                   present: Present | None = None) -> tuple[Path, dict]:
+    """Write every output into a new release folder; make it live unless the run is critical.
+
+    Returns the folder written and report.json's content. A failed write (disk full, permissions)
+    leaves the live publication untouched and says so in a `.not-published` report."""
+    processed = ctx.settings.processed
+    discard_partial_releases(processed, ctx.period)
+    release = new_release_dir(processed, ctx.period, ctx.run_id)
+    try:
+        return _write_release(assessment, ctx, lang, release, present)
+    except OSError as exc:
+        shutil.rmtree(release, ignore_errors=True)
+        failed = replace(assessment, critical=(*assessment.critical, {
+            "vi": f"Ghi kết quả thất bại ({exc}); bản công bố trước giữ nguyên",
+            "en": f"Writing the outputs failed ({exc}); the previous publication stands"}))
+        folder, report = _not_published(release), report_data(failed, ctx)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            write_json(report, folder / "report.json")
+        except OSError:
+            pass
+        return folder, report
+
+
+def _not_published(release: Path) -> Path:
+    return release.with_name(release.name.replace(".partial", ".not-published"))
+
+
+def _write_release(assessment: Assessment, ctx: RunContext, lang: str, release: Path,
+                   present: Present | None) -> tuple[Path, dict]:
+    outputs = [] if assessment.critical else _write_tables(assessment, ctx, release)
+    report = report_data(assessment, ctx)
+    write_json(report, release / "report.json")
+    shown = _not_published(release) if assessment.critical else ctx.settings.processed / ctx.period
+    if present is not None:
+        outputs += present(report, assessment, ctx, release, shown, lang)
+    write_json(manifest(assessment, ctx, report, outputs), release / "manifest.json")
+    if assessment.critical:
+        release.rename(_not_published(release))
+        return _not_published(release), report
+    make_live(ctx.settings.processed, ctx.period, release)
+    return ctx.settings.processed / ctx.period, report
+
+
+def _write_tables(assessment: Assessment, ctx: RunContext, release: Path) -> list:
+    """The published and quarantined rows of each table, the release figures and the data package;
+    every published table is checked against its published schema before it is written."""
+    outputs = []
+    (release / "quarantine").mkdir(exist_ok=True)
+    for name in DATA_TABLES:
+        split = assessment.splits[name]
+        published_schema(name, ctx.registry.codes).validate(split.published, lazy=True)
+        outputs.append(write_csv(split.published, release / f"{name}.csv"))
+        quarantine = write_csv(split.quarantined, release / "quarantine" / f"{name}.csv")
+        outputs.append({**quarantine, "file": f"quarantine/{name}.csv"})
+    if assessment.claims is not None and not assessment.claims.table.empty:
+        outputs.append(write_csv(indicators_table(assessment.claims), release / "indicators.csv"))
+    write_json(data_package(ctx.period, ctx.registry.codes), release / "datapackage.json")
+    return outputs
+
+
+def manifest(assessment: Assessment, ctx: RunContext, report: dict, outputs: list) -> dict:
+    """manifest.json: what went in and out (with sha256), the code and schema, and the invariants."""
+    return {
+        "run_id": ctx.run_id, "period": ctx.period, "status": report["status"],
+        "code_version": code_version(), "schema_version": SCHEMA_VERSION,
+        "python": platform.python_version(), "started": ctx.started,
+        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "inputs": [{"file": f.file, "size": f.size, "sha256": f.sha256} for f in assessment.files],
+        "outputs": outputs,
+        "counts": report["counts"],
+        "invariant_rows_read_equals_published_plus_quarantined": all(
+            s.balanced for s in assessment.splits.values()),
+        "invariant_source_rows_equal_published_quarantined_figures_and_non_data": assessment.ledger.get("balanced"),
+    }
