@@ -60,7 +60,8 @@ def run(period, raw, out, no_email, strict, workers, scheduler, lang):
     """Chạy quy trình tháng: đọc, kiểm tra, đối chiếu, công bố, báo cáo."""
     from heza.release.folders import PeriodLockedError, period_lock, writable_folder_message
 
-    ctx = _prepared(_settings(), period, raw, out)
+    settings = _settings()
+    ctx = _prepared(settings, _checked_period(settings, period), raw, out)
     unwritable = writable_folder_message(ctx.settings.processed)
     if unwritable:
         _fail(unwritable)
@@ -129,18 +130,22 @@ def _run_flow(ctx, no_email: bool, lang: str, workers: int | None, scheduler: st
               f"{type(exc).__name__}: {exc} (HEZA_DEBUG=1 để xem chi tiết / for details)")
 
 
-def _prepared(settings, period: str | None, raw: Path | None = None, out: Path | None = None):
-    """The period checked and its run context prepared (zone registry, exchange rate, indicator
-    catalogue, last publication), or one message saying why the reference data cannot be used."""
+def _checked_period(settings, period: str | None) -> str:
+    """The period asked for (by default the previous month), or one message and exit 2."""
+    try:
+        return check_period(period or default_period(settings.schedule["timezone"]))
+    except ConfigError as exc:
+        _fail(str(exc))
+
+
+def _prepared(settings, period: str, raw: Path | None = None, out: Path | None = None):
+    """The period's run context (zone registry, exchange rate, indicator catalogue, last
+    publication), or one message saying why the reference data cannot be used."""
     from heza.assess.claims import CatalogueError
     from heza.assess.context import prepare
     from heza.assess.filters import FilterError
     from heza.reference import ReferenceError
 
-    try:
-        period = check_period(period or default_period(settings.schedule["timezone"]))
-    except ConfigError as exc:
-        _fail(str(exc))
     try:
         return prepare(settings, period, raw, out)
     except (ReferenceError, CatalogueError, FilterError, ValueError, OSError) as exc:
@@ -213,6 +218,8 @@ def validate(paths, period, as_json, lang):
     from heza.assess.core import assess_paths
     from heza.read import discover_inputs
 
+    settings = _settings()
+    period = _checked_period(settings, period)
     files = []
     for path in paths:
         if path.is_dir():
@@ -221,7 +228,7 @@ def validate(paths, period, as_json, lang):
             files.append(path)
         else:
             _fail(_say(lang, f"Không tìm thấy: {path}", f"Not found: {path}"))
-    ctx = _prepared(_settings(), period)
+    ctx = _prepared(settings, period)
     assessment = assess_paths(files, ctx)
     read = assessment.files
     findings = assessment.findings
