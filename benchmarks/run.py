@@ -35,11 +35,11 @@ def measure_size(rows: int, workdir: Path, peer_max: int) -> dict:
     """Everything for one size, in this (fresh) process."""
     from benchmarks.floor import floor_checks
     from heza.config import load_settings
-    from heza.normalise import normalise_period
+    from heza.ingest.normalise import normalise_period
     from heza.publish import split_rows, write_csv
-    from heza.read import read_file
+    from heza.ingest.read import read_file
     from heza.reconcile import reconcile_zones
-    from heza.reference import load_zone_registry
+    from heza.ingest.reference import load_zone_registry
     from heza.synthetic import write_synthetic_month
     from heza.validate import validate_table
 
@@ -134,8 +134,8 @@ def _xlsx_read(workdir: Path, rows: int, limits: dict, registry) -> dict:
     """The whole xlsx read (header, parsing, normalising) against calamine's raw read."""
     import python_calamine
 
-    from heza.normalise import normalise_period
-    from heza.read import read_file
+    from heza.ingest.normalise import normalise_period
+    from heza.ingest.read import read_file
     from heza.synthetic import write_synthetic_month
 
     month = write_synthetic_month(workdir / "xlsx", "2024-02", rows, 400, "xlsx", force=True)

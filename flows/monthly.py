@@ -19,7 +19,7 @@ from heza.pipeline import (
     split_period, validate_period,
 )
 from heza.publish import period_lock
-from heza.read import FileRead, ReadError, read_file
+from heza.ingest.read import FileRead, ReadError, read_file
 from heza.notify import build_message, deliver, smtp_settings
 from heza.report import saved_charts, summary_markdown
 

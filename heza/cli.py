@@ -99,7 +99,7 @@ def _run_flow(settings, period, raw, out, no_email, lang) -> dict:
 
     from flows.schedule import run_server
     from heza.publish import PublishError
-    from heza.reference import ReferenceError
+    from heza.ingest.reference import ReferenceError
 
     prepare_prefect(settings.root, settings.prefect["startup_timeout_seconds"])
     server = nullcontext(os.environ.get("PREFECT_API_URL")) if os.environ.get("PREFECT_API_URL") \
@@ -135,7 +135,7 @@ def _check_reference_data(settings, period: str):
     from heza.claims import CatalogueError, load_catalogue
     from heza.filters import FilterError
     from heza.pipeline import load_context
-    from heza.reference import ReferenceError
+    from heza.ingest.reference import ReferenceError
 
     try:
         ctx = load_context(settings, period)
@@ -209,7 +209,7 @@ def _print_outcome(outcome: dict, lang: str) -> None:
 def validate(paths, period, as_json, lang):
     """Kiểm tra tệp hoặc thư mục, không công bố; in từng phát hiện (tệp, trang, dòng, cột)."""
     from heza.pipeline import assess_paths
-    from heza.read import discover_inputs
+    from heza.ingest.read import discover_inputs
 
     settings = _settings()
     try:

@@ -20,14 +20,14 @@ from heza.claims import ClaimsResult, check_claims, implication_text, indicators
 from heza.config import Settings, previous_period
 from heza.findings import count_by_severity, error_row_ids, findings_frame
 from heza.ledger import imbalance_reason, source_ledger
-from heza.normalise import NormalisedTable, normalise_period
+from heza.ingest.normalise import NormalisedTable, normalise_period
 from heza.publish import (
     Split, data_package, discard_partial_releases, file_sha256, make_live, new_release_dir, split_rows,
     write_csv, write_json,
 )
-from heza.read import FileRead, discover_inputs, read_file, set_aside_duplicates
+from heza.ingest.read import FileRead, discover_inputs, read_file, set_aside_duplicates
 from heza.reconcile import completeness, previous_cumulative, reconcile_zones
-from heza.reference import ZoneRegistry, load_zone_registry, reference_rate
+from heza.ingest.reference import ZoneRegistry, load_zone_registry, reference_rate
 from heza.annotate import annotate_submissions
 from heza.report import write_report_html
 from heza.validate import validate_table

@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from heza.findings import error_row_ids
-from heza.normalise import display_column
+from heza.ingest.normalise import display_column
 from schemas import OWNERSHIP_VALUES, PUBLISHED_COLUMNS, published_schema
 
 RELEASES = ".releases"

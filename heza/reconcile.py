@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 
 from heza.findings import empty_findings, finding, findings_frame
-from heza.normalise import display_value
-from heza.reference import ZoneRegistry
+from heza.ingest.normalise import display_value
+from heza.ingest.reference import ZoneRegistry
 from heza.validate import failure_cases, findings_from_cases
 from schemas import CUMULATIVE_COLUMNS, reconciliation_schema
 

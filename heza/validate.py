@@ -10,7 +10,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from heza.findings import FINDING_COLUMNS, empty_findings, findings_frame
-from heza.normalise import display_value
+from heza.ingest.normalise import display_value
 from schemas import RULES, enterprise_schema, zone_schema
 
 _REQUIRED_RULE = {"enterprises": "ENT_REQUIRED", "zones": "ZONE_REQUIRED"}

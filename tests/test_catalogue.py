@@ -18,7 +18,7 @@ def _schema_check_codes() -> set:
 
 
 def _code_check_codes() -> set:
-    text = "".join(p.read_text(encoding="utf-8") for p in (PROJECT_ROOT / "heza").glob("*.py"))
+    text = "".join(p.read_text(encoding="utf-8") for p in sorted((PROJECT_ROOT / "heza").rglob("*.py")))
     return set(re.findall(r'"((?:FILE|SHEET|CELL|PERIOD)_[A-Z_]+)"', text))
 
 

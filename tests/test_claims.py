@@ -11,7 +11,7 @@ import pytest
 from heza.claims import CatalogueError, claim_interval, load_catalogue
 from heza.config import PROJECT_ROOT, load_settings
 from heza.filters import FilterError, compile_filter
-from heza.numbers import parse_figure
+from heza.ingest.numbers import parse_figure
 from heza.pipeline import assess_paths, load_context, period_inputs
 from tests.conftest import write_workbook
 

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from heza.cli import main
 from heza.config import load_settings
 from heza.pipeline import load_context
-from heza.reference import ReferenceError, load_exchange_rates, load_zone_registry, parse_rates
+from heza.ingest.reference import ReferenceError, load_exchange_rates, load_zone_registry, parse_rates
 from tests.corpus import good, xlsx
 
 RATES_HEADER = "period,vnd_per_usd,source\n"

@@ -10,13 +10,13 @@ import pandas as pd
 import pytest
 
 import tests.corpus  # noqa: F401  (registers the corpus before corpus_values is imported)
-from heza.headers import confusable_letters, fold, legacy_text_encoding, skeleton
-from heza.normalise import legacy_text_problems
+from heza.ingest.headers import confusable_letters, fold, legacy_text_encoding, skeleton
+from heza.ingest.normalise import legacy_text_problems
 from heza.pipeline import assess_paths, load_context
-from heza.read import (
+from heza.ingest.read import (
     FileRead, PercentText, decode_lines, duplicate_submissions, percent_decimals, read_file, xlsx_cell_flags,
 )
-from heza.reference import load_zone_registry
+from heza.ingest.reference import load_zone_registry
 from heza.sample import windows_1258
 from tests.corpus import xlsx
 from tests.corpus_values import (
@@ -186,7 +186,7 @@ def test_the_later_version_is_the_one_read(settings, tmp_path):
 @pytest.mark.parametrize("cell, verdict", [("✓", True), ("✔", True), ("Có", True), ("✗", None), ("×", None),
                                            ("Да", None), ("Сó", None)])
 def test_a_yes_no_cell_of_symbols_or_another_script_is_not_read_as_yes(cell, verdict):
-    from heza.normalise import _boolean
+    from heza.ingest.normalise import _boolean
 
     assert _boolean(cell) is verdict
 

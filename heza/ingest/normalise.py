@@ -13,12 +13,12 @@ import numpy as np
 import pandas as pd
 
 from heza.findings import finding, findings_frame
-from heza.headers import (
+from heza.ingest.headers import (
     LEGACY_MARKS, confusable_letters, describe_confusables, fold, legacy_text_encoding, value_index,
 )
-from heza.numbers import column_convention, format_number, parse_figure, resolve_readings
-from heza.read import CellError, FileRead, SheetTable
-from heza.reference import ZoneRegistry
+from heza.ingest.numbers import column_convention, format_number, parse_figure, resolve_readings
+from heza.ingest.read import CellError, FileRead, SheetTable
+from heza.ingest.reference import ZoneRegistry
 from schemas.columns import ColumnSpec, column_specs
 from schemas.checks import tax_code_valid
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from heza.headers import confusable_letters, fold, skeleton, zone_keys
-from heza.numbers import VI, column_convention, format_number, parse_figure, resolve_readings
+from heza.ingest.headers import confusable_letters, fold, skeleton, zone_keys
+from heza.ingest.numbers import VI, column_convention, format_number, parse_figure, resolve_readings
 from schemas.reference import PROBLEMS, exchange_rates_schema, zones_schema
 
 VND_PER_USD_BAND = (10_000.0, 50_000.0)  # heza.toml [limits] vnd_per_usd_min / vnd_per_usd_max override it

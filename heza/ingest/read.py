@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from heza import headers, layout
-from heza.headers import SHEET_KINDS, fold, is_ignored_header, match_header, split_header
+from heza.ingest import headers, layout
+from heza.ingest.headers import SHEET_KINDS, fold, is_ignored_header, match_header, split_header
 from schemas.columns import figure_columns
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".xlsb"}
@@ -424,7 +424,7 @@ def xlsx_percent_styles(archive: zipfile.ZipFile) -> dict:
 
 def percent_text(value: float, decimals: int) -> PercentText:
     """0.077 at 1 decimal -> '7,7%': written the Vietnamese way, as Excel shows it in Vietnam."""
-    from heza.numbers import format_number
+    from heza.ingest.numbers import format_number
 
     return PercentText(format_number(value * 100, "vi", decimals) + "%")
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from heza.numbers import SCALES, UNITS, clean_text
+from heza.ingest.numbers import SCALES, UNITS, clean_text
 
 VOCABULARY_FILE = Path(__file__).with_name("headers.toml")
 SHEET_KINDS = ("enterprise", "zone", "claims")
