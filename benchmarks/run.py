@@ -37,7 +37,7 @@ def measure_size(rows: int, workdir: Path, peer_max: int) -> dict:
     from heza.config import load_settings
     from heza.ingest.normalise import normalise_period
     from heza.publish import split_rows, write_csv
-    from heza.ingest.read import read_file
+    from heza.ingest.files import read_file
     from heza.reconcile import reconcile_zones
     from heza.ingest.reference import load_zone_registry
     from heza.synthetic import write_synthetic_month
@@ -135,7 +135,7 @@ def _xlsx_read(workdir: Path, rows: int, limits: dict, registry) -> dict:
     import python_calamine
 
     from heza.ingest.normalise import normalise_period
-    from heza.ingest.read import read_file
+    from heza.ingest.files import read_file
     from heza.synthetic import write_synthetic_month
 
     month = write_synthetic_month(workdir / "xlsx", "2024-02", rows, 400, "xlsx", force=True)

@@ -19,7 +19,8 @@ from heza.pipeline import (
     split_period, validate_period,
 )
 from heza.publish import period_lock
-from heza.ingest.read import FileRead, ReadError, read_file
+from heza.ingest.files import FileRead, read_file
+from heza.ingest.tables import ReadError
 from heza.notify import build_message, deliver, smtp_settings
 from heza.report import saved_charts, summary_markdown
 

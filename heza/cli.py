@@ -209,7 +209,7 @@ def _print_outcome(outcome: dict, lang: str) -> None:
 def validate(paths, period, as_json, lang):
     """Kiểm tra tệp hoặc thư mục, không công bố; in từng phát hiện (tệp, trang, dòng, cột)."""
     from heza.pipeline import assess_paths
-    from heza.ingest.read import discover_inputs
+    from heza.ingest.discover import discover_inputs
 
     settings = _settings()
     try:

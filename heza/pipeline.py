@@ -25,7 +25,8 @@ from heza.publish import (
     Split, data_package, discard_partial_releases, file_sha256, make_live, new_release_dir, split_rows,
     write_csv, write_json,
 )
-from heza.ingest.read import FileRead, discover_inputs, read_file, set_aside_duplicates
+from heza.ingest.discover import discover_inputs, set_aside_duplicates
+from heza.ingest.files import FileRead, read_file
 from heza.reconcile import completeness, previous_cumulative, reconcile_zones
 from heza.ingest.reference import ZoneRegistry, load_zone_registry, reference_rate
 from heza.annotate import annotate_submissions

@@ -14,7 +14,7 @@ import pandas as pd
 from heza.config import previous_period
 from heza.findings import error_row_ids, finding, findings_frame
 from heza.pipeline import validate_period
-from heza.ingest.read import read_file
+from heza.ingest.files import read_file
 from heza.validate import with_cells
 from heza.reconcile import completeness, previous_cumulative, reconcile_zones
 from schemas.checks import no_duplicates

@@ -17,8 +17,8 @@ import pytest
 from openpyxl import load_workbook
 
 from heza.config import PROJECT_ROOT
+from heza.ingest.files import read_file
 from heza.pipeline import assess_paths, load_context, period_inputs, publish_period
-from heza.ingest.read import read_file
 from tests.corpus import csv_file, enterprise_rows, xlsx
 from tests.test_notify import free_port, smtp_at
 
@@ -85,7 +85,7 @@ def test_a_disk_that_fills_half_way_through_publishing_leaves_the_previous_publi
 
 
 # (function, the call during which the process dies): mid-read, mid-validation, mid-write, before the swap
-KILL_AT = [("heza.ingest.read.read_file", 5), ("heza.validate.validate_table", 2), ("heza.pipeline.write_csv", 3),
+KILL_AT = [("heza.ingest.files.read_file", 5), ("heza.validate.validate_table", 2), ("heza.pipeline.write_csv", 3),
            ("heza.pipeline.make_live", 1)]
 
 

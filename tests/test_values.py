@@ -10,13 +10,15 @@ import pandas as pd
 import pytest
 
 import tests.corpus  # noqa: F401  (registers the corpus before corpus_values is imported)
+from heza.ingest.csv_text import decode_lines
+from heza.ingest.discover import duplicate_submissions
+from heza.ingest.files import FileRead, read_file
 from heza.ingest.headers import confusable_letters, fold, legacy_text_encoding, skeleton
 from heza.ingest.normalise import legacy_text_problems
-from heza.pipeline import assess_paths, load_context
-from heza.ingest.read import (
-    FileRead, PercentText, decode_lines, duplicate_submissions, percent_decimals, read_file, xlsx_cell_flags,
-)
 from heza.ingest.reference import load_zone_registry
+from heza.ingest.tables import PercentText, percent_decimals
+from heza.ingest.xlsx import xlsx_cell_flags
+from heza.pipeline import assess_paths, load_context
 from heza.sample import windows_1258
 from tests.corpus import xlsx
 from tests.corpus_values import (

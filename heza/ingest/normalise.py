@@ -16,9 +16,10 @@ from heza.findings import finding, findings_frame
 from heza.ingest.headers import (
     LEGACY_MARKS, confusable_letters, describe_confusables, fold, legacy_text_encoding, value_index,
 )
+from heza.ingest.files import FileRead
 from heza.ingest.numbers import column_convention, format_number, parse_figure, resolve_readings
-from heza.ingest.read import CellError, FileRead, SheetTable
 from heza.ingest.reference import ZoneRegistry
+from heza.ingest.tables import CellError, SheetTable
 from schemas.columns import ColumnSpec, column_specs
 from schemas.checks import tax_code_valid
 
