@@ -22,8 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from heza.findings import error_row_ids
-from heza.ingest.normalise import display_column
+from heza.findings import display_column, error_row_ids
 from schemas import OWNERSHIP_VALUES, PUBLISHED_COLUMNS, published_schema
 
 RELEASES = ".releases"

@@ -9,8 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
-from heza.findings import FINDING_COLUMNS, empty_findings, findings_frame
-from heza.ingest.normalise import display_value
+from heza.findings import FINDING_COLUMNS, display_value, empty_findings, findings_frame
 from schemas import RULES, enterprise_schema, zone_schema
 
 _REQUIRED_RULE = {"enterprises": "ENT_REQUIRED", "zones": "ZONE_REQUIRED"}

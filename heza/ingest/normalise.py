@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from heza.findings import finding, findings_frame
+from heza.findings import by_distinct, display_column, display_value, finding, findings_frame, is_text
 from heza.ingest.headers import (
     LEGACY_MARKS, confusable_letters, describe_confusables, fold, legacy_text_encoding, value_index,
 )
@@ -38,35 +38,6 @@ class NormalisedTable:
     column_letters: dict = field(default_factory=dict)  # (file, sheet, column) -> letter
 
 
-def display_value(value) -> str | None:
-    """A cell as staff would read it back: 12.0 as '12', text as written, empty as None."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    text = str(value)
-    return text if text.strip() else None
-
-
-def by_distinct(values: pd.Series, function) -> np.ndarray:
-    """function applied once per distinct value and spread back (object array; missing -> None)."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    results = np.empty(len(uniques) + 1, dtype=object)
-    results[:-1] = [function(u) for u in uniques]
-    results[-1] = None
-    return results[codes]
-
-
-def is_text(values: pd.Series) -> np.ndarray:
-    """Which cells are text; a column of only text or only numbers is known without looking at each."""
-    kind = pd.api.types.infer_dtype(values, skipna=True)
-    if kind == "string":
-        return values.notna().to_numpy()
-    if kind in {"floating", "integer", "mixed-integer-float", "empty"}:
-        return np.zeros(len(values), dtype=bool)
-    return np.fromiter((isinstance(v, str) for v in values.to_numpy(dtype=object)), dtype=bool, count=len(values))
-
-
 def _squeeze_spaces(text: pd.Series) -> pd.Series:
     """Runs of white space to one space, only on the few cells that have them."""
     crowded = text.str.contains(r"\s\s|[\t\n\r\u00a0]", regex=True).fillna(False).to_numpy(dtype=bool)
@@ -74,19 +45,6 @@ def _squeeze_spaces(text: pd.Series) -> pd.Series:
         text = text.copy()
         text[crowded] = text[crowded].str.replace(r"\s+", " ", regex=True)
     return text
-
-
-def display_column(values: pd.Series) -> pd.Series:
-    """display_value for a whole column: text stays as written (blank -> None), numbers without '.0'."""
-    text = is_text(values)
-    shown = np.empty(len(values), dtype=object)
-    raw = values.to_numpy(dtype=object)
-    if text.any():
-        strings = pd.Series(raw[text], dtype="string")
-        shown[text] = strings.mask(strings.str.strip() == "").to_numpy(dtype=object, na_value=None)
-    if (~text).any():
-        shown[~text] = by_distinct(values[~text], display_value)
-    return pd.Series(shown, index=values.index, dtype=object)
 
 
 def clean_column(values: pd.Series) -> pd.Series:
