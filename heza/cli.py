@@ -99,7 +99,7 @@ def _run_flow(settings, period, raw, out, no_email, lang) -> dict:
 
     from flows.schedule import run_server
     from heza.publish import PublishError
-    from heza.ingest.reference import ReferenceError
+    from heza.ingest.reference import ReferenceDataError
 
     prepare_prefect(settings.root, settings.prefect["startup_timeout_seconds"])
     server = nullcontext(os.environ.get("PREFECT_API_URL")) if os.environ.get("PREFECT_API_URL") \
@@ -116,7 +116,7 @@ def _run_flow(settings, period, raw, out, no_email, lang) -> dict:
                                             out=str(out) if out else None, send_email=not no_email, lang=lang)
                 finally:
                     _drain_prefect_workers()
-    except (PublishError, ReferenceError, ConfigError, RuntimeError) as exc:
+    except (PublishError, ReferenceDataError, ConfigError, RuntimeError) as exc:
         _fail(str(exc))
     except OSError as exc:
         where = f" {exc.filename}" if exc.filename else ""
@@ -135,12 +135,12 @@ def _check_reference_data(settings, period: str):
     from heza.claims import CatalogueError, load_catalogue
     from heza.filters import FilterError
     from heza.pipeline import load_context
-    from heza.ingest.reference import ReferenceError
+    from heza.ingest.reference import ReferenceDataError
 
     try:
         ctx = load_context(settings, period)
         load_catalogue(settings.indicators)
-    except (ReferenceError, CatalogueError, FilterError, ValueError, OSError) as exc:
+    except (ReferenceDataError, CatalogueError, FilterError, ValueError, OSError) as exc:
         _fail(f"Dữ liệu tham chiếu không dùng được / reference data cannot be used: {exc}")
     return ctx
 
