@@ -57,7 +57,9 @@ def parse_numbers(values: pd.Series, spec: ColumnSpec, header_unit, rate: float 
     problem_codes = np.full(len(values), None, dtype=object)
     if (~text).any():
         _numbers_from_values(raw, text, result, problem_codes)
-    by_majority = _numbers_from_text(raw, text, whole, spec, result, problem_codes) if text.any() else False
+    by_majority = False
+    if text.any():
+        by_majority = _numbers_from_text(raw, text, whole, spec, result, problem_codes)
     if header_unit is not None:
         result = _in_column_unit(result, problem_codes, header_unit, spec.unit, rate)
     if whole:
@@ -71,7 +73,8 @@ def parse_numbers(values: pd.Series, spec: ColumnSpec, header_unit, rate: float 
     return typed, problems, by_majority
 
 
-def _numbers_from_values(raw: np.ndarray, text: np.ndarray, result: np.ndarray, problem_codes: np.ndarray) -> None:
+def _numbers_from_values(raw: np.ndarray, text: np.ndarray, result: np.ndarray,
+                         problem_codes: np.ndarray) -> None:
     """Fill `result` for the cells that are not text: numbers as they are; dates and booleans are
     not numbers (CELL_NOT_A_NUMBER)."""
     others = raw[~text]
@@ -88,8 +91,8 @@ def _numbers_from_values(raw: np.ndarray, text: np.ndarray, result: np.ndarray, 
           ("CELL_NOT_A_NUMBER", "", ""))
 
 
-def _numbers_from_text(raw: np.ndarray, text: np.ndarray, whole: bool, spec: ColumnSpec, result: np.ndarray,
-                       problem_codes: np.ndarray) -> bool:
+def _numbers_from_text(raw: np.ndarray, text: np.ndarray, whole: bool, spec: ColumnSpec,
+                       result: np.ndarray, problem_codes: np.ndarray) -> bool:
     """Fill `result` and `problem_codes` for the text cells: plain digits at once, every other text
     parsed once per distinct value under the column's convention. Returns whether that majority
     convention decided an ambiguous figure."""

@@ -149,5 +149,3 @@ def _rows_line_by_line(text: str, delimiter: str) -> tuple[list, list]:
         else:
             rows.append(next(csv.reader([line], delimiter=delimiter), []))
     return rows, stray
-
-

@@ -114,5 +114,3 @@ def stray_findings(file: str, sheet: str, strays: list) -> list:
                                source_file=file, source_sheet=sheet, source_row=row, cell=address,
                                value=value))
     return records
-
-

@@ -337,5 +337,3 @@ def _set_aside_hidden_sheets(result: FileRead) -> None:
             "Hidden sheet beside a visible sheet of the same kind: not read (a lookup list or last month's copy?)",
             rows=table.rows_with_content,
         ))
-
-

@@ -198,5 +198,3 @@ def _no_header(file: str, sheet: str, top: list, search_rows: int, seen: int) ->
         f"Không tìm thấy dòng tiêu đề nào khớp trong {search_rows} dòng đầu (trang hướng dẫn, ghi chú?)",
         f"No recognised header row in the first {search_rows} rows (instructions or notes?)", rows=seen,
     )
-
-

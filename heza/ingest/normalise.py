@@ -122,8 +122,8 @@ def _sheet_findings(table: SheetTable, cells: pd.DataFrame, name: str, records: 
                 detail_en="this line was read as Windows-1258, the others as UTF-8"))
 
 
-def _typed_columns(table: SheetTable, cells: pd.DataFrame, specs: dict, rate: float | None, max_cell_chars: int,
-                   name: str, records: list, cell_finding) -> pd.DataFrame:
+def _typed_columns(table: SheetTable, cells: pd.DataFrame, specs: dict, rate: float | None,
+                   max_cell_chars: int, name: str, records: list, cell_finding) -> pd.DataFrame:
     """Every canonical column typed by its spec (missing ones empty); each cell that cannot be
     typed becomes a finding, and the cell is left empty in the typed frame."""
     index = cells.index

@@ -29,7 +29,7 @@ def ods_cell_flags(path: Path) -> dict:
             content = stream.read()
             if b"table:formula" not in content and b'value-type="percentage"' not in content:
                 return {}
-        with archive.open("content.xml") as stream:  # entities were refused by _guard_zip
+        with archive.open("content.xml") as stream:  # entities were refused by files._guard_zip
             try:
                 return _ods_flags_from(ElementTree.iterparse(stream, events=("start", "end")))
             except ElementTree.ParseError as exc:
@@ -125,12 +125,10 @@ def _extent_of_ranges(cells: list, limits: dict) -> SheetExtent:
     height = table_end(np.concatenate(rows), int(limits.get("stray_gap_rows", 10_000)))
     inside = rows[0] < height
     width = table_end(np.concatenate([cols[0][inside], cols[1][inside]]),
-                       int(limits.get("stray_gap_columns", 100))) if inside.any() else 0
+                      int(limits.get("stray_gap_columns", 100))) if inside.any() else 0
     stray = [(r, c) for (r, _, c, _, _), ok in zip(cells, inside & (cols[0] < width)) if not ok]
     extent = SheetExtent(height, width, stray)
     extent.full = (int(rows[1].max()) + 1, int(cols[1].max()) + 1)
     extent.stray_values = [(f"{column_letter(c)}{r + 1}", (text if len(text) <= 100 else text[:99] + "…"))
                            for (r, _, c, _, text), ok in zip(cells, inside & (cols[0] < width)) if not ok]
     return extent
-
-

@@ -71,7 +71,6 @@ class SkippedSheet:
     formatted_empty_rows: int = 0  # rows with formatting but no value past the last row read (never loaded)
 
 
-
 def column_letter(index: int) -> str:
     """0 -> A, 25 -> Z, 26 -> AA: the column name Excel shows."""
     letters = ""
@@ -93,8 +92,6 @@ def percent_decimals(format_code: str) -> int | None:
     return len(re.match(r"[0#?]*", fraction).group())
 
 
-
 def percent_text(value: float, decimals: int) -> PercentText:
     """0.077 at 1 decimal -> '7,7%': written the Vietnamese way, as Excel shows it in Vietnam."""
     return PercentText(format_number(value * 100, "vi", decimals) + "%")
-

@@ -47,5 +47,3 @@ def xls_cell_flags(path: Path) -> dict:
     finally:
         book.release_resources()
     return flags
-
-

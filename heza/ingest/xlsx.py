@@ -138,6 +138,7 @@ _ROW_ELEMENT = re.compile(rb'<(\w+:)?row[ >/]')
 _SHEET_DATA_END = re.compile(rb'</(?:\w+:)?sheetData>')
 _SHARED_TEXT = re.compile(rb'<(?:\w+:)?t(?: [^>]*)?>([^<]*)</(?:\w+:)?t>')
 
+
 def _addresses(refs: list) -> tuple:
     """Excel addresses (b"KN1048576") -> 0-based row and column arrays, vectorised."""
     codes = np.array(refs, dtype="S10").view(np.uint8).reshape(len(refs), 10)
@@ -268,5 +269,3 @@ def bounded_xlsx(path: Path, limits: dict):
                 copy.writestr(info.filename, changed.get(info.filename) or archive.read(info.filename))
     buffer.seek(0)
     return extents, strays, buffer
-
-
