@@ -38,12 +38,12 @@ def measure_size(rows: int, workdir: Path, peer_max: int) -> dict:
     """Everything for one size, in this (fresh) process."""
     from benchmarks.floor import floor_checks
     from heza.config import load_settings
-    from heza.normalise import normalise_file
+    from heza.ingest.normalise import normalise_file
     from heza.assess.split import split_rows
     from heza.release.outputs import write_csv
-    from heza.read import read_file
+    from heza.ingest.files import read_file
     from heza.assess.reconcile import reconcile_zones
-    from heza.reference import load_zone_registry
+    from heza.ingest.reference import load_zone_registry
     from heza.synthetic import write_synthetic_month
     from heza.assess.validate import validate_table
 
@@ -138,8 +138,8 @@ def _xlsx_read(workdir: Path, rows: int, limits: dict, registry) -> dict:
     """The whole xlsx read (header, parsing, normalising) against calamine's raw read."""
     import python_calamine
 
-    from heza.normalise import normalise_file
-    from heza.read import read_file
+    from heza.ingest.normalise import normalise_file
+    from heza.ingest.files import read_file
     from heza.synthetic import write_synthetic_month
 
     month = write_synthetic_month(workdir / "xlsx", "2024-02", rows, 400, "xlsx", force=True)
@@ -156,8 +156,6 @@ def _xlsx_read(workdir: Path, rows: int, limits: dict, registry) -> dict:
 def dask_comparison(rows: int, files: int = 8) -> dict:
     """The same month in `files` files, `heza run` as a user runs it: single-process against
     `--workers 2` (a local Dask cluster). Both must publish the same bytes and the same findings."""
-    import pandas as pd
-
     from heza.synthetic import ENTERPRISE_HEADERS, enterprise_frame, zone_registry
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-dask-"))

@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 
 import pandas as pd
-from heza.read import FileRead, read_sheets
+from heza.ingest.files import FileRead, read_sheets
 from heza.report import SEVERITY_WORDS
 from heza.xlsx_writer import BOLD, StreamingWorkbook, clean
 

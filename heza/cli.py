@@ -97,7 +97,7 @@ def _run_flow(ctx, no_email: bool, lang: str, workers: int | None, scheduler: st
     from contextlib import nullcontext
 
     from flows.schedule import run_server
-    from heza.reference import ReferenceError
+    from heza.ingest.reference import ReferenceDataError
     from heza.release.folders import PublishError
 
     startup = ctx.settings.prefect["startup_timeout_seconds"]
@@ -117,7 +117,7 @@ def _run_flow(ctx, no_email: bool, lang: str, workers: int | None, scheduler: st
                     return flow(period=ctx.period, send_email=not no_email, lang=lang, context=ctx)
                 finally:
                     _drain_prefect_workers()
-    except (PublishError, ReferenceError, ConfigError, RuntimeError) as exc:
+    except (PublishError, ReferenceDataError, ConfigError, RuntimeError) as exc:
         _fail(str(exc))
     except OSError as exc:
         where = f" {exc.filename}" if exc.filename else ""
@@ -144,11 +144,11 @@ def _prepared(settings, period: str, raw: Path | None = None, out: Path | None =
     from heza.assess.claims import CatalogueError
     from heza.assess.context import prepare
     from heza.assess.filters import FilterError
-    from heza.reference import ReferenceError
+    from heza.ingest.reference import ReferenceDataError
 
     try:
         return prepare(settings, period, raw, out)
-    except (ReferenceError, CatalogueError, FilterError, ValueError, OSError) as exc:
+    except (ReferenceDataError, CatalogueError, FilterError, ValueError, OSError) as exc:
         _fail(f"Dữ liệu tham chiếu không dùng được / reference data cannot be used: {exc}")
 
 
@@ -216,7 +216,7 @@ def _print_outcome(outcome: dict, lang: str) -> None:
 def validate(paths, period, as_json, lang):
     """Kiểm tra tệp hoặc thư mục, không công bố; in từng phát hiện (tệp, trang, dòng, cột)."""
     from heza.assess.core import assess_paths
-    from heza.read import discover_inputs
+    from heza.ingest.discover import discover_inputs
 
     settings = _settings()
     period = _checked_period(settings, period)

@@ -2,10 +2,12 @@
 
 Every stage (read, normalise, validate, reconcile, claims) produces findings in this one shape,
 so that quarantine, report.json, the HTML report and annotated workbooks read a single table.
+display_value / display_column say how a submitted value is shown in a finding (12.0 as '12').
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from schemas import rule
@@ -76,3 +78,47 @@ def error_row_ids(findings: pd.DataFrame) -> set:
 def count_by_severity(findings: pd.DataFrame) -> dict:
     counts = findings["severity"].value_counts()
     return {severity: int(counts.get(severity, 0)) for severity in ("critical", "error", "warning")}
+
+
+# -- how a value is shown in a finding -----------------------------------------------------------
+
+def display_value(value) -> str | None:
+    """A cell as staff would read it back: 12.0 as '12', text as written, empty as None."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    text = str(value)
+    return text if text.strip() else None
+
+
+def by_distinct(values: pd.Series, function) -> np.ndarray:
+    """function applied once per distinct value and spread back (object array; missing -> None)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    results = np.empty(len(uniques) + 1, dtype=object)
+    results[:-1] = [function(u) for u in uniques]
+    results[-1] = None
+    return results[codes]
+
+
+def is_text(values: pd.Series) -> np.ndarray:
+    """Which cells are text; a column of only text or only numbers is known without looking at each."""
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    if kind == "string":
+        return values.notna().to_numpy()
+    if kind in {"floating", "integer", "mixed-integer-float", "empty"}:
+        return np.zeros(len(values), dtype=bool)
+    return np.fromiter((isinstance(v, str) for v in values.to_numpy(dtype=object)), dtype=bool, count=len(values))
+
+
+def display_column(values: pd.Series) -> pd.Series:
+    """display_value for a whole column: text stays as written (blank -> None), numbers without '.0'."""
+    text = is_text(values)
+    shown = np.empty(len(values), dtype=object)
+    raw = values.to_numpy(dtype=object)
+    if text.any():
+        strings = pd.Series(raw[text], dtype="string")
+        shown[text] = strings.mask(strings.str.strip() == "").to_numpy(dtype=object, na_value=None)
+    if (~text).any():
+        shown[~text] = by_distinct(values[~text], display_value)
+    return pd.Series(shown, index=values.index, dtype=object)

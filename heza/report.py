@@ -16,7 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from heza.assess.claims import in_claim_scale
 from heza.assess.ledger import KIND_WORDS
-from heza.numbers import format_number
+from heza.ingest.numbers import format_number
 
 TEMPLATES = Path(__file__).with_name("templates")
 FIRST_ROWS = 8

@@ -19,8 +19,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from stdnum.vn import mst
 
-from heza.numbers import format_number
-from heza.reference import load_zone_registry
+from heza.ingest.numbers import format_number
+from heza.ingest.reference import load_zone_registry
 
 PERIODS = ("2024-01", "2024-02")
 SEED = 20240229

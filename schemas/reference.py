@@ -1,8 +1,8 @@
 """The reference files staff keep (data/reference/), in executable form: one pandera schema each.
 
 They are checked before any work: a wrong rate or registry silently changes every figure of the
-month, so a problem here stops the run (heza.reference.ReferenceError), naming the file, row,
-column and value. Each check's name is its message key in PROBLEMS (Vietnamese, English).
+month, so a problem here stops the run (heza.ingest.reference.ReferenceDataError), naming the
+file, row, column and value. Each check's name is its message key in PROBLEMS (Vietnamese, English).
 """
 
 from __future__ import annotations

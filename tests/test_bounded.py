@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 
 import tests.corpus  # noqa: F401  (registers the bounded cases; imported first to avoid a cycle)
 from heza.config import load_settings
-from heza.read import read_file
+from heza.ingest.files import read_file
 from tests.corpus import _formula_uncomputed, good, xlsx
 from tests.corpus_bounded import (
     _far_data_row, _formatted_empty_rows, _live_formulas, _merged_subheading,
@@ -55,7 +55,7 @@ def _annotated(settings, *makers) -> dict:
 
 def test_a_value_at_the_last_cell_of_the_sheet_is_reported_and_never_allocated(tmp_path, project):
     path = stray_at("XFD1048576", "o_lac.xlsx")(tmp_path)[0]
-    probe = ("import json, resource, sys; from heza.config import load_settings; from heza.read import read_file;"
+    probe = ("import json, resource, sys; from heza.config import load_settings; from heza.ingest.files import read_file;"
              "r = read_file(sys.argv[1], load_settings().limits);"
              "print(json.dumps({'error': r.error and r.error.reason, 'rows': [len(t.cells) for t in r.tables],"
              "'findings': r.findings, 'rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}, default=str))")

@@ -1,10 +1,9 @@
 """The rule catalogue and the checks agree: every code has a check, every check a code."""
 
 import re
-from pathlib import Path
 
 from heza.config import PROJECT_ROOT
-from schemas import RULES, enterprise_schema, reconciliation_schema, zone_schema
+from schemas import RULES, TABLES, enterprise_schema, reconciliation_schema, zone_schema
 from schemas.claims import ClaimIdentities, ClaimsTable
 
 
@@ -14,11 +13,11 @@ def _schema_check_codes() -> set:
                    ClaimsTable.to_schema(), ClaimIdentities.to_schema()):
         checks = list(schema.checks) + [c for col in schema.columns.values() for c in col.checks]
         codes |= {check.name.split(":")[0] for check in checks}
-    return codes | {"ENT_REQUIRED", "ZONE_REQUIRED"}  # pandera's nullable=False, mapped by table
+    return codes | {table.required_rule for table in TABLES.values() if table.required_rule}  # nullable=False
 
 
 def _code_check_codes() -> set:
-    text = "".join(p.read_text(encoding="utf-8") for p in (PROJECT_ROOT / "heza").glob("*.py"))
+    text = "".join(p.read_text(encoding="utf-8") for p in sorted((PROJECT_ROOT / "heza").rglob("*.py")))
     return set(re.findall(r'"((?:FILE|SHEET|CELL|PERIOD)_[A-Z_]+)"', text))
 
 

@@ -11,7 +11,7 @@ import pytest
 from heza.assess.claims import CatalogueError, claim_interval, load_catalogue
 from heza.config import PROJECT_ROOT, load_settings
 from heza.assess.filters import FilterError, compile_filter
-from heza.numbers import parse_figure
+from heza.ingest.numbers import parse_figure
 from heza.assess.context import period_inputs, prepare
 from heza.assess.core import assess_paths
 from tests.conftest import write_workbook

@@ -19,9 +19,9 @@ from openpyxl import load_workbook
 from heza.config import PROJECT_ROOT
 from heza.assess.context import period_inputs, prepare
 from heza.assess.core import assess_paths
+from heza.ingest.files import read_file
 from heza.present.publication import present_release
 from heza.release.publish import publish_period
-from heza.read import read_file
 from tests.corpus import csv_file, enterprise_rows, xlsx
 from tests.test_notify import free_port, smtp_at
 
@@ -88,8 +88,8 @@ def test_a_disk_that_fills_half_way_through_publishing_leaves_the_previous_publi
 
 
 # (function, the call during which the process dies): mid-read, mid-validation, mid-write, before the swap
-KILL_AT = [("heza.read.read_file", 5), ("heza.assess.validate.validate_table", 2), ("heza.release.publish.write_csv", 3),
-           ("heza.release.publish.make_live", 1)]
+KILL_AT = [("heza.ingest.files.read_file", 5), ("heza.assess.validate.validate_table", 2),
+           ("heza.release.publish.write_csv", 3), ("heza.release.publish.make_live", 1)]
 
 
 @pytest.mark.parametrize("target, call", KILL_AT, ids=[t for t, _ in KILL_AT])

@@ -2,7 +2,7 @@
 
 import pytest
 
-from heza.headers import header_index, match_header, parse_unit, split_header, vocabulary, word_key
+from heza.ingest.headers import header_index, match_header, parse_unit, split_header, vocabulary, word_key
 
 
 @pytest.mark.parametrize("header", [

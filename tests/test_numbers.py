@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from heza.numbers import EN, VI, column_convention, format_number, parse_figure, resolve_readings
+from heza.ingest.numbers import EN, VI, column_convention, format_number, parse_figure, resolve_readings
 
 
 @pytest.mark.parametrize("text, value, qualifier, unit", [

@@ -4,7 +4,7 @@ import zipfile
 
 import pytest
 
-from heza.read import read_file
+from heza.ingest.files import read_file
 from tests.conftest import write_workbook
 
 TITLE = [["BAN QUẢN LÝ KHU KINH TẾ HẢI PHÒNG"], ["BÁO CÁO THÁNG 02/2024"], []]

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from heza.cli import main
 from heza.config import load_settings
 from heza.assess.context import prepare
-from heza.reference import ReferenceError, load_exchange_rates, load_zone_registry, parse_rates
+from heza.ingest.reference import ReferenceDataError, load_exchange_rates, load_zone_registry, parse_rates
 from tests.corpus import good, xlsx
 
 RATES_HEADER = "period,vnd_per_usd,source\n"
@@ -49,7 +49,7 @@ def test_rates_follow_the_project_number_rules():
 
 def test_a_rate_outside_the_band_stops_the_run_naming_file_row_column_value(project):
     _write(project, "exchange_rates.csv", RATES_HEADER + "2024-01,23950,x\n2024-02,\"23,996\",x\n")
-    with pytest.raises(ReferenceError) as caught:
+    with pytest.raises(ReferenceDataError) as caught:
         load_exchange_rates(project / "reference", (10_000, 50_000))
     assert caught.value.problems == [("exchange_rates.csv", 3, "vnd_per_usd", "23,996", *caught.value.problems[0][4:])]
     message = str(caught.value)
@@ -62,7 +62,7 @@ def test_a_rate_outside_the_band_stops_the_run_naming_file_row_column_value(proj
 def test_the_rate_band_is_configuration(project, monkeypatch):
     _write(project, "exchange_rates.csv", RATES_HEADER + "2024-02,26000,x\n")
     monkeypatch.setenv("HEZA_LIMITS_VND_PER_USD_MAX", "25000")
-    with pytest.raises(ReferenceError, match="vnd_per_usd = '26000'"):
+    with pytest.raises(ReferenceDataError, match="vnd_per_usd = '26000'"):
         prepare(load_settings(), "2024-02")
     monkeypatch.setenv("HEZA_LIMITS_VND_PER_USD_MAX", "30000")
     assert prepare(load_settings(), "2024-02").rate == 26000.0
@@ -70,7 +70,7 @@ def test_the_rate_band_is_configuration(project, monkeypatch):
 
 def test_an_unreadable_rate_and_a_non_iso_period_are_named(project):
     _write(project, "exchange_rates.csv", RATES_HEADER + "02/2024,23996,x\n2024-03,khoảng 24 nghìn,x\n")
-    with pytest.raises(ReferenceError) as caught:
+    with pytest.raises(ReferenceDataError) as caught:
         load_exchange_rates(project / "reference")
     named = {(p[1], p[2], p[3]) for p in caught.value.problems}
     assert named == {(2, "period", "02/2024"), (3, "vnd_per_usd", "khoảng 24 nghìn")}
@@ -78,14 +78,14 @@ def test_an_unreadable_rate_and_a_non_iso_period_are_named(project):
 
 def test_a_period_entered_twice_is_an_error(project):
     _write(project, "exchange_rates.csv", RATES_HEADER + "2024-02,23996,a\n2024-02,24000,b\n")
-    with pytest.raises(ReferenceError, match="period occurs more than once"):
+    with pytest.raises(ReferenceDataError, match="period occurs more than once"):
         load_exchange_rates(project / "reference")
 
 
 def test_an_excel_month_in_active_from_is_an_error_naming_the_iso_form(project):
     _zones_with(project, "TRANGDUE3,KCN Tràng Duệ 3,KCN,DVCH,652.73,2023-06,",
                 "TRANGDUE3,KCN Tràng Duệ 3,KCN,DVCH,652.73,Jun-23,")
-    with pytest.raises(ReferenceError) as caught:
+    with pytest.raises(ReferenceDataError) as caught:
         load_zone_registry(project / "reference")
     (file, row, column, value, vi, en), = caught.value.problems
     assert (file, column, value) == ("zones.csv", "active_from", "Jun-23")
@@ -106,7 +106,7 @@ def test_an_excel_month_in_active_from_is_an_error_naming_the_iso_form(project):
         "cyrillic_name"])
 def test_a_broken_zone_registry_row_is_named(project, old, new, column, words):
     _zones_with(project, old, new)
-    with pytest.raises(ReferenceError) as caught:
+    with pytest.raises(ReferenceDataError) as caught:
         load_zone_registry(project / "reference")
     hits = [p for p in caught.value.problems if p[2] == column]
     assert hits and all(p[0] == "zones.csv" and p[1] >= 2 for p in hits), caught.value.problems

@@ -22,7 +22,7 @@ def february(request):
 
 def test_the_reader_reads_every_row_the_generator_wrote(february):
     rng = random.Random(20240229)
-    from heza.reference import load_zone_registry
+    from heza.ingest.reference import load_zone_registry
     from heza.config import load_settings
 
     codes = load_zone_registry(load_settings().reference).active_in("2024-02")

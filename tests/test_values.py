@@ -10,14 +10,16 @@ import pandas as pd
 import pytest
 
 import tests.corpus  # noqa: F401  (registers the corpus before corpus_values is imported)
-from heza.headers import confusable_letters, fold, legacy_text_encoding, skeleton
-from heza.normalise import legacy_text_problems
 from heza.assess.context import prepare
 from heza.assess.core import assess_paths
-from heza.read import (
-    FileRead, PercentText, decode_lines, duplicate_submissions, percent_decimals, read_file, xlsx_cell_flags,
-)
-from heza.reference import load_zone_registry
+from heza.ingest.cells import legacy_text_problems
+from heza.ingest.csv_text import decode_lines
+from heza.ingest.discover import duplicate_submissions
+from heza.ingest.files import FileRead, read_file
+from heza.ingest.headers import confusable_letters, fold, legacy_text_encoding, skeleton
+from heza.ingest.reference import load_zone_registry
+from heza.ingest.tables import PercentText, percent_decimals
+from heza.ingest.xlsx import xlsx_cell_flags
 from heza.sample import windows_1258
 from tests.corpus import xlsx
 from tests.corpus_values import (
@@ -187,7 +189,7 @@ def test_the_later_version_is_the_one_read(settings, tmp_path):
 @pytest.mark.parametrize("cell, verdict", [("✓", True), ("✔", True), ("Có", True), ("✗", None), ("×", None),
                                            ("Да", None), ("Сó", None)])
 def test_a_yes_no_cell_of_symbols_or_another_script_is_not_read_as_yes(cell, verdict):
-    from heza.normalise import _boolean
+    from heza.ingest.cells import _boolean
 
     assert _boolean(cell) is verdict
 

@@ -18,9 +18,9 @@ import pandas as pd
 
 from heza.assess.filters import apply_filter, compile_filter, expand_filter
 from heza.findings import empty_findings, finding, findings_frame
-from heza.headers import fold
-from heza.numbers import column_convention, format_number, parse_figure, resolve_readings
-from heza.reference import ZoneRegistry
+from heza.ingest.headers import fold
+from heza.ingest.numbers import column_convention, format_number, parse_figure, resolve_readings
+from heza.ingest.reference import ZoneRegistry
 from heza.assess.validate import failure_cases, findings_from_cases
 from schemas import PUBLISHED_COLUMNS
 from schemas.claims import ClaimIdentities, ClaimsTable

@@ -13,8 +13,8 @@ import pandas as pd
 from heza.assess.claims import Catalogue, load_catalogue
 from heza.assess.reconcile import previous_cumulative
 from heza.config import Settings, previous_period
-from heza.read import discover_inputs
-from heza.reference import ZoneRegistry, load_zone_registry, reference_rate
+from heza.ingest.discover import discover_inputs
+from heza.ingest.reference import ZoneRegistry, load_zone_registry, reference_rate
 
 
 def new_run_id() -> str:
@@ -42,7 +42,7 @@ class RunContext:
 
 def prepare(settings: Settings, period: str, raw: Path | None = None, processed: Path | None = None) -> RunContext:
     """Load and check the period's reference data once; `raw`/`processed` override the settings'
-    folders (heza run --raw/--out). Raises ReferenceError, CatalogueError or FilterError with a
+    folders (heza run --raw/--out). Raises ReferenceDataError, CatalogueError or FilterError with a
     message naming the file when reference data cannot be used."""
     settings = replace(settings, raw=Path(raw).resolve() if raw else settings.raw,
                        processed=Path(processed).resolve() if processed else settings.processed)

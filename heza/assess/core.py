@@ -21,8 +21,10 @@ from heza.assess.ledger import imbalance_reason, source_ledger
 from heza.assess.reconcile import completeness, reconcile_zones
 from heza.assess.validate import validate_table
 from heza.findings import count_by_severity, error_row_ids, findings_frame
-from heza.normalise import combine_files, normalise_file
-from heza.read import FileRead, ReadError, read_file, set_aside_duplicates
+from heza.ingest.discover import set_aside_duplicates
+from heza.ingest.files import FileRead, read_file
+from heza.ingest.normalise import combine_files, normalise_file
+from heza.ingest.tables import ReadError
 from heza.assess.split import split_rows
 from schemas import DATA_TABLES
 

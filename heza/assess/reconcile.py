@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from heza.findings import empty_findings, finding, findings_frame
-from heza.normalise import display_value
-from heza.reference import ZoneRegistry
+from heza.findings import display_value, empty_findings, finding, findings_frame
+from heza.ingest.reference import ZoneRegistry
 from heza.assess.validate import failure_cases, findings_from_cases
 from schemas import CUMULATIVE_COLUMNS, reconciliation_schema
 

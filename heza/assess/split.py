@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from heza.findings import error_row_ids
-from heza.normalise import display_column
+from heza.findings import display_column
 from schemas import PUBLISHED_COLUMNS
 
 

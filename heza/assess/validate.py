@@ -9,8 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
-from heza.findings import FINDING_COLUMNS, empty_findings, findings_frame
-from heza.normalise import display_value
+from heza.findings import FINDING_COLUMNS, display_value, empty_findings, findings_frame
 from schemas import RULES
 from schemas.tables import TABLES
 

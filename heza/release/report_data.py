@@ -12,7 +12,7 @@ from heza import __version__
 from heza.assess.claims import ClaimsResult, implication_text, indicators_table
 from heza.assess.context import RunContext
 from heza.assess.core import Assessment
-from heza.read import FileRead
+from heza.ingest.files import FileRead
 from schemas import DATA_TABLES
 
 

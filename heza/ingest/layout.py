@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from heza import headers
-from heza.numbers import parse_figure
+from heza.ingest import headers
+from heza.ingest.numbers import parse_figure
 
 _HEADING = re.compile(r"^(?:[IVXLC]+|[A-Z]|\d{1,2})[.)]\s|:$|^(?:kcn|kkt|khu cong nghiep|khu kinh te|khu)\b",
                       re.IGNORECASE)

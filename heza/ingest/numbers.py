@@ -18,7 +18,7 @@ QUALIFIERS = {
     "xấp xỉ": "about", "khoảng": "about", "gần": "about", "~": "about", "≈": "about",
 }
 SCALES = {"nghìn": 1e3, "ngàn": 1e3, "triệu": 1e6, "tỷ": 1e9, "tỉ": 1e9}
-UNITS = {
+UNIT_WORDS = {  # a unit as written in a figure -> its canonical name
     "%": "%", "usd": "USD", "us$": "USD", "$": "USD", "đồng": "VND", "vnd": "VND", "vnđ": "VND",
     "đ": "VND", "người": "persons", "lao động": "persons", "doanh nghiệp": "enterprises",
     "dn": "enterprises", "dự án": "projects", "đảng viên": "persons",
@@ -37,7 +37,7 @@ _FIGURE = re.compile(
     r"(?P<sign>[-−+])?\s*"
     r"(?P<number>\d(?:[\d.,' ]*\d)?)\s*"
     rf"(?P<scale>{_alternation(SCALES)})?\s*"
-    rf"(?P<unit>{_alternation(UNITS)})?$"
+    rf"(?P<unit>{_alternation(UNIT_WORDS)})?$"
 )
 
 
@@ -152,7 +152,7 @@ def parse_figure(raw) -> ParsedFigure:
         readings,
         qualifier=QUALIFIERS.get(match["qualifier"]) if match["qualifier"] else None,
         scale=SCALES.get(match["scale"], 1.0) if match["scale"] else 1.0,
-        unit=UNITS.get(match["unit"]) if match["unit"] else None,
+        unit=UNIT_WORDS.get(match["unit"]) if match["unit"] else None,
     )
 
 

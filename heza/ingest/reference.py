@@ -13,14 +13,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from heza.headers import confusable_letters, fold, skeleton, zone_keys
-from heza.numbers import VI, column_convention, format_number, parse_figure, resolve_readings
+from heza.ingest.headers import confusable_letters, fold, skeleton, zone_keys
+from heza.ingest.numbers import VI, column_convention, format_number, parse_figure, resolve_readings
 from schemas.reference import PROBLEMS, exchange_rates_schema, zones_schema
 
 VND_PER_USD_BAND = (10_000.0, 50_000.0)  # heza.toml [limits] vnd_per_usd_min / vnd_per_usd_max override it
 
 
-class ReferenceError(ValueError):
+class ReferenceDataError(ValueError):
     """Raised when a reference file is missing or malformed; the message is Vietnamese / English."""
 
     def __init__(self, message: str, problems: list | None = None):
@@ -63,11 +63,11 @@ def _read_csv(path: Path, what_vi: str, what_en: str) -> pd.DataFrame:
     try:
         return pd.read_csv(path, dtype="string", keep_default_na=False, encoding="utf-8")
     except FileNotFoundError as exc:
-        raise ReferenceError(f"Thiếu {what_vi} / {what_en} missing: {path}") from exc
+        raise ReferenceDataError(f"Thiếu {what_vi} / {what_en} missing: {path}") from exc
     except UnicodeDecodeError as exc:
-        raise ReferenceError(f"{path}: không phải UTF-8 / not UTF-8 ({exc})") from exc
+        raise ReferenceDataError(f"{path}: không phải UTF-8 / not UTF-8 ({exc})") from exc
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise ReferenceError(f"{path}: không đọc được / cannot be read ({exc})") from exc
+        raise ReferenceDataError(f"{path}: không đọc được / cannot be read ({exc})") from exc
 
 
 def _raise_problems(path: Path, frame: pd.DataFrame, schema, hints=None, messages=None) -> None:
@@ -100,7 +100,7 @@ def _raise_problems(path: Path, frame: pd.DataFrame, schema, hints=None, message
     lines = [f"{file} dòng {row}, cột {column} = '{value}': {vi} / {file} row {row}, column {column} = "
              f"'{value}': {en}" for file, row, column, value, vi, en in problems[:20]]
     more = f"\n… (+{len(problems) - 20})" if len(problems) > 20 else ""
-    raise ReferenceError(f"{path}:\n" + "\n".join(lines) + more, problems)
+    raise ReferenceDataError(f"{path}:\n" + "\n".join(lines) + more, problems)
 
 
 def _excel_month(text: str) -> str | None:
@@ -118,7 +118,7 @@ def load_zone_registry(reference_dir: Path) -> ZoneRegistry:
     zones = _read_csv(path, "danh mục khu", "zone registry")
     missing = {"zone_code", "zone_name", "active_from"} - set(zones.columns)
     if missing:
-        raise ReferenceError(f"{path}: thiếu cột / missing columns {sorted(missing)}")
+        raise ReferenceDataError(f"{path}: thiếu cột / missing columns {sorted(missing)}")
     for column in zones.columns:
         zones[column] = zones[column].str.strip()
     hints = {("active_from_iso", value): month for value in zones["active_from"].unique()
@@ -129,7 +129,7 @@ def load_zone_registry(reference_dir: Path) -> ZoneRegistry:
     for code, name in zip(zones["zone_code"], zones["zone_name"]):
         for key in {fold(code), *zone_keys(name)}:
             if lookup.setdefault(key, code) != code:
-                raise ReferenceError(f"{path}: '{key}' khớp cả / matches both {lookup[key]} và/and {code}")
+                raise ReferenceDataError(f"{path}: '{key}' khớp cả / matches both {lookup[key]} và/and {code}")
     return ZoneRegistry(zones=zones, lookup=lookup)
 
 
@@ -152,7 +152,7 @@ def load_exchange_rates(reference_dir: Path, band: tuple = VND_PER_USD_BAND) -> 
     rates = _read_csv(path, "bảng tỷ giá", "exchange rate table")
     missing = {"period", "vnd_per_usd"} - set(rates.columns)
     if missing:
-        raise ReferenceError(f"{path}: thiếu cột / missing columns {sorted(missing)}")
+        raise ReferenceDataError(f"{path}: thiếu cột / missing columns {sorted(missing)}")
     rates["period"] = rates["period"].str.strip()
     rates["_raw_vnd_per_usd"] = rates["vnd_per_usd"]
     rates["vnd_per_usd"] = parse_rates(rates["vnd_per_usd"])

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from heza.numbers import SCALES, UNITS, clean_text
+from heza.ingest.numbers import SCALES, UNIT_WORDS, clean_text
 
 VOCABULARY_FILE = Path(__file__).with_name("headers.toml")
 SHEET_KINDS = ("enterprise", "zone", "claims")
@@ -59,7 +59,7 @@ def split_header(text: str) -> tuple[str, HeaderUnit | None]:
 
 
 _FOLDED_SCALES = {fold(word): scale for word, scale in SCALES.items()}
-_FOLDED_UNITS = {fold(word): unit for word, unit in UNITS.items()}
+_FOLDED_UNITS = {fold(word): unit for word, unit in UNIT_WORDS.items()}
 
 
 def parse_unit(text: str) -> HeaderUnit | None:

@@ -1,0 +1,243 @@
+"""Type the cells of one sheet column: numbers (conventions, units in the header, VND/USD), yes/no
+words, tax codes (a leading zero Excel dropped given back), clean text; and find the text cells that
+are garbled (legacy encodings) or hold letters of another script. Each problem is returned per cell,
+for normalise to turn into a finding with the value as submitted.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from heza.findings import by_distinct, display_column, display_value, is_text
+from heza.ingest.headers import (
+    LEGACY_MARKS, confusable_letters, describe_confusables, fold, legacy_text_encoding, value_index,
+)
+from heza.ingest.numbers import column_convention, parse_figure, resolve_readings
+from heza.ingest.reference import ZoneRegistry
+from schemas.checks import tax_code_valid
+from schemas.columns import ColumnSpec
+
+_COUNT_UNITS = {None, "persons", "enterprises", "projects"}
+
+
+def _squeeze_spaces(text: pd.Series) -> pd.Series:
+    """Runs of white space to one space, only on the few cells that have them."""
+    crowded = text.str.contains(r"\s\s|[\t\n\r\u00a0]", regex=True).fillna(False).to_numpy(dtype=bool)
+    if crowded.any():
+        text = text.copy()
+        text[crowded] = text[crowded].str.replace(r"\s+", " ", regex=True)
+    return text
+
+
+def clean_column(values: pd.Series) -> pd.Series:
+    """Text cells: NFC, single spaces, trimmed, empty -> missing; numbers written back without '.0'."""
+    text = display_column(values).astype("string")
+    text = _squeeze_spaces(text.str.normalize("NFC")).str.strip()
+    return text.mask(text == "")
+
+
+# -- numbers -------------------------------------------------------------------------------------
+
+_PLAIN_INTEGER = r"-?\d{1,15}"
+
+
+def parse_numbers(values: pd.Series, spec: ColumnSpec, header_unit, rate: float | None):
+    """Typed values, per-cell problems {position: (rule, detail vi, detail en)} and whether the
+    column's majority convention decided an ambiguous figure, for one sheet column.
+
+    Vectorised: real numbers and plain digit strings are converted at once; every other text is
+    parsed once per distinct value."""
+    whole = spec.dtype == "Int64"
+    raw = values.to_numpy(dtype=object)
+    text = is_text(values)
+    result = np.full(len(values), np.nan)
+    problem_codes = np.full(len(values), None, dtype=object)
+    if (~text).any():
+        _numbers_from_values(raw, text, result, problem_codes)
+    by_majority = False
+    if text.any():
+        by_majority = _numbers_from_text(raw, text, whole, spec, result, problem_codes)
+    if header_unit is not None:
+        result = _in_column_unit(result, problem_codes, header_unit, spec.unit, rate)
+    if whole:
+        fractional = ~np.isnan(result) & (np.abs(result - np.round(result)) > 1e-9)
+        _mark(problem_codes, fractional & (problem_codes == None), ("CELL_NOT_WHOLE", "", ""))  # noqa: E711
+    has_problem = problem_codes != None  # noqa: E711
+    result[has_problem] = np.nan
+    problems = {values.index[i]: problem_codes[i] for i in np.flatnonzero(has_problem)}
+    series = pd.Series(result, index=values.index)
+    typed = series.round().astype("Int64") if whole else series.astype("Float64")
+    return typed, problems, by_majority
+
+
+def _numbers_from_values(raw: np.ndarray, text: np.ndarray, result: np.ndarray,
+                         problem_codes: np.ndarray) -> None:
+    """Fill `result` for the cells that are not text: numbers as they are; dates and booleans are
+    not numbers (CELL_NOT_A_NUMBER)."""
+    others = raw[~text]
+    numbers = pd.to_numeric(pd.Series(others), errors="coerce").to_numpy(dtype="float64", na_value=np.nan, copy=True)
+    if pd.api.types.infer_dtype(others, skipna=True) in {"floating", "integer", "mixed-integer-float", "empty"}:
+        strange = np.zeros(len(others), dtype=bool)
+    else:  # dates, booleans: not a number
+        strange = np.fromiter((v is not None and not (isinstance(v, float) and v != v)
+                               and (isinstance(v, bool) or not isinstance(v, (int, float))) for v in others),
+                              dtype=bool, count=len(others))
+    numbers[strange] = np.nan
+    result[~text] = numbers
+    _mark(problem_codes, np.isin(np.arange(len(raw)), np.flatnonzero(~text)[strange]),
+          ("CELL_NOT_A_NUMBER", "", ""))
+
+
+def _numbers_from_text(raw: np.ndarray, text: np.ndarray, whole: bool, spec: ColumnSpec,
+                       result: np.ndarray, problem_codes: np.ndarray) -> bool:
+    """Fill `result` and `problem_codes` for the text cells: plain digits at once, every other text
+    parsed once per distinct value under the column's convention. Returns whether that majority
+    convention decided an ambiguous figure."""
+    texts = pd.Series(raw[text], dtype="string").str.strip()
+    plain = texts.str.fullmatch(_PLAIN_INTEGER).fillna(False).to_numpy(dtype=bool)
+    positions = np.flatnonzero(text)
+    result[positions[plain]] = texts[plain].astype("float64").to_numpy()
+    rest = positions[~plain]
+    if not len(rest):
+        return False
+    codes, uniques = pd.factorize(pd.Series(raw[rest], dtype=object), use_na_sentinel=True)
+    figures = [parse_figure(u) for u in uniques]
+    weights = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    convention, mixed = column_convention(figures, weights)
+    parsed = [_one_figure(f, whole, spec, convention, mixed) for f in figures]
+    unique_values = np.array([p[0] for p in parsed] + [np.nan], dtype="float64")
+    unique_problems = np.array([p[1] for p in parsed] + [None], dtype=object)
+    result[rest] = unique_values[codes]
+    problem_codes[rest] = unique_problems[codes]
+    return any(p[2] for p, w in zip(parsed, weights) if w)
+
+
+def _in_column_unit(result: np.ndarray, problem_codes: np.ndarray, header_unit, unit: str | None,
+                    rate: float | None) -> np.ndarray:
+    """Values scaled by the header's unit (triệu USD, tỷ đồng) and converted between VND and USD at
+    the reference rate; without a rate every figure is a CELL_NO_EXCHANGE_RATE problem."""
+    result = result * header_unit.scale
+    source_unit = header_unit.unit
+    if source_unit in {"USD", "VND"} and unit in {"USD", "VND"} and source_unit != unit:
+        if rate is None:
+            _mark(problem_codes, ~np.isnan(result), ("CELL_NO_EXCHANGE_RATE", "", ""))
+            result[:] = np.nan
+        else:
+            result = result / rate if source_unit == "VND" else result * rate
+    return result
+
+
+def _mark(problems: np.ndarray, where: np.ndarray, problem: tuple) -> None:
+    for position in np.flatnonzero(where):  # a tuple per cell: numpy would try to spread it
+        problems[position] = problem
+
+
+def _one_figure(figure, whole: bool, spec: ColumnSpec, convention, mixed) -> tuple:
+    """(value, problem or None, decided by the majority convention) for one distinct text."""
+    if figure.error == "missing":
+        return np.nan, None, False
+    if figure.error:
+        return np.nan, ("CELL_NOT_A_NUMBER", "", ""), False
+    if figure.qualifier:
+        return np.nan, ("CELL_QUALIFIED", "", ""), False
+    allowed = _COUNT_UNITS if whole else {None, spec.unit}
+    if figure.unit not in allowed:
+        return np.nan, ("CELL_UNIT_MISMATCH", f"'{figure.unit}' ≠ '{spec.unit or 'số đếm'}'",
+                        f"'{figure.unit}' is not '{spec.unit or 'a count'}'"), False
+    reading = resolve_readings(figure, whole, convention)
+    if reading is None:
+        options = " / ".join(f"{r.value:g}" for r in figure.readings.values())
+        return np.nan, ("CELL_AMBIGUOUS_NUMBER", f"có thể là {options}", f"could be {options}"), False
+    majority = figure.ambiguous and mixed and resolve_readings(figure, whole, None) is None
+    return reading.value * figure.scale, None, majority
+
+
+# -- text, yes/no, codes ------------------------------------------------------------------------
+
+def _boolean(value):
+    """True/False for one distinct cell of a yes/no column; None when the word is not a yes or a no."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    text = display_value(value)
+    if text is None or text.strip() in {"", "-"}:
+        return False
+    return value_index()["boolean"].get(fold(text) or text.strip())
+
+
+def parse_booleans(values: pd.Series):
+    """Có/Không, x/blank, 1/0, TRUE/FALSE, ✓: an empty cell means no."""
+    verdicts = by_distinct(values, _boolean)
+    missing = values.isna().to_numpy()
+    verdicts[missing] = False
+    unknown = np.array([v is None for v in verdicts], dtype=bool)
+    problems = {values.index[i]: ("CELL_NOT_BOOLEAN", "", "") for i in np.flatnonzero(unknown)}
+    return pd.Series(verdicts, index=values.index, dtype="boolean"), problems
+
+
+def restore_tax_codes(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Compact tax codes to 10 or 10-3 digits, giving back a leading zero Excel dropped."""
+    text = clean_column(values)
+    spaced = text.str.contains(r"[\s.]", regex=True).fillna(False).to_numpy(dtype=bool)
+    if spaced.any():
+        text[spaced] = text[spaced].str.replace(r"[\s.]", "", regex=True)
+    thirteen = text.str.fullmatch(r"\d{13}").fillna(False)
+    text = text.mask(thirteen, text.str.slice(0, 10) + "-" + text.str.slice(10))
+    nine = text.str.fullmatch(r"\d{9}(-\d{3})?").fillna(False).astype(bool)
+    padded = "0" + text
+    restorable = nine & tax_code_valid(padded.where(nine))
+    return text.mask(restorable, padded), restorable.astype("boolean")
+
+
+def map_distinct(values: pd.Series, function) -> pd.Series:
+    """A text column mapped once per distinct value; values the function does not know stay."""
+    mapped = pd.Series(by_distinct(values, function), index=values.index, dtype="string")
+    return mapped.fillna(values)
+
+
+_LEGACY_SUSPECT = "[" + re.escape("".join(sorted(LEGACY_MARKS))) + "]|Ã|Ä|Æ|á»|áº"
+
+
+def legacy_text_problems(text: pd.Series) -> dict:
+    """{row: CELL_LEGACY_ENCODING problem} for text cells typed in a legacy Vietnamese font encoding
+    (TCVN3 'C«ng ty', VNI 'Coâng ty') or UTF-8 read as Windows-1252 ('CÃ´ng ty'): shown as is they
+    would be published garbled. Vectorised: one regex over the column, then once per distinct
+    suspect value."""
+    suspect = text.str.contains(_LEGACY_SUSPECT, regex=True).fillna(False).to_numpy(dtype=bool)
+    if not suspect.any():
+        return {}
+    verdicts = by_distinct(text[suspect], legacy_text_encoding)
+    problems = {}
+    for position, verdict in zip(np.flatnonzero(suspect), verdicts):
+        if verdict:
+            problems[text.index[position]] = ("CELL_LEGACY_ENCODING", f"bảng mã {verdict}", f"{verdict} encoding")
+    return problems
+
+
+def lookalike_cells(typed: pd.DataFrame, registry: ZoneRegistry) -> list:
+    """[(column, row position, (detail vi, detail en))] for zone codes and names holding letters of
+    another script (Cyrillic 'С' in 'KCN Đình Vũ') and tax codes holding non-ASCII characters:
+    such a cell matches no zone (registry.code_for refuses it), and says which zone it resembles.
+    Looked at once per distinct value."""
+    found = []
+    if "zone_code" in typed:
+        letters = by_distinct(typed["zone_code"], lambda text: confusable_letters(text) or None)
+        for position in np.flatnonzero(pd.notna(letters)):
+            text = typed["zone_code"].iloc[position]
+            like = registry.resembles(text)
+            chars = describe_confusables(letters[position])
+            found.append(("zone_code", typed.index[position], (
+                f"chữ của bảng chữ khác, trông như chữ Latin: {chars}" + (f"; giống khu {like}" if like else ""),
+                f"letters of another script that look Latin: {chars}" + (f"; resembles zone {like}" if like else ""))))
+    if "tax_code" in typed:
+        foreign = typed["tax_code"].str.contains(r"[^\x00-\x7f]", regex=True).fillna(False).to_numpy(dtype=bool)
+        for position in np.flatnonzero(foreign):
+            chars = ", ".join(f"'{c}' (U+{ord(c):04X})" for c in dict.fromkeys(typed["tax_code"].iloc[position])
+                              if not c.isascii())
+            found.append(("tax_code", typed.index[position], (f"ký tự không phải chữ số ASCII: {chars}",
+                                                              f"characters that are not ASCII digits: {chars}")))
+    return found

@@ -1,0 +1,151 @@
+"""CSV exports: the text decoded (UTF-8 with or without BOM, UTF-16, Windows-1258, or the two mixed
+line by line), the delimiter sniffed, the grid read, and lines with an unbalanced quote read alone."""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import re
+import unicodedata
+from pathlib import Path
+
+import pandas as pd
+
+from heza.ingest.grid import as_frame
+from heza.ingest.tables import ReadError
+
+_ESCAPED_LINE = re.compile(r"[^\n]*[\udc80-\udcff][^\n]*")
+_UTF8_LETTER = re.compile(r"[^\x00-\x7f\udc80-\udcff]")
+
+
+def decode_lines(data: bytes) -> tuple[str, str, dict]:
+    """Decode a CSV export: (text, encoding, {line number: decoded line} of lines recoded).
+
+    BOM first, then strict UTF-8. A file that is not UTF-8 is decoded line by line: when some of
+    its non-ASCII lines are valid UTF-8, those stay UTF-8 and only the others are read as
+    Windows-1258 (one pasted line must not garble every name): the encoding is
+    "utf-8+windows-1258" and each recoded line is returned, so that its row gets a finding.
+    When none is, the whole file is Windows-1258 (Vietnamese Windows), as exported."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+        try:
+            return data.decode("utf-8"), "utf-8-sig", {}
+        except UnicodeDecodeError:
+            pass
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16", {}
+    else:
+        try:
+            return data.decode("utf-8"), "utf-8", {}
+        except UnicodeDecodeError:
+            pass
+    escaped = data.decode("utf-8", errors="surrogateescape")  # one pass; bad bytes kept as surrogates
+    bad = list(_ESCAPED_LINE.finditer(escaped))
+    good_text = _ESCAPED_LINE.sub("", escaped)
+    if not _UTF8_LETTER.search(good_text):  # no line is UTF-8 beyond ASCII: a Windows-1258 file
+        return data.decode("cp1258", errors="replace"), "windows-1258", {}
+    parts, recoded, last, line = [], {}, 0, 1
+    for match in bad:
+        line += escaped.count("\n", last, match.start())
+        fixed = match.group().encode("utf-8", errors="surrogateescape").decode("cp1258", errors="replace")
+        parts += [escaped[last:match.start()], fixed]
+        recoded[line] = fixed
+        last = match.end()
+    parts.append(escaped[last:])
+    return "".join(parts), "utf-8+windows-1258", recoded
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """decode_lines without the recoded lines: (text, encoding)."""
+    text, encoding, _ = decode_lines(data)
+    return text, encoding
+
+
+def _record_rows(text: str, lines: dict, delimiter: str) -> dict:
+    """{row as a spreadsheet shows it: decoded line} for physical line numbers: the same unless a
+    quoted cell holds a line break, in which case the CSV reader counts the records."""
+    if '"' not in text:
+        return dict(lines)
+    wanted, rows = sorted(lines), {}
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    record, previous_end = 0, 0
+    for _ in reader:
+        record += 1
+        for line in wanted:
+            if previous_end < line <= reader.line_num:
+                rows[record] = lines[line]
+        previous_end = reader.line_num
+        if previous_end >= wanted[-1]:
+            break
+    return rows
+
+
+def first_lines(text: str, count: int) -> str:
+    """The first `count` lines of a text, without splitting all of it (a CSV may hold a million)."""
+    return "".join(itertools.islice(io.StringIO(text), count))
+
+
+def sniff_delimiter(text: str) -> str:
+    """',' ';' or tab: the one that splits the first lines most evenly and most often."""
+    sample = first_lines(text, 50)
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
+    except csv.Error:
+        counts = {d: sample.count(d) for d in (",", ";", "\t")}
+        return max(counts, key=counts.get)
+
+
+def csv_grid(path: Path) -> tuple:
+    """(grid, encoding, delimiter, marks) of a CSV export; marks: "stray_quotes", the lines with an
+    unbalanced quote, and "recoded_rows", {row: line as decoded} for the lines of a mixed-encoding
+    file read as Windows-1258."""
+    try:
+        text, encoding, recoded = decode_lines(path.read_bytes())
+    except UnicodeDecodeError as exc:
+        raise ReadError("bad_encoding", "Không xác định được bảng mã của tệp CSV",
+                        "The CSV file's text encoding cannot be recognised") from exc
+    text = unicodedata.normalize("NFC", text)
+    recoded = {line: unicodedata.normalize("NFC", decoded) for line, decoded in recoded.items()}
+    delimiter = sniff_delimiter(text)
+    head = list(csv.reader(io.StringIO(first_lines(text, 200)), delimiter=delimiter))
+    width = max((len(row) for row in head), default=1)
+    try:  # pandas' C reader: Arrow strings, a fraction of the memory of Python lists
+        grid = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, names=range(width), dtype="string",
+                           keep_default_na=False, engine="c", skip_blank_lines=False)
+    except (pd.errors.ParserError, ValueError):  # a row wider than the first 200: the csv module copes
+        grid = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    stray_quotes = []
+    if _rows_swallowed(grid, delimiter, width):
+        grid, stray_quotes = _rows_line_by_line(text, delimiter)
+    if stray_quotes:  # read line by line: a row is a line
+        recoded_rows = dict(recoded)
+    else:
+        recoded_rows = _record_rows(text, recoded, delimiter) if recoded else {}
+    return grid, encoding, delimiter, {"stray_quotes": stray_quotes, "recoded_rows": recoded_rows}
+
+
+def _rows_swallowed(grid, delimiter: str, width: int) -> bool:
+    """Whether one cell holds several lines that look like rows of their own: an unbalanced '"' at
+    the start of a cell makes the CSV reader run on to the next quote, rows and all."""
+    frame = as_frame(grid)
+    looks_like_row = rf"(?:[^\n]*{re.escape(delimiter)}){{{max(2, width // 2)}}}"
+    for column in frame.columns:
+        text = frame[column].astype("string")
+        multi = text.str.contains("\n", regex=False).fillna(False).to_numpy(dtype=bool)
+        if multi.any() and text[multi].str.contains(looks_like_row, regex=True).fillna(False).any():
+            return True
+    return False
+
+
+def _rows_line_by_line(text: str, delimiter: str) -> tuple[list, list]:
+    """Each physical line as one row, so no quote can swallow the lines after it; a line with an
+    odd number of quotes keeps them as characters. Returns the rows and those lines' numbers."""
+    rows, stray = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.count('"') % 2:
+            rows.append(next(csv.reader([line], delimiter=delimiter, quoting=csv.QUOTE_NONE), []))
+            stray.append(number)
+        else:
+            rows.append(next(csv.reader([line], delimiter=delimiter), []))
+    return rows, stray

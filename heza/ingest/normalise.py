@@ -1,0 +1,309 @@
+"""Turn raw sheet tables into typed canonical tables: numbers, yes/no, tax codes, zones, units.
+
+Types come from the pandera models (one source of truth). Every cell that cannot be typed
+becomes a finding with its value as submitted; the row stays, so quarantine can show it.
+How each column is typed is in heza.ingest.cells; this module goes over sheets and the period.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from heza.findings import by_distinct, display_value, finding, findings_frame
+from heza.ingest.cells import (
+    clean_column, legacy_text_problems, lookalike_cells, map_distinct, parse_booleans, parse_numbers,
+    restore_tax_codes,
+)
+from heza.ingest.files import FileRead
+from heza.ingest.headers import fold, value_index
+from heza.ingest.numbers import format_number
+from heza.ingest.reference import ZoneRegistry
+from heza.ingest.tables import CellError, SheetTable
+from schemas.columns import column_specs
+from schemas.tables import TABLE_OF_KIND
+
+
+
+@dataclass
+class NormalisedTable:
+    """One canonical table of the period: typed rows, the same rows as submitted, and findings."""
+
+    name: str
+    typed: pd.DataFrame
+    submitted: pd.DataFrame
+    findings: pd.DataFrame
+    column_letters: dict = field(default_factory=dict)  # (file, sheet, column) -> letter
+
+
+# -- one sheet -----------------------------------------------------------------------------------
+
+def normalise_sheet(table: SheetTable, registry: ZoneRegistry, rate: float | None,
+                    first_row_id: int, total_tolerance: float, max_cell_chars: int = 2000):
+    """(typed frame, submitted frame, findings) for one sheet; row_ids start at first_row_id."""
+    kind, name = table.kind, TABLE_OF_KIND[table.kind]
+    specs = column_specs(kind)
+    index = pd.RangeIndex(first_row_id, first_row_id + len(table.cells))
+    cells = table.cells.set_axis(index)
+    records = []
+    cell_finding = _cell_finder(table, cells, name, records)
+    _sheet_findings(table, cells, name, records, cell_finding)
+    typed = _typed_columns(table, cells, specs, rate, max_cell_chars, name, records, cell_finding)
+    headed = _zones_from_subheadings(cells, registry)
+    if kind != "claims":
+        for column, position, detail in lookalike_cells(typed, registry):
+            cell_finding("CELL_LOOKALIKE_LETTERS", column, position, detail)
+        typed["zone_code"] = map_distinct(typed["zone_code"].fillna(headed), registry.code_for)
+    if "ownership" in typed:
+        words = value_index()["ownership"]
+        typed["ownership"] = map_distinct(typed["ownership"], lambda text: words.get(fold(text)))
+    records.extend(_column_findings(table, cells, specs, headed, name))
+    if table.totals:
+        records.extend(_total_row_findings(table, typed.assign(source_row=cells["source_row"]), specs, rate, name,
+                                           total_tolerance))
+    typed["source_file"] = pd.Series(table.file, index=index, dtype="string")
+    typed["source_sheet"] = pd.Series(table.sheet, index=index, dtype="string")
+    typed["source_row"] = cells["source_row"].astype("Int64")
+    typed["row_id"] = index
+    # as submitted: raw cells, turned into text only for the few rows quarantine shows (publish.split_rows)
+    submitted = pd.DataFrame({c: cells[c] if c in cells else None for c in specs}, index=index)
+    for column in ("source_file", "source_sheet", "source_row", "row_id"):
+        submitted[column] = typed[column]
+    return typed, submitted, records
+
+
+def _where(table: SheetTable) -> dict:
+    return {"source_file": table.file, "source_sheet": table.sheet}
+
+
+def _cell_finder(table: SheetTable, cells: pd.DataFrame, name: str, records: list):
+    """cell_finding(code, column, row_id, detail): adds to `records` one finding about a cell, with
+    its Excel row and cell address and its value as submitted."""
+    where = _where(table)
+
+    def cell_finding(code, column, position, detail=("", "")):
+        row = int(cells.at[position, "source_row"])
+        letter = table.column_letters.get(column, "")
+        records.append(finding(
+            code, table=name, detail_vi=detail[0], detail_en=detail[1], **where, source_row=row,
+            column=column, cell=f"{letter}{row}" if letter else None,
+            value=display_value(cells.at[position, column]) if column in cells else None,
+            row_id=int(position),
+        ))
+
+    return cell_finding
+
+
+def _sheet_findings(table: SheetTable, cells: pd.DataFrame, name: str, records: list, cell_finding) -> None:
+    """What the reader noticed about the sheet: hidden rows, columns or sheet, CSV lines read alone
+    for an unbalanced quote, lines of a mixed-encoding file read as Windows-1258."""
+    where, index = _where(table), cells.index
+    if table.hidden_rows or table.hidden_columns:
+        hidden = ", ".join([*(f"dòng/row {r}" for r in table.hidden_rows[:20]),
+                            *(f"cột/column {c}" for c in table.hidden_columns[:20])])
+        records.append(finding("SHEET_HIDDEN_CONTENT", table=name, **where, value=hidden))
+    stray = cells["source_row"].isin(table.stray_quote_rows).to_numpy(dtype=bool) if table.stray_quote_rows \
+        else None
+    for column in table.columns if stray is not None else ():
+        quoted = stray & cells[column].astype("string").str.contains('"', regex=False).fillna(False).to_numpy(bool)
+        for position in index[quoted]:
+            cell_finding("CELL_UNBALANCED_QUOTE", column, position)
+    if table.hidden_sheet:  # read only because no visible sheet of its kind is there
+        records.append(finding("SHEET_HIDDEN_CONTENT", table=name, **where, value="trang tính ẩn / hidden sheet"))
+    if table.recoded_rows:
+        row_ids = pd.Series(index.to_numpy(), index=cells["source_row"].to_numpy())
+        for row, line in sorted(table.recoded_rows.items()):
+            row_id = row_ids.get(row)
+            records.append(finding(
+                "CELL_MIXED_ENCODING", table=name, **where, source_row=int(row), value=line[:300],
+                row_id=None if row_id is None else int(row_id),
+                detail_vi="dòng này đọc theo Windows-1258, các dòng khác theo UTF-8",
+                detail_en="this line was read as Windows-1258, the others as UTF-8"))
+
+
+def _typed_columns(table: SheetTable, cells: pd.DataFrame, specs: dict, rate: float | None,
+                   max_cell_chars: int, name: str, records: list, cell_finding) -> pd.DataFrame:
+    """Every canonical column typed by its spec (missing ones empty); each cell that cannot be
+    typed becomes a finding, and the cell is left empty in the typed frame."""
+    index = cells.index
+    typed = pd.DataFrame(index=index)
+    for column, spec in specs.items():
+        values = cells[column] if column in cells else pd.Series(None, index=index, dtype=object)
+        if table.has_error_cells:
+            broken = values.map(lambda v: isinstance(v, CellError))
+            for position in index[broken.to_numpy()]:
+                cell_finding("CELL_ERROR_VALUE", column, position)
+            values = values.mask(broken, None)
+        problems: dict = {}
+        if spec.dtype in {"Int64", "Float64"}:
+            typed[column], problems, by_majority = parse_numbers(values, spec, table.units.get(column), rate)
+            if by_majority:
+                records.append(finding("CELL_MIXED_CONVENTION", table=name, **_where(table), column=column,
+                                       cell=table.column_letters.get(column)))
+        elif spec.dtype == "boolean":
+            typed[column], problems = parse_booleans(values)
+        elif column == "tax_code":
+            typed[column], typed["tax_code_restored"] = restore_tax_codes(values)
+        else:
+            typed[column] = clean_column(values)
+        if spec.dtype == "string":
+            problems.update(legacy_text_problems(typed[column]))
+            problems.update(_too_long(typed[column], max_cell_chars))
+        for position, (code, *detail) in problems.items():
+            cell_finding(code, column, position, tuple(detail))
+    return typed
+
+
+def _too_long(text: pd.Series, max_cell_chars: int) -> dict:
+    """{row: CELL_TOO_LONG problem} for the text cells longer than the limit."""
+    too_long = text.str.len().gt(max_cell_chars).fillna(False)
+    return {position: ("CELL_TOO_LONG", f"{len(text[position])} ký tự > {max_cell_chars}",
+                       f"{len(text[position])} characters > {max_cell_chars}")
+            for position in text.index[too_long.to_numpy()]}
+
+
+def _zones_from_subheadings(cells: pd.DataFrame, registry: ZoneRegistry) -> pd.Series:
+    """The zone a subheading row names ("KCN Đình Vũ" over a group of rows), for each row under it;
+    missing where there is none. It fills the zone where a row does not write one."""
+    if "subheading" not in cells:
+        return pd.Series(pd.NA, index=cells.index, dtype="string")
+    return pd.Series(by_distinct(cells["subheading"], registry.code_for), index=cells.index, dtype="string")
+
+
+def _column_findings(table: SheetTable, cells: pd.DataFrame, specs: dict, headed: pd.Series, name: str) -> list:
+    """SHEET_MISSING_COLUMN (a required column the header lacks; the zone may come from subheadings)
+    and SHEET_DUPLICATE_COLUMN, once per row of the sheet (once for the sheet when it has none)."""
+    where, index, records = _where(table), cells.index, []
+    named_by_headings = {"zone_code"} if len(index) and headed.notna().all() else set()
+    for column in [c for c, s in specs.items() if s.required and c not in table.columns and c not in named_by_headings]:
+        detail = (f"không có cột '{column}' (các cột đọc được: {', '.join(table.columns.values())})",
+                  f"no '{column}' column (columns read: {', '.join(table.columns.values())})")
+        records.extend(finding("SHEET_MISSING_COLUMN", table=name, detail_vi=detail[0], detail_en=detail[1],
+                               **where, column=column, source_row=int(cells.at[p, "source_row"]),
+                               row_id=int(p)) for p in index)
+        if not len(index):
+            records.append(finding("SHEET_MISSING_COLUMN", table=name, detail_vi=detail[0],
+                                   detail_en=detail[1], **where, column=column))
+    for column, labels in table.duplicate_columns.items():
+        detail = (f"các cột {labels} đều là '{column}'", f"columns {labels} all mean '{column}'")
+        records.extend(finding("SHEET_DUPLICATE_COLUMN", table=name, detail_vi=detail[0], detail_en=detail[1],
+                               **where, column=column, source_row=int(cells.at[p, "source_row"]),
+                               row_id=int(p)) for p in index)
+    return records
+
+
+def _total_row_findings(table, typed, specs, rate, name, tolerance):
+    """Compare each total row with the sums of the rows it closes, column by column."""
+    records = []
+    rows = typed["source_row"] if "source_row" in typed else table.cells["source_row"].set_axis(typed.index)
+    for total in table.totals:
+        row, (first, last) = total["source_row"], total["closes"]
+        if first > last:  # a bare total with no rows to close: nothing to compare
+            continue
+        closed = rows.between(first, last).to_numpy(dtype=bool)
+        for column, spec in specs.items():
+            if spec.dtype not in {"Int64", "Float64"} or column not in table.columns:
+                continue
+            raw = pd.Series([total.get(column)], dtype=object)
+            written, problems, _ = parse_numbers(raw, spec, table.units.get(column), rate)
+            if problems or pd.isna(written.iloc[0]):
+                continue
+            written_total, computed = float(written.iloc[0]), float(typed.loc[closed, column].sum(skipna=True))
+            scale = table.units[column].scale if column in table.units else 1.0
+            if abs(written_total - computed) > tolerance * max(1.0, scale):
+                letter = table.column_letters.get(column, "")
+                records.append(finding(
+                    "SHEET_TOTAL_ROW_MISMATCH", table=name, source_file=table.file, source_sheet=table.sheet,
+                    source_row=row, column=column, cell=f"{letter}{row}",
+                    value=display_value(total.get(column)),
+                    detail_vi=f"dòng tổng {format_number(written_total)}, tổng các dòng {first}–{last} "
+                              f"{format_number(computed)}",
+                    detail_en=f"total row {format_number(written_total, 'en')}, sum of rows {first}–{last} "
+                              f"{format_number(computed, 'en')}",
+                ))
+    return records
+
+
+# -- the period ----------------------------------------------------------------------------------
+
+def normalise_file(file: FileRead, registry: ZoneRegistry, rate: float | None, total_tolerance: float = 0.5,
+                   max_cell_chars: int = 2000) -> dict:
+    """{table name: NormalisedTable} of one file, row ids from 0 across its sheets (the map step:
+    it needs nothing from any other file), plus the file's own findings under "files"."""
+    parts: dict = {name: ([], [], []) for name in TABLE_OF_KIND.values()}
+    letters: dict = {name: {} for name in TABLE_OF_KIND.values()}
+    next_id = 0
+    for table in file.tables if file.error is None else []:
+        name = TABLE_OF_KIND[table.kind]
+        typed, submitted, records = normalise_sheet(table, registry, rate, next_id, total_tolerance, max_cell_chars)
+        next_id += len(typed)
+        parts[name][0].append(typed)
+        parts[name][1].append(submitted)
+        parts[name][2].extend(records)
+        letters[name].update({(table.file, table.sheet, c): l for c, l in table.column_letters.items()})
+    tables = {name: _normalised_table(kind, name, *parts[name], letters[name]) for kind, name in TABLE_OF_KIND.items()}
+    tables["files"] = NormalisedTable("files", pd.DataFrame(), pd.DataFrame(), findings_frame(_file_findings(file)))
+    return tables
+
+
+def _file_findings(file: FileRead) -> list:
+    """FILE_UNREADABLE for a file that could not be read, else the reader's own findings (stray cells)."""
+    if file.error is None:
+        return list(file.findings)
+    return [finding("FILE_UNREADABLE", source_file=file.file, detail_vi=file.error.message_vi,
+                    detail_en=file.error.message_en, value=file.error.reason)]
+
+
+def _normalised_table(kind: str, name: str, typed_parts: list, submitted_parts: list, records: list,
+                      letters: dict) -> NormalisedTable:
+    typed = pd.concat(typed_parts) if typed_parts else _empty_typed(kind)
+    submitted = pd.concat(submitted_parts) if submitted_parts else \
+        pd.DataFrame(columns=[*column_specs(kind), "source_file", "source_sheet", "source_row", "row_id"])
+    return NormalisedTable(name, typed, submitted, findings_frame(records), letters)
+
+
+def combine_files(per_file: list) -> dict:
+    """The period's tables from each file's (normalise_file), in file order: row ids made unique
+    across the period by offsetting each file's by the rows of the files before it."""
+    offset, shifted = 0, []
+    for tables in per_file:
+        shifted.append({name: _shift_rows(table, offset) for name, table in tables.items()})
+        offset += sum(len(table.typed) for name, table in tables.items() if name != "files")
+    names = [*TABLE_OF_KIND.values(), "files"]
+    combined = {}
+    for name in names:
+        parts = [tables[name] for tables in shifted]
+        kind = next((k for k, n in TABLE_OF_KIND.items() if n == name), None)
+        if name == "files":
+            combined[name] = NormalisedTable(name, pd.DataFrame(), pd.DataFrame(),
+                                             findings_frame([p.findings for p in parts]))
+            continue
+        filled = [p for p in parts if len(p.typed)]
+        combined[name] = _normalised_table(kind, name, [p.typed for p in filled], [p.submitted for p in filled],
+                                           [p.findings for p in parts],
+                                           {k: v for p in parts for k, v in p.column_letters.items()})
+    return combined
+
+
+def _shift_rows(table: NormalisedTable, offset: int) -> NormalisedTable:
+    if not offset or table.name == "files":
+        return table
+
+    def shifted(frame: pd.DataFrame) -> pd.DataFrame:
+        frame = frame.set_axis(frame.index + offset)
+        return frame.assign(row_id=frame["row_id"].to_numpy() + offset) if "row_id" in frame.columns else frame
+
+    findings = table.findings.assign(row_id=table.findings["row_id"] + offset)
+    return NormalisedTable(table.name, shifted(table.typed), shifted(table.submitted), findings, table.column_letters)
+
+
+def _empty_typed(kind: str) -> pd.DataFrame:
+    specs = column_specs(kind)
+    frame = pd.DataFrame({name: pd.Series(dtype=spec.dtype) for name, spec in specs.items()})
+    if kind == "enterprise":
+        frame["tax_code_restored"] = pd.Series(dtype="boolean")
+    for column, dtype in (("source_file", "string"), ("source_sheet", "string"), ("source_row", "Int64"),
+                          ("row_id", "int64")):
+        frame[column] = pd.Series(dtype=dtype)
+    return frame
