@@ -40,7 +40,7 @@ def measure_size(rows: int, workdir: Path, peer_max: int) -> dict:
     from heza.read import read_file
     from heza.reconcile import reconcile_zones
     from heza.reference import load_zone_registry
-    from heza.synthetic import write_synthetic_month
+    from heza.samples.synthetic import write_synthetic_month
     from heza.validate import validate_table
 
     month = write_synthetic_month(workdir, "2024-02", rows, 400, "csv", force=True)  # its own scratch folder
@@ -136,7 +136,7 @@ def _xlsx_read(workdir: Path, rows: int, limits: dict, registry) -> dict:
 
     from heza.normalise import normalise_period
     from heza.read import read_file
-    from heza.synthetic import write_synthetic_month
+    from heza.samples.synthetic import write_synthetic_month
 
     month = write_synthetic_month(workdir / "xlsx", "2024-02", rows, 400, "xlsx", force=True)
     path = Path(month["path"])
@@ -157,7 +157,7 @@ def dask_comparison(rows: int, files: int = 8) -> dict:
     from flows.scaled import scaled_check_on_dask
     from heza.config import load_settings
     from heza.pipeline import assess_paths, load_context, period_inputs
-    from heza.synthetic import ENTERPRISE_HEADERS, enterprise_frame, zone_registry
+    from heza.samples.synthetic import ENTERPRISE_HEADERS, enterprise_frame, zone_registry
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-dask-"))
     raw, reference = workdir / "raw" / "2024-02", workdir / "reference"
@@ -199,7 +199,7 @@ def fixed_costs() -> dict:
            "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING"}
     workdir = Path(tempfile.mkdtemp(prefix="bench-fixed-"))
     sys.path.insert(0, str(ROOT))
-    from heza.synthetic import write_synthetic_month
+    from heza.samples.synthetic import write_synthetic_month
 
     month = write_synthetic_month(workdir, "2024-02", 1000, 15, "xlsx", force=True)
     heza = [sys.executable, "-m", "heza.cli"]

@@ -20,8 +20,8 @@ from heza.pipeline import (
 )
 from heza.publish import period_lock
 from heza.read import FileRead, ReadError, read_file
-from heza.notify import build_message, deliver, smtp_settings
-from heza.report import saved_charts, summary_markdown
+from heza.present.notify import build_message, deliver, smtp_settings
+from heza.present.report import saved_charts, summary_markdown
 
 _IN_MEMORY = {"cache_policy": NO_CACHE, "persist_result": False}
 

@@ -292,18 +292,18 @@ def serve(port):
 def sample(raw, enterprises, zones, period, fmt, bad_share, out, force):
     """Ghi dữ liệu mẫu 2024-01 và 2024-02 (tất định), hoặc một tháng tổng hợp cỡ bất kỳ, vào thư mục
     chưa có tệp; --force để thay tệp đã có."""
-    from heza.sample import WouldOverwriteError
+    from heza.samples.sample import WouldOverwriteError
 
     settings = _settings()
     try:
         if enterprises:
-            from heza.synthetic import write_synthetic_month
+            from heza.samples.synthetic import write_synthetic_month
 
             written = write_synthetic_month(out, check_period(period), enterprises, zones, fmt, bad_share,
                                             force=force)
             click.echo(json.dumps(written, ensure_ascii=False))
             return
-        from heza.sample import generate
+        from heza.samples.sample import generate
 
         for path in generate(raw or settings.raw, settings.reference, force=force):
             click.echo(path)

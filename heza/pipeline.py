@@ -28,8 +28,8 @@ from heza.publish import (
 from heza.read import FileRead, discover_inputs, read_file, set_aside_duplicates
 from heza.reconcile import completeness, previous_cumulative, reconcile_zones
 from heza.reference import ZoneRegistry, load_zone_registry, reference_rate
-from heza.annotate import annotate_submissions
-from heza.report import write_report_html
+from heza.present.annotate import annotate_submissions
+from heza.present.report import write_report_html
 from heza.validate import validate_table
 from schemas import SCHEMA_VERSION, published_schema
 

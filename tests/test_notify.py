@@ -12,9 +12,9 @@ import threading
 import pytest
 from openpyxl import load_workbook
 
-from heza.notify import SmtpSettings, build_message, deliver, smtp_settings, subject_line
+from heza.present.notify import SmtpSettings, build_message, deliver, smtp_settings, subject_line
 from heza.pipeline import assess_paths, load_context, period_inputs, publish_period
-from heza.report import charts
+from heza.present.report import charts
 
 
 def free_port() -> int:

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from heza.pipeline import assess_paths, load_context, period_inputs, publish_period
-from heza.report import render_html, render_text
+from heza.present.report import render_html, render_text
 from tests.test_rules import enterprise_rows
 from tests.conftest import write_workbook
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from heza.pipeline import assess_paths, load_context, period_inputs
-from heza.synthetic import enterprise_frame, ENTERPRISE_HEADERS, zone_registry
+from heza.samples.synthetic import enterprise_frame, ENTERPRISE_HEADERS, zone_registry
 
 KEY = ["rule", "severity", "source_file", "source_sheet", "source_row", "column", "value"]
 

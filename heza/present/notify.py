@@ -21,7 +21,7 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 from heza.config import Settings
-from heza.report import period_label, render_html, render_text
+from heza.present.report import period_label, render_html, render_text
 
 SECURITY = ("none", "starttls", "ssl")
 _UNSAFE_HEADER = re.compile(r"[\r\n\x00-\x1f\x7f]+")

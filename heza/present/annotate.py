@@ -3,7 +3,7 @@
 The copy is built from the values the reader saw (never by loading and saving the submitted
 workbook, which costs minutes and gigabytes on a large file): every sheet's values, formulas as
 their computed values, failing cells filled (red: error, amber: warning) with a comment holding
-the rule's message, and a first sheet listing the findings. It is streamed (heza/xlsx_writer.py),
+the rule's message, and a first sheet listing the findings. It is streamed (heza/present/xlsx_writer.py),
 so its cost grows with the rows, not with the formatting. Nothing in it can run: every text is
 stored as text, even one that looks like a formula; control characters are shown as U+FFFD. Sheet titles and
 the file name are made safe (Excel's 31 characters, no []:*?/\\, no line breaks). A finding on a
@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 from heza.read import FileRead, read_sheets
-from heza.report import SEVERITY_WORDS
-from heza.xlsx_writer import BOLD, StreamingWorkbook, clean
+from heza.present.report import SEVERITY_WORDS
+from heza.present.xlsx_writer import BOLD, StreamingWorkbook, clean
 
 SHEET_TITLE = {"vi": "Kiểm tra", "en": "Findings"}
 HEADERS = {
