@@ -224,7 +224,7 @@ def _png_height(data: bytes) -> int:
 
 
 def test_dollar_signs_in_names_are_drawn_as_text_not_math(project):
-    from heza.present.report import chart_findings_per_zone
+    from heza.present.charts import chart_findings_per_zone
 
     names = ["Khu $\\frac{1}{$ bản $x^2$.xlsx", "$$", "KCN $Đình Vũ$"]
     report = {"findings": [{"rule": "X", "severity": "error", "zone": None, "source_file": n} for n in names]}
@@ -233,7 +233,7 @@ def test_dollar_signs_in_names_are_drawn_as_text_not_math(project):
 
 
 def test_a_chart_of_many_zones_shows_at_most_25_bars(project):
-    from heza.present.report import chart_findings_per_zone
+    from heza.present.charts import chart_findings_per_zone
 
     few = {"findings": [{"rule": "X", "severity": "warning", "zone": f"Z{i}", "source_file": None}
                         for i in range(25)]}

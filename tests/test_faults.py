@@ -38,7 +38,7 @@ def test_a_slow_mail_server_times_out_is_retried_and_leaves_the_message_in_the_o
     from aiosmtpd.controller import Controller
 
     from heza.present.notify import build_message, deliver
-    from heza.present.report import charts
+    from heza.present.charts import charts
 
     class Slow:
         attempts = 0
@@ -192,7 +192,7 @@ def test_formula_text_is_neutralised_in_every_csv_and_workbook_written(settings)
 
 def test_secrets_never_reach_reports_manifests_or_the_outbox(sample_month, settings, monkeypatch):
     from heza.present.notify import build_message, deliver, smtp_settings
-    from heza.present.report import charts
+    from heza.present.charts import charts
 
     secret = "Mat-Khau-Bi-Mat-123"
     monkeypatch.setenv("HEZA_SMTP_HOST", "127.0.0.1")

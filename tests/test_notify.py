@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from heza.present.notify import SmtpSettings, build_message, deliver, smtp_settings, subject_line
 from heza.pipeline import assess_paths, load_context, period_inputs, publish_period
-from heza.present.report import charts
+from heza.present.charts import charts
 
 
 def free_port() -> int:
