@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from heza.pipeline import assess_paths, load_context, period_inputs
-from heza.samples.sample import DELIBERATE_ERRORS, clean_enterprises, bad_enterprises, with_warnings
+from heza.samples.haiphong import DELIBERATE_ERRORS, clean_enterprises, bad_enterprises, with_warnings
 import random
 
 

@@ -17,7 +17,7 @@ from heza.read import (
     FileRead, PercentText, decode_lines, duplicate_submissions, percent_decimals, read_file, xlsx_cell_flags,
 )
 from heza.reference import load_zone_registry
-from heza.samples.sample import windows_1258
+from heza.samples.workbooks import windows_1258
 from tests.corpus import xlsx
 from tests.corpus_values import (
     AWKWARD_SHEET, CLAIM_HEADER, MIXED_NAME, _error_on_awkward_sheet_name, _identical_copy, _later_version,
