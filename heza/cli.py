@@ -20,8 +20,8 @@ import click
 
 from heza.config import ConfigError, check_period, default_period, load_settings
 from heza.present.words import (
-    EMAIL_STATUS_WORDS, OUTPUT, PERIOD, REPORT_EMAIL, STATUS_SHOUTED, SUGGESTED, count_line, field, finding_counts,
-    in_lang, pick, say,
+    EMAIL_STATUS_WORDS, FILES, NO_DATA_ROW, NOT_FOUND, OUTPUT, PERIOD, REPORT_EMAIL, STATUS_SHOUTED, SUGGESTED,
+    count_line, field, finding_counts, in_lang, pick,
 )
 
 
@@ -212,7 +212,7 @@ def validate(paths, period, as_json, lang):
         elif path.exists():
             files.append(path)
         else:
-            _fail(say(lang, f"Không tìm thấy: {path}", f"Not found: {path}"))
+            _fail(pick(lang, NOT_FOUND).format(path=path))
     ctx = _check_reference_data(settings, period)
     read, assessment = assess_paths(files, ctx)
     findings = assessment.findings
@@ -235,10 +235,10 @@ def validate(paths, period, as_json, lang):
                 value += f" ({pick(lang, SUGGESTED)}: {row.suggested})"
             click.echo(f"{row.severity.upper():7} {row.rule:26} {where}{column}{value}: {getattr(row, message)}")
         counts = assessment.severity_counts
-        click.echo(f"{len(files)} {say(lang, 'tệp', 'files')}: "
+        click.echo(f"{len(files)} {pick(lang, FILES)}: "
                    f"{finding_counts(lang, counts['error'], counts['warning'])}")
     if not any(len(table.cells) for f in read for table in f.tables):
-        click.echo(say(lang, "Không đọc được dòng dữ liệu nào", "No data row could be read"), err=True)
+        click.echo(pick(lang, NO_DATA_ROW), err=True)
         sys.exit(2)
     sys.exit(1 if assessment.severity_counts["error"] else 0)
 

@@ -19,13 +19,8 @@ def pick(lang: str, pair):
     return pair[1] if lang == "en" else pair[0]
 
 
-def say(lang: str, vi: str, en: str) -> str:
-    """A sentence given in both languages, in `lang`."""
-    return pick(lang, (vi, en))
-
-
 def code(lang: str) -> str:
-    """"vi" or "en": the key of `lang` in a {"vi": ..., "en": ...} record (report.json's reasons)."""
+    """The key of `lang` in a {"vi": ..., "en": ...} record (report.json's reasons): "vi" or "en"."""
     return pick(lang, LANGS)
 
 
@@ -79,6 +74,12 @@ RULE_TABLE_HEAD = {"vi": ["Mức", "Quy tắc", "Số lần", "Nội dung"], "en
 OUTPUT_FOLDER = ("Thư mục kết quả", "Output folder")
 OUTPUT = ("Kết quả", "Output")
 PERIOD = ("Kỳ", "Period")
+
+# -- the command (`heza validate`) ---------------------------------------------------------------
+
+FILES = ("tệp", "files")
+NOT_FOUND = ("Không tìm thấy: {path}", "Not found: {path}")
+NO_DATA_ROW = ("Không đọc được dòng dữ liệu nào", "No data row could be read")
 
 # -- charts ----------------------------------------------------------------------------------------
 
