@@ -44,7 +44,7 @@ def measure_size(rows: int, workdir: Path, peer_max: int) -> dict:
     from heza.ingest.files import read_file
     from heza.assess.reconcile import reconcile_zones
     from heza.ingest.reference import load_zone_registry
-    from heza.synthetic import write_synthetic_month
+    from heza.samples.synthetic import write_synthetic_month
     from heza.assess.validate import validate_table
 
     month = write_synthetic_month(workdir, "2024-02", rows, 400, "csv", force=True)  # its own scratch folder
@@ -140,7 +140,7 @@ def _xlsx_read(workdir: Path, rows: int, limits: dict, registry) -> dict:
 
     from heza.ingest.normalise import normalise_file
     from heza.ingest.files import read_file
-    from heza.synthetic import write_synthetic_month
+    from heza.samples.synthetic import write_synthetic_month
 
     month = write_synthetic_month(workdir / "xlsx", "2024-02", rows, 400, "xlsx", force=True)
     path = Path(month["path"])
@@ -156,7 +156,7 @@ def _xlsx_read(workdir: Path, rows: int, limits: dict, registry) -> dict:
 def dask_comparison(rows: int, files: int = 8) -> dict:
     """The same month in `files` files, `heza run` as a user runs it: single-process against
     `--workers 2` (a local Dask cluster). Both must publish the same bytes and the same findings."""
-    from heza.synthetic import ENTERPRISE_HEADERS, enterprise_frame, zone_registry
+    from heza.samples.synthetic import ENTERPRISE_HEADERS, enterprise_frame, zone_registry
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-dask-"))
     raw, reference = workdir / "raw" / "2024-02", workdir / "reference"
@@ -194,7 +194,7 @@ def fixed_costs() -> dict:
            "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING"}
     workdir = Path(tempfile.mkdtemp(prefix="bench-fixed-"))
     sys.path.insert(0, str(ROOT))
-    from heza.synthetic import write_synthetic_month
+    from heza.samples.synthetic import write_synthetic_month
 
     month = write_synthetic_month(workdir, "2024-02", 1000, 15, "xlsx", force=True)
     heza = [sys.executable, "-m", "heza.cli"]

@@ -19,10 +19,10 @@ from pathlib import Path
 import click
 
 from heza.config import ConfigError, check_period, default_period, load_settings
-
-
-def _say(lang: str, vi: str, en: str) -> str:
-    return en if lang == "en" else vi
+from heza.present.words import (
+    EMAIL_STATUS_WORDS, FILES, NO_DATA_ROW, NOT_FOUND, OUTPUT, PERIOD, REPORT_EMAIL, STATUS_SHOUTED, SUGGESTED,
+    count_line, field, finding_counts, in_lang, pick,
+)
 
 
 def _fail(message: str, code: int = 2):
@@ -177,29 +177,18 @@ def prepare_prefect(root: Path, startup_timeout: float = 120) -> None:
 
 
 def _print_outcome(outcome: dict, lang: str) -> None:
-    status_words = {
-        "published": ("ĐÃ CÔNG BỐ", "PUBLISHED"),
-        "published_with_errors": ("ĐÃ CÔNG BỐ (có dòng bị giữ lại)", "PUBLISHED (some rows held back)"),
-        "not_published": ("KHÔNG CÔNG BỐ", "NOT PUBLISHED"),
-    }[outcome["status"]]
-    click.echo(f"{_say(lang, 'Kỳ', 'Period')} {outcome['period']}: {_say(lang, *status_words)}")
+    click.echo(f"{pick(lang, PERIOD)} {outcome['period']}: {pick(lang, STATUS_SHOUTED[outcome['status']])}")
     for reason in outcome.get("critical", []):
-        click.echo(f"  ! {reason[lang]}")
+        click.echo(f"  ! {in_lang(reason, lang)}")
     for table, counts in outcome.get("counts", {}).items():
-        click.echo(_say(lang, f"  {table}: đọc {counts['rows_read']}, công bố {counts['rows_published']}, "
-                              f"giữ lại {counts['rows_quarantined']}",
-                        f"  {table}: read {counts['rows_read']}, published {counts['rows_published']}, "
-                        f"quarantined {counts['rows_quarantined']}"))
-    click.echo(_say(lang, f"  {outcome['errors']} lỗi, {outcome['warnings']} cảnh báo",
-                    f"  {outcome['errors']} errors, {outcome['warnings']} warnings"))
-    click.echo(f"  {_say(lang, 'Kết quả', 'Output')}: {outcome['folder']}")
+        click.echo("  " + count_line(lang, table, counts["rows_read"], counts["rows_published"],
+                                     counts["rows_quarantined"]))
+    click.echo("  " + finding_counts(lang, outcome["errors"], outcome["warnings"]))
+    click.echo(f"  {pick(lang, OUTPUT)}: {outcome['folder']}")
     email = outcome.get("email")
     if email:
-        words = {"sent": ("đã gửi", "sent"), "outbox": ("chưa cấu hình SMTP, thư nằm ở", "no SMTP server set, kept at"),
-                 "failed": ("gửi không được, thư nằm ở", "could not be sent, kept at"),
-                 "not_kept": ("KHÔNG ghi được thư vào", "could NOT be written to")}[email["status"]]
         where = ", ".join(email["to"]) if email["status"] == "sent" else email["path"]
-        line = f"  {_say(lang, 'Thư báo cáo', 'Report e-mail')}: {_say(lang, *words)} {where}"
+        line = f"  {pick(lang, REPORT_EMAIL)}: {pick(lang, EMAIL_STATUS_WORDS[email['status']])} {where}"
         if email.get("outbox_error"):
             line += f" ({email['outbox_error']})"
         click.echo(line, err=email["status"] == "not_kept")
@@ -227,7 +216,7 @@ def validate(paths, period, as_json, lang):
         elif path.exists():
             files.append(path)
         else:
-            _fail(_say(lang, f"Không tìm thấy: {path}", f"Not found: {path}"))
+            _fail(pick(lang, NOT_FOUND).format(path=path))
     ctx = _prepared(settings, period)
     assessment = assess_paths(files, ctx)
     read = assessment.files
@@ -242,19 +231,19 @@ def validate(paths, period, as_json, lang):
                                "findings": records.drop(columns=[]).to_dict(orient="records")},
                               ensure_ascii=False, indent=2))
     else:
-        message = "message_en" if lang == "en" else "message_vi"
+        message = field("message", lang)
         for row in findings.astype(object).where(findings.notna(), None).itertuples(index=False):
             where = ":".join(str(part) for part in (row.source_file, row.source_sheet, row.source_row) if part)
             column = f" [{row.column}]" if row.column else ""
             value = f" = {row.value!r}" if row.value is not None else ""
             if row.suggested is not None:
-                value += _say(lang, f" (gợi ý: {row.suggested})", f" (suggested: {row.suggested})")
+                value += f" ({pick(lang, SUGGESTED)}: {row.suggested})"
             click.echo(f"{row.severity.upper():7} {row.rule:26} {where}{column}{value}: {getattr(row, message)}")
         counts = assessment.severity_counts
-        click.echo(_say(lang, f"{len(files)} tệp: {counts['error']} lỗi, {counts['warning']} cảnh báo",
-                        f"{len(files)} files: {counts['error']} errors, {counts['warning']} warnings"))
+        click.echo(f"{len(files)} {pick(lang, FILES)}: "
+                   f"{finding_counts(lang, counts['error'], counts['warning'])}")
     if not any(len(table.cells) for f in read for table in f.tables):
-        click.echo(_say(lang, "Không đọc được dòng dữ liệu nào", "No data row could be read"), err=True)
+        click.echo(pick(lang, NO_DATA_ROW), err=True)
         sys.exit(2)
     sys.exit(1 if assessment.severity_counts["error"] else 0)
 
@@ -297,18 +286,18 @@ def serve(port):
 def sample(raw, enterprises, zones, period, fmt, bad_share, out, force):
     """Ghi dữ liệu mẫu 2024-01 và 2024-02 (tất định), hoặc một tháng tổng hợp cỡ bất kỳ, vào thư mục
     chưa có tệp; --force để thay tệp đã có."""
-    from heza.sample import WouldOverwriteError
+    from heza.samples.sample import WouldOverwriteError
 
     settings = _settings()
     try:
         if enterprises:
-            from heza.synthetic import write_synthetic_month
+            from heza.samples.synthetic import write_synthetic_month
 
             written = write_synthetic_month(out, check_period(period), enterprises, zones, fmt, bad_share,
                                             force=force)
             click.echo(json.dumps(written, ensure_ascii=False))
             return
-        from heza.sample import generate
+        from heza.samples.sample import generate
 
         for path in generate(raw or settings.raw, settings.reference, force=force):
             click.echo(path)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from heza.sample import windows_1258
+from heza.samples.workbooks import windows_1258
 from tests.test_rules import ENTERPRISE_HEADER, enterprise_rows
 
 HEADER = list(ENTERPRISE_HEADER.values())

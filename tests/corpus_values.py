@@ -140,7 +140,7 @@ def _mixed_encoding_csv(folder: Path) -> list:
     import csv
     import io
 
-    from heza.sample import windows_1258
+    from heza.samples.workbooks import windows_1258
 
     rows = enterprise_rows({"name": "Công ty Ngọc Lương"}, {"name": MIXED_NAME}, {"name": "Công ty Đức Việt"})
     lines = []

@@ -227,7 +227,7 @@ def _png_height(data: bytes) -> int:
 
 
 def test_dollar_signs_in_names_are_drawn_as_text_not_math(project):
-    from heza.report import chart_findings_per_zone
+    from heza.present.charts import chart_findings_per_zone
 
     names = ["Khu $\\frac{1}{$ bản $x^2$.xlsx", "$$", "KCN $Đình Vũ$"]
     report = {"findings": [{"rule": "X", "severity": "error", "zone": None, "source_file": n} for n in names]}
@@ -236,7 +236,7 @@ def test_dollar_signs_in_names_are_drawn_as_text_not_math(project):
 
 
 def test_a_chart_of_many_zones_shows_at_most_25_bars(project):
-    from heza.report import chart_findings_per_zone
+    from heza.present.charts import chart_findings_per_zone
 
     few = {"findings": [{"rule": "X", "severity": "warning", "zone": f"Z{i}", "source_file": None}
                         for i in range(25)]}
@@ -246,9 +246,9 @@ def test_a_chart_of_many_zones_shows_at_most_25_bars(project):
 
 
 def test_past_the_comment_cap_cells_are_filled_without_comments(settings, monkeypatch):
-    import heza.annotate
+    import heza.present.annotate
 
-    monkeypatch.setattr(heza.annotate, "MAX_COMMENTS", 1)
+    monkeypatch.setattr(heza.present.annotate, "MAX_COMMENTS", 1)
     copies = _annotated(settings, lambda folder: xlsx(folder, "hai_loi.xlsx", good(2, tax_code="0100109107")))
     sheet = load_workbook(copies["hai_loi_kiem_tra.xlsx"])["DN"]
     assert sheet["A2"].comment is not None and sheet["A3"].comment is None

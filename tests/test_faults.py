@@ -40,8 +40,8 @@ def csv_bytes(folder):
 def test_a_slow_mail_server_times_out_is_retried_and_leaves_the_message_in_the_outbox(sample_month, settings):
     from aiosmtpd.controller import Controller
 
-    from heza.notify import build_message, deliver
-    from heza.report import charts
+    from heza.present.notify import build_message, deliver
+    from heza.present.charts import charts
 
     class Slow:
         attempts = 0
@@ -200,8 +200,8 @@ def test_formula_text_is_neutralised_in_every_csv_and_workbook_written(settings)
 
 
 def test_secrets_never_reach_reports_manifests_or_the_outbox(sample_month, settings, monkeypatch):
-    from heza.notify import build_message, deliver, smtp_settings
-    from heza.report import charts
+    from heza.present.notify import build_message, deliver, smtp_settings
+    from heza.present.charts import charts
 
     secret = "Mat-Khau-Bi-Mat-123"
     monkeypatch.setenv("HEZA_SMTP_HOST", "127.0.0.1")

@@ -12,12 +12,12 @@ import threading
 import pytest
 from openpyxl import load_workbook
 
-from heza.notify import SmtpSettings, build_message, deliver, smtp_settings, subject_line
 from heza.assess.context import period_inputs, prepare
 from heza.assess.core import assess_paths
+from heza.present.charts import charts
+from heza.present.notify import SmtpSettings, build_message, deliver, smtp_settings, subject_line
 from heza.present.publication import present_release
 from heza.release.publish import publish_period
-from heza.report import charts
 
 
 def free_port() -> int:

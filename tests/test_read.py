@@ -57,7 +57,7 @@ def test_an_instructions_sheet_is_listed_as_skipped_with_its_reason(settings, tm
     ("utf-8", b"", ","), ("utf-8", b"\xef\xbb\xbf", ";"), ("utf-16", b"", "\t"), ("windows-1258", b"", ";"),
 ])
 def test_csv_exports_are_decoded_and_their_separator_detected(settings, tmp_path, encoding, bom, delimiter):
-    from heza.sample import windows_1258
+    from heza.samples.workbooks import windows_1258
 
     text = "\r\n".join(delimiter.join(str(c) for c in r) for r in [HEADER[1:], ROW[1:]]) + "\r\n"
     data = windows_1258(text) if encoding == "windows-1258" else text.encode(encoding)

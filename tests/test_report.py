@@ -9,8 +9,8 @@ import pytest
 from heza.assess.context import period_inputs, prepare
 from heza.assess.core import assess_paths
 from heza.present.publication import present_release
+from heza.present.report import render_html, render_text
 from heza.release.publish import publish_period
-from heza.report import render_html, render_text
 from tests.test_rules import enterprise_rows
 from tests.conftest import write_workbook
 

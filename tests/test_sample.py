@@ -7,7 +7,7 @@ import pytest
 
 from heza.assess.context import period_inputs, prepare
 from heza.assess.core import assess_paths
-from heza.sample import DELIBERATE_ERRORS, clean_enterprises, bad_enterprises, with_warnings
+from heza.samples.haiphong import DELIBERATE_ERRORS, clean_enterprises, bad_enterprises, with_warnings
 import random
 
 

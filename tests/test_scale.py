@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings as hypothesis_settings, stra
 
 from heza.assess.context import prepare
 from heza.assess.core import assess_file, assess_paths, assess_period
-from heza.synthetic import ENTERPRISE_HEADERS, enterprise_frame, zone_registry
+from heza.samples.synthetic import ENTERPRISE_HEADERS, enterprise_frame, zone_registry
 
 ZONE_HEADERS = {"zone_code": "Mã khu", "enterprises": "Số doanh nghiệp", "workers_total": "Tổng số lao động",
                 "workers_female": "Lao động nữ", "workers_male": "Lao động nam"}

@@ -72,7 +72,7 @@ def test_a_real_prefect_server_holds_the_scheduled_runs(settings, tmp_path):
 
 
 def test_the_synthetic_month_is_deterministic_with_every_kind_of_bad_row(tmp_path):
-    from heza.synthetic import BAD_KINDS, write_synthetic_month
+    from heza.samples.synthetic import BAD_KINDS, write_synthetic_month
 
     first = write_synthetic_month(tmp_path / "a", "2024-02", 5000, 40, bad_share=0.02)
     second = write_synthetic_month(tmp_path / "b", "2024-02", 5000, 40, bad_share=0.02)

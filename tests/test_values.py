@@ -20,7 +20,7 @@ from heza.ingest.headers import confusable_letters, fold, legacy_text_encoding, 
 from heza.ingest.reference import load_zone_registry
 from heza.ingest.tables import PercentText, percent_decimals
 from heza.ingest.xlsx import xlsx_cell_flags
-from heza.sample import windows_1258
+from heza.samples.workbooks import windows_1258
 from tests.corpus import xlsx
 from tests.corpus_values import (
     AWKWARD_SHEET, CLAIM_HEADER, MIXED_NAME, _error_on_awkward_sheet_name, _identical_copy, _later_version,

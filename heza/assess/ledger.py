@@ -8,13 +8,6 @@ hidden rows, sheets not read), each non-data row listed with its text and why.
 
 from __future__ import annotations
 
-KIND_WORDS = {  # what a person reads for each kind of non-data row
-    "title": ("Tiêu đề", "Title"), "header": ("Tên cột", "Header"), "subheading": ("Tiêu đề nhóm", "Subheading"),
-    "total": ("Dòng tổng", "Total"), "note": ("Ghi chú", "Note"), "hidden": ("Dòng ẩn", "Hidden row"),
-    "sheet_not_read": ("Trang không đọc", "Sheet not read"),
-}
-
-
 def source_ledger(files: list, splits: dict, claim_rows: int) -> dict:
     """Count and list the rows of every readable sheet, and check them against what was published."""
     entries, sheets = [], []

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from heza.annotate import annotate_submissions
+from heza.present.annotate import annotate_submissions
 from heza.release.outputs import file_sha256
-from heza.report import write_report_html
+from heza.present.report import write_report_html
 
 
 def present_release(report: dict, assessment, ctx, release: Path, shown: Path, lang: str) -> list:

@@ -96,7 +96,7 @@ def write_synthetic_month(out: Path, period: str, rows: int, zones: int, fmt: st
                           bad_share: float = 0.01, seed: int = 7, force: bool = False) -> dict:
     """out/raw/<period>/enterprises.<fmt> and out/reference/{zones,exchange_rates}.csv, into folders
     that hold no files yet (or replacing them with `force`)."""
-    from heza.sample import refuse_to_overwrite
+    from heza.samples.sample import refuse_to_overwrite
 
     out = Path(out)
     raw, reference = out / "raw" / period, out / "reference"

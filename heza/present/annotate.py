@@ -3,7 +3,7 @@
 The copy is built from the values the reader saw (never by loading and saving the submitted
 workbook, which costs minutes and gigabytes on a large file): every sheet's values, formulas as
 their computed values, failing cells filled (red: error, amber: warning) with a comment holding
-the rule's message, and a first sheet listing the findings. It is streamed (heza/xlsx_writer.py),
+the rule's message, and a first sheet listing the findings. It is streamed (heza/present/xlsx_writer.py),
 so its cost grows with the rows, not with the formatting. Nothing in it can run: every text is
 stored as text, even one that looks like a formula; control characters are shown as U+FFFD. Sheet titles and
 the file name are made safe (Excel's 31 characters, no []:*?/\\, no line breaks). A finding on a
@@ -17,14 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 from heza.ingest.files import FileRead, read_sheets
-from heza.report import SEVERITY_WORDS
-from heza.xlsx_writer import BOLD, StreamingWorkbook, clean
+from heza.present.words import FINDINGS_SHEET_HEADERS, FINDINGS_SHEET_TITLE, SEVERITY_WORDS, field, in_lang, pick
+from heza.present.xlsx_writer import BOLD, StreamingWorkbook, clean
 
-SHEET_TITLE = {"vi": "Kiểm tra", "en": "Findings"}
-HEADERS = {
-    "vi": ["Mức", "Quy tắc", "Trang", "Dòng", "Ô", "Cột", "Giá trị", "Nội dung", "Gợi ý"],
-    "en": ["Severity", "Rule", "Sheet", "Row", "Cell", "Column", "Value", "Message", "Suggested"],
-}
 SEVERITY_RANK = {"critical": 0, "error": 1, "warning": 2}
 MAX_COMMENTS = 10_000  # per sheet; past this, cells are filled only (the first sheet lists every finding)
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # what an .xlsx cannot hold
@@ -92,7 +87,7 @@ def _position(address: str, merged: list) -> tuple | None:
 
 def _notes(findings: pd.DataFrame, letters: dict, merged: dict, lang: str) -> dict:
     """{sheet: {(row, col): (severity, comment text)}} of the cells to mark."""
-    message = "message_en" if lang == "en" else "message_vi"
+    message = field("message", lang)
     notes: dict = {}
     for item in findings.itertuples(index=False):
         sheet = str(item.source_sheet)
@@ -102,7 +97,7 @@ def _notes(findings: pd.DataFrame, letters: dict, merged: dict, lang: str) -> di
                 continue
             text = f"[{item.rule}] {getattr(item, message)}"
             if not pd.isna(item.suggested):
-                text += f" → {HEADERS[lang][8]}: {item.suggested}"
+                text += f" → {in_lang(FINDINGS_SHEET_HEADERS, lang)[8]}: {item.suggested}"
             marks = notes.setdefault(sheet, {})
             if where in marks:
                 old_severity, old_text = marks[where]
@@ -114,12 +109,13 @@ def _notes(findings: pd.DataFrame, letters: dict, merged: dict, lang: str) -> di
 
 
 def _write_summary(workbook: StreamingWorkbook, findings: pd.DataFrame, lang: str, used: set) -> None:
-    summary = workbook.add_sheet(safe_title(SHEET_TITLE[lang], used),
+    headers = in_lang(FINDINGS_SHEET_HEADERS, lang)
+    summary = workbook.add_sheet(safe_title(in_lang(FINDINGS_SHEET_TITLE, lang), used),
                                  widths=dict(enumerate((10, 26, 16, 7, 7, 22, 22, 70, 12))))
-    summary.append(HEADERS[lang], styles={c: BOLD for c in range(len(HEADERS[lang]))})
-    message = "message_en" if lang == "en" else "message_vi"
+    summary.append(headers, styles={c: BOLD for c in range(len(headers))})
+    message = field("message", lang)
     for item in findings.itertuples(index=False):
-        values = [SEVERITY_WORDS.get(item.severity, SEVERITY_WORDS["warning"])[1 if lang == "en" else 0],
+        values = [pick(lang, SEVERITY_WORDS.get(item.severity, SEVERITY_WORDS["warning"])),
                   item.rule, item.source_sheet, None if pd.isna(item.source_row) else int(item.source_row),
                   item.cell, item.column, item.value, getattr(item, message), item.suggested]
         values = [None if value is None or value is pd.NA or (isinstance(value, float) and value != value)

@@ -21,7 +21,8 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 from heza.config import Settings
-from heza.report import period_label, render_html, render_text
+from heza.present.report import period_label, render_html, render_text
+from heza.present.words import STATUS_SHOUTED, SUBJECT, TOO_LARGE_TO_ATTACH, finding_counts, pick
 
 SECURITY = ("none", "starttls", "ssl")
 _UNSAFE_HEADER = re.compile(r"[\r\n\x00-\x1f\x7f]+")
@@ -76,13 +77,10 @@ def smtp_settings(settings: Settings) -> SmtpSettings | None:
 
 def subject_line(report: dict, prefix: str, lang: str = "vi") -> str:
     """'[KKT Hải Phòng] Kiểm tra dữ liệu tháng 02/2024: 12 lỗi, 5 cảnh báo' (no line breaks)."""
-    errors, warnings = report["summary"]["error"], report["summary"]["warning"]
-    if lang == "en":
-        text = f"{prefix} Data check {period_label(report['period'])}: {errors} errors, {warnings} warnings"
-    else:
-        text = f"{prefix} Kiểm tra dữ liệu tháng {period_label(report['period'])}: {errors} lỗi, {warnings} cảnh báo"
+    counts = finding_counts(lang, report["summary"]["error"], report["summary"]["warning"])
+    text = pick(lang, SUBJECT).format(prefix=prefix, period=period_label(report["period"]), counts=counts)
     if report["status"] == "not_published":
-        text += " (KHÔNG CÔNG BỐ)" if lang != "en" else " (NOT PUBLISHED)"
+        text += f" ({pick(lang, STATUS_SHOUTED['not_published'])})"
     return _UNSAFE_HEADER.sub(" ", text).strip()
 
 
@@ -110,7 +108,7 @@ def build_message(report: dict, folder: Path, shown_folder, pngs: dict, smtp: Sm
     attached, linked = choose_attachments(folder, cap)
     text = render_text(report, shown_folder, lang)
     if linked:
-        note = ("Tệp quá lớn để đính kèm, xem tại:" if lang != "en" else "Files too large to attach, see:")
+        note = pick(lang, TOO_LARGE_TO_ATTACH)
         text += "\n" + note + "\n" + "\n".join(f"- {p}" for p in linked) + "\n"
     html = render_html(report, shown_folder, lang, {name: f"cid:chart-{name}" for name in pngs})
     if linked:

@@ -1,0 +1,214 @@
+"""What people read about a run: report.html (Vietnamese by default), its plain-text twin for
+e-mail, a markdown summary for Prefect; the charts they embed are drawn by heza/present/charts.py,
+their words come from heza/present/words.py.
+
+Everything is built from report.json's content, so the JSON and the page never disagree.
+"""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from heza.assess.claims import in_claim_scale
+from heza.ingest.numbers import format_number
+from heza.present.charts import charts
+from heza.present.words import (
+    CLAIM_STATUS_WORDS, COUNT_WORDS, KIND_WORDS, OUTPUT_FOLDER, RULE_TABLE_HEAD, SEVERITY_WORDS, STATUS_WORDS,
+    count_line, field, in_lang, pick, report_text, table_head,
+)
+
+TEMPLATES = Path(__file__).with_name("templates")
+FIRST_ROWS = 8
+
+CLAIM_ORDER = {"fail": 0, "not_checkable": 1, "consistent": 2, "pass": 3}
+
+
+def period_label(period: str) -> str:
+    return f"{period[5:]}/{period[:4]}"
+
+
+def held_back(report: dict) -> int:
+    return sum(c["rows_quarantined"] for c in report["counts"].values())
+
+
+def failed_claims(report: dict) -> int:
+    return sum(1 for c in report["claims"] if c["status"] == "fail")
+
+
+# -- the page --------------------------------------------------------------------------------------
+
+def _claim_view(claim: dict, lang: str) -> dict:
+    shape = {"scale": claim.get("scale") or 1.0, "unit": claim.get("unit"), "decimals": claim.get("decimals") or 0,
+             "qualifier": claim.get("qualifier")}
+    definition = claim.get(field("definition_short", lang)) or claim.get(field("definition", lang)) or ""
+    label, _, formula = definition.partition(": ")
+    lower = "−∞" if claim["lower"] is None else in_claim_scale(claim["lower"], shape, lang, bound=True)
+    upper = "∞" if claim["upper"] is None else in_claim_scale(claim["upper"], shape, lang, bound=True)
+    return {
+        "indicator": claim["indicator"], "scope": claim["scope"], "label": label or claim["indicator"],
+        "reported": claim["reported"], "recomputed": in_claim_scale(claim["recomputed"], shape, lang),
+        "interval": f"{lower} … {upper}" if claim["reported_value"] is not None else "–",
+        "status": claim["status"], "status_label": pick(lang, CLAIM_STATUS_WORDS[claim["status"]]),
+        "definition": formula or definition, "implied": claim.get(field("implied", lang)),
+    }
+
+
+def _rule_views(report: dict, lang: str) -> list:
+    grouped: dict = {}
+    for item in report["findings"]:
+        grouped.setdefault((item["severity"], item["rule"]), []).append(item)
+    views = []
+    for (severity, rule), items in sorted(grouped.items(), key=lambda kv: ({"error": 0, "warning": 1}.get(kv[0][0], 2),
+                                                                           -len(kv[1]), kv[0][1])):
+        message = items[0][field("message", lang)]
+        views.append({
+            "rule": rule, "severity": severity, "severity_label": pick(lang, SEVERITY_WORDS[severity]),
+            "message": message.split(": ")[0], "count": format_number(len(items), lang),
+            "rows": [{"file": i["source_file"] or "", "sheet": i["source_sheet"] or "", "row": i["source_row"] or "",
+                      "cell": i["cell"] or "", "column": i["column"] or "",
+                      "value": _finding_value(i, lang), "suggested": i.get("suggested")}
+                     for i in items[:FIRST_ROWS]],
+            "more": format_number(len(items) - FIRST_ROWS, lang) if len(items) > FIRST_ROWS else None,
+        })
+    return views
+
+
+def _finding_value(item: dict, lang: str) -> str:
+    """The value, plus what the message adds after its rule sentence (the numbers)."""
+    message = item[field("message", lang)]
+    _, _, detail = message.partition(": ")
+    value = item["value"] or ""
+    return f"{value} — {detail}" if detail and value else (detail or value)
+
+
+def banner(report: dict, lang: str) -> dict:
+    t = report_text(lang)
+    if report["status"] == "not_published":
+        return {"headline": t["not_publishable"], "detail": t["nothing"], "color": "#c53030", "background": "#fff5f5"}
+    details = []
+    if held_back(report):
+        details.append(t["held_back"].format(n=format_number(held_back(report), lang)))
+    if failed_claims(report):
+        details.append(t["claims_failed"].format(n=format_number(failed_claims(report), lang)))
+    if not details:
+        return {"headline": t["publishable"], "detail": t["clean"], "color": "#2f855a", "background": "#f0fff4"}
+    return {"headline": t["publishable"], "detail": " ".join(details), "color": "#b7791f", "background": "#fffaf0"}
+
+
+_LEDGER_ORDER = {"hidden": 0, "sheet_not_read": 1, "total": 2, "subheading": 3, "note": 4, "title": 5, "header": 6}
+
+
+def ledger_view(report: dict, lang: str) -> dict:
+    """The source ledger for people: the balance in one sentence, then every non-data row, the ones
+    that could hide data (hidden rows, sheets not read, totals) first."""
+    ledger = report.get("ledger") or {}
+    if not ledger:
+        return {}
+    n = (lambda v: format_number(v, lang))
+    line = report_text(lang)["ledger_line"].format(
+        seen=n(ledger["rows_with_content"]), published=n(ledger["published"]), quarantined=n(ledger["quarantined"]),
+        figures=n(ledger["release_figures"]), non_data=n(ledger["non_data_rows"]))
+    entries = sorted(ledger["non_data"], key=lambda e: (_LEDGER_ORDER.get(e["kind"], 9), e["file"], e["sheet"],
+                                                         e["row"] or 0))
+    rows = [{"file": e["file"], "sheet": e["sheet"],
+             "row": n(e["row"]) if e["row"] else f"{n(e.get('rows', 0))} {report_text(lang)['rows_word']}",
+             "kind": pick(lang, KIND_WORDS[e["kind"]]), "text": e["text"],
+             "reason": e[field("reason", lang)]} for e in entries]
+    return {"line": line, "balanced": ledger["balanced"], "rows": rows}
+
+
+def render_html(report: dict, folder, lang: str = "vi", images: dict | None = None) -> str:
+    """report.html; `images` maps chart names to the src to use (data: URI in the file, cid: in mail)."""
+    environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
+    t = report_text(lang)
+    missing = [f"{i['value']}: {i[field('message', lang)].partition(': ')[2]}"
+               for i in report["findings"] if i["rule"] == "PERIOD_ZONE_MISSING"]
+    boxes = [(report["summary"]["error"], "#c53030"), (report["summary"]["warning"], "#b7791f"),
+             (failed_claims(report), "#c53030"), (len(missing), "#52606d")]
+    return environment.get_template("report.html.j2").render(
+        lang=lang, t=t, period_label=period_label(report["period"]), banner=banner(report, lang),
+        critical=[in_lang(reason, lang) for reason in report["critical"]],
+        boxes=[{"value": format_number(v, lang), "label": label, "color": color if v else "#2f855a"}
+               for (v, color), label in zip(boxes, t["boxes"])],
+        filters=report.get("filters", {}),
+        claims=[_claim_view(c, lang) for c in sorted(report["claims"], key=lambda c: CLAIM_ORDER[c["status"]])],
+        counts=[{"table": name, "read": format_number(c["rows_read"], lang),
+                 "published": format_number(c["rows_published"], lang),
+                 "quarantined": format_number(c["rows_quarantined"], lang)} for name, c in report["counts"].items()],
+        rules=[r for r in _rule_views(report, lang) if r["rule"] != "PERIOD_ZONE_MISSING"],
+        missing=missing,
+        unreadable=[{"file": f["file"], "message": f["error"][field("message", lang)]}
+                    for f in report["files"] if f["error"]],
+        skipped=[{"file": s["file"], "sheet": s["sheet"], "reason": s[field("reason", lang)]}
+                 for s in report["skipped"]],
+        charts=images or {}, folder=str(folder), run_id=report["run_id"], ledger=ledger_view(report, lang),
+        rate=(f"{format_number(report['exchange_rate']['vnd_per_usd'], lang)} VND/USD "
+              f"({report['exchange_rate']['source']})") if report["exchange_rate"]["vnd_per_usd"] else "–",
+    )
+
+
+def data_uris(pngs: dict) -> dict:
+    return {name: "data:image/png;base64," + base64.b64encode(data).decode("ascii") for name, data in pngs.items()}
+
+
+def render_text(report: dict, folder, lang: str = "vi") -> str:
+    """The plain-text alternative of the e-mail: status, counts, failed claims, rules."""
+    t = report_text(lang)
+    head = banner(report, lang)
+    lines = [f"{t['title']} {period_label(report['period'])}: {head['headline']}", head["detail"], ""]
+    lines += [f"! {in_lang(reason, lang)}" for reason in report["critical"]]
+    for name, c in report["counts"].items():
+        lines.append(count_line(lang, name, format_number(c["rows_read"], lang),
+                                format_number(c["rows_published"], lang), format_number(c["rows_quarantined"], lang)))
+    ledger = ledger_view(report, lang)
+    if ledger:
+        lines.append(ledger["line"] if ledger["balanced"] else t["ledger_broken"])
+    wrong = [c for c in report["claims"] if c["status"] == "fail"]
+    if wrong:
+        lines += ["", t["claims"] + ":"]
+        lines += [f"- {view['label']}: {view['reported']} → {view['recomputed']} ({view['status_label']})"
+                  for view in (_claim_view(c, lang) for c in wrong)]
+    lines += ["", t["findings"] + ":"]
+    lines += [f"- [{r['severity_label']}] {r['rule']} ({r['count']}): {r['message']}" for r in _rule_views(report, lang)]
+    lines += ["", f"{t['where']}: {folder}"]
+    return "\n".join(lines) + "\n"
+
+
+def summary_markdown(report: dict, folder: Path, lang: str = "vi") -> str:
+    """Status, counts per table, findings per rule: what staff need in one screen (Prefect artifact)."""
+    n = (lambda v: format_number(v, lang))
+    lines = [f"# HEZA {report['period']}: {pick(lang, STATUS_WORDS[report['status']])}", ""]
+    for reason in report["critical"]:
+        lines.append(f"- **{in_lang(reason, lang)}**")
+    lines += ["", table_head(in_lang(COUNT_WORDS, lang)),
+              "|---|---:|---:|---:|"]
+    for table, counts in report["counts"].items():
+        lines.append(f"| {table} | {n(counts['rows_read'])} | {n(counts['rows_published'])} | "
+                     f"{n(counts['rows_quarantined'])} |")
+    lines += ["", table_head(in_lang(RULE_TABLE_HEAD, lang)),
+              "|---|---|---:|---|"]
+    for view in _rule_views(report, lang):
+        lines.append(f"| {view['severity']} | {view['rule']} | {view['count']} | {view['message']} |")
+    lines += ["", f"{pick(lang, OUTPUT_FOLDER)}: `{folder}`"]
+    return "\n".join(lines) + "\n"
+
+
+def write_report_html(report: dict, folder: Path, shown_folder, lang: str = "vi") -> dict:
+    """Write report.html (charts inline as data: URIs) and the charts as charts/<name>.png, which the
+    e-mail reuses; returns the charts' PNG bytes."""
+    pngs = charts(report, lang)
+    (Path(folder) / "report.html").write_text(render_html(report, shown_folder, lang, data_uris(pngs)),
+                                              encoding="utf-8")
+    if pngs:
+        (Path(folder) / "charts").mkdir(exist_ok=True)
+        for name, data in pngs.items():
+            (Path(folder) / "charts" / f"{name}.png").write_bytes(data)
+    return pngs
+
+
+def saved_charts(folder: Path) -> dict:
+    """The charts a publication wrote (charts/<name>.png), by name."""
+    return {path.stem: path.read_bytes() for path in sorted((Path(folder) / "charts").glob("*.png"))}

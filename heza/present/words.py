@@ -1,0 +1,182 @@
+"""The words people read, in Vietnamese and English, each defined once, and the one way of choosing
+between them.
+
+Every pair is (Vietnamese, English); `pick` chooses: English for "en", Vietnamese for anything else
+(Vietnamese is the default language of every output). The report page, its text twin, the Prefect
+summary, the charts, the annotated workbooks, the e-mail and the `heza` command all read from here.
+
+Earlier stages (ingest, assess, release) may not import present/, so the few words they write into
+report.json themselves (reasons, messages with both languages, claim labels) stay with them.
+"""
+
+from __future__ import annotations
+
+LANGS = ("vi", "en")
+
+
+def pick(lang: str, pair):
+    """The word of a (Vietnamese, English) pair in `lang`: English for "en", Vietnamese otherwise."""
+    return pair[1] if lang == "en" else pair[0]
+
+
+def code(lang: str) -> str:
+    """The key of `lang` in a {"vi": ..., "en": ...} record (report.json's reasons): "vi" or "en"."""
+    return pick(lang, LANGS)
+
+
+def in_lang(texts: dict, lang: str):
+    """A {"vi": ..., "en": ...} record's text in `lang`."""
+    return texts[code(lang)]
+
+
+def field(name: str, lang: str) -> str:
+    """The field of a record holding `name` in `lang`: field("message", "en") == "message_en"."""
+    return f"{name}_{code(lang)}"
+
+
+# -- run status ------------------------------------------------------------------------------------
+
+STATUS_WORDS = {  # report summary (Prefect artifact)
+    "published": ("Đã công bố", "Published"),
+    "published_with_errors": ("Đã công bố, một số dòng bị giữ lại", "Published, some rows held back"),
+    "not_published": ("Không công bố", "Not published"),
+}
+STATUS_SHOUTED = {  # the `heza run` outcome line; "not_published" also ends the e-mail subject
+    "published": ("ĐÃ CÔNG BỐ", "PUBLISHED"),
+    "published_with_errors": ("ĐÃ CÔNG BỐ (có dòng bị giữ lại)", "PUBLISHED (some rows held back)"),
+    "not_published": ("KHÔNG CÔNG BỐ", "NOT PUBLISHED"),
+}
+
+# -- findings --------------------------------------------------------------------------------------
+
+SEVERITY_WORDS = {
+    "error": ("Lỗi", "Error"), "warning": ("Cảnh báo", "Warning"), "critical": ("Nghiêm trọng", "Critical"),
+}
+FINDING_COUNTS = ("{errors} lỗi, {warnings} cảnh báo", "{errors} errors, {warnings} warnings")
+SUGGESTED = ("gợi ý", "suggested")
+CLAIM_STATUS_WORDS = {
+    "pass": ("Khớp dữ liệu", "Matches data"), "fail": ("Sai", "Wrong"),
+    "consistent": ("Khớp số liệu khác", "Consistent"), "not_checkable": ("Chưa kiểm được", "Not checkable"),
+}
+KIND_WORDS = {  # what a person reads for each kind of non-data row of the source ledger
+    "title": ("Tiêu đề", "Title"), "header": ("Tên cột", "Header"), "subheading": ("Tiêu đề nhóm", "Subheading"),
+    "total": ("Dòng tổng", "Total"), "note": ("Ghi chú", "Note"), "hidden": ("Dòng ẩn", "Hidden row"),
+    "sheet_not_read": ("Trang không đọc", "Sheet not read"),
+}
+
+# -- tables ----------------------------------------------------------------------------------------
+# The published tables are shown by their own names (enterprises, zones) in both languages; these
+# are the words around them: a table's row counts (the report's table head, the summary's and the
+# command's count lines).
+
+COUNT_WORDS = {"vi": ["Bảng", "Đọc", "Công bố", "Giữ lại"], "en": ["Table", "Read", "Published", "Quarantined"]}
+RULE_TABLE_HEAD = {"vi": ["Mức", "Quy tắc", "Số lần", "Nội dung"], "en": ["Severity", "Rule", "Count", "Message"]}
+OUTPUT_FOLDER = ("Thư mục kết quả", "Output folder")
+OUTPUT = ("Kết quả", "Output")
+PERIOD = ("Kỳ", "Period")
+
+# -- the command (`heza validate`) ---------------------------------------------------------------
+
+FILES = ("tệp", "files")
+NOT_FOUND = ("Không tìm thấy: {path}", "Not found: {path}")
+NO_DATA_ROW = ("Không đọc được dòng dữ liệu nào", "No data row could be read")
+
+# -- charts ----------------------------------------------------------------------------------------
+
+CHART_OTHER = ("khác ({n})", "other ({n})")
+CHART_AGAINST_REPORTED = ("so với số công bố", "against the reported figure")
+
+# -- annotated workbooks ---------------------------------------------------------------------------
+
+FINDINGS_SHEET_TITLE = {"vi": "Kiểm tra", "en": "Findings"}
+FINDINGS_SHEET_HEADERS = {
+    "vi": ["Mức", "Quy tắc", "Trang", "Dòng", "Ô", "Cột", "Giá trị", "Nội dung", "Gợi ý"],
+    "en": ["Severity", "Rule", "Sheet", "Row", "Cell", "Column", "Value", "Message", "Suggested"],
+}
+
+# -- e-mail ----------------------------------------------------------------------------------------
+
+SUBJECT = ("{prefix} Kiểm tra dữ liệu tháng {period}: {counts}", "{prefix} Data check {period}: {counts}")
+TOO_LARGE_TO_ATTACH = ("Tệp quá lớn để đính kèm, xem tại:", "Files too large to attach, see:")
+REPORT_EMAIL = ("Thư báo cáo", "Report e-mail")
+EMAIL_STATUS_WORDS = {
+    "sent": ("đã gửi", "sent"), "outbox": ("chưa cấu hình SMTP, thư nằm ở", "no SMTP server set, kept at"),
+    "failed": ("gửi không được, thư nằm ở", "could not be sent, kept at"),
+    "not_kept": ("KHÔNG ghi được thư vào", "could NOT be written to"),
+}
+
+# -- the report page -------------------------------------------------------------------------------
+
+REPORT_TEXT = {
+    "vi": {
+        "authority": "Ban Quản lý Khu kinh tế Hải Phòng", "title": "Kiểm tra dữ liệu tháng",
+        "claims": "Số liệu dự kiến công bố",
+        "claims_help": "Mỗi số liệu được tính lại từ dữ liệu đã kiểm tra; khoảng chấp nhận suy ra từ cách viết "
+                       "(7,5% nghĩa là 7,45–7,55%; “hơn”, “xấp xỉ” theo quy ước).",
+        "claims_head": ["Chỉ tiêu", "Công bố", "Tính lại", "Khoảng chấp nhận", "Kết quả", "Định nghĩa đã dùng"],
+        "counts": "Số dòng theo bảng", "counts_head": COUNT_WORDS["vi"],
+        "findings": "Các dòng cần sửa", "findings_head": ["Tệp", "Trang", "Dòng", "Ô", "Cột", "Giá trị"],
+        "no_findings": "Không có phát hiện nào.", "times": "lần", "more_rows": "dòng nữa trong report.json",
+        "suggested": "Gợi ý", "completeness": "Khu chưa báo cáo",
+        "missing_help": "Các khu đang hoạt động trong kỳ nhưng chưa có báo cáo được công bố:",
+        "all_reported": "Tất cả các khu đang hoạt động đã báo cáo.", "files": "Tệp và trang không đọc",
+        "where": "Kết quả công bố", "run": "Lần chạy", "rate": "Tỷ giá tham chiếu",
+        "chart_zones": "Số phát hiện theo khu", "chart_claims": "Số công bố so với số tính lại",
+        "boxes": ["Lỗi", "Cảnh báo", "Số liệu sai", "Khu chưa báo cáo"],
+        "publishable": "Có thể công bố", "not_publishable": "Không thể công bố",
+        "held_back": "{n} dòng bị giữ lại do lỗi; các dòng còn lại đã được công bố.",
+        "clean": "Mọi dòng đều đạt; đã công bố.", "claims_failed": "{n} số liệu dự kiến công bố bị sai.",
+        "nothing": "Không có gì được công bố; bản công bố trước (nếu có) giữ nguyên.",
+        "ledger": "Mọi dòng trong tệp nộp", "ledger_head": ["Tệp", "Trang", "Dòng", "Loại", "Nội dung", "Lý do"],
+        "ledger_line": "{seen} dòng có nội dung = {published} công bố + {quarantined} giữ lại + {figures} số liệu "
+                       "dự kiến công bố + {non_data} dòng không phải dữ liệu (liệt kê dưới đây)",
+        "ledger_broken": "Sổ dòng KHÔNG cân: có dòng không được tính; không công bố.",
+        "rows_word": "dòng",
+    },
+    "en": {
+        "authority": "Hai Phong Economic Zone Authority", "title": "Data validation, month",
+        "claims": "Figures to be published",
+        "claims_help": "Each figure is recomputed from the checked data; the accepted interval follows from how it "
+                       "is written (7.5% means 7.45–7.55%; “over”, “about” by convention).",
+        "claims_head": ["Indicator", "Reported", "Recomputed", "Accepted", "Result", "Definition used"],
+        "counts": "Rows per table", "counts_head": COUNT_WORDS["en"],
+        "findings": "Rows to fix", "findings_head": ["File", "Sheet", "Row", "Cell", "Column", "Value"],
+        "no_findings": "No findings.", "times": "times", "more_rows": "more rows in report.json",
+        "suggested": "Suggested", "completeness": "Zones that did not report",
+        "missing_help": "Zones active in the period without a published report:",
+        "all_reported": "Every active zone reported.", "files": "Files and sheets not read",
+        "where": "Published output", "run": "Run", "rate": "Reference rate",
+        "chart_zones": "Findings per zone", "chart_claims": "Reported against recomputed",
+        "boxes": ["Errors", "Warnings", "Wrong figures", "Zones missing"],
+        "publishable": "Publishable", "not_publishable": "Not publishable",
+        "held_back": "{n} rows held back for errors; the rest is published.",
+        "clean": "Every row passed; published.", "claims_failed": "{n} figures to be published are wrong.",
+        "nothing": "Nothing was published; the previous publication (if any) stands.",
+        "ledger": "Every row of the submitted files", "ledger_head": ["File", "Sheet", "Row", "Kind", "Text", "Why"],
+        "ledger_line": "{seen} rows with content = {published} published + {quarantined} held back + {figures} "
+                       "release figures + {non_data} non-data rows (listed below)",
+        "ledger_broken": "The row ledger does NOT balance: some rows are unaccounted for; nothing published.",
+        "rows_word": "rows",
+    },
+}
+
+
+def report_text(lang: str) -> dict:
+    """The report page's words in `lang`."""
+    return in_lang(REPORT_TEXT, lang)
+
+
+def finding_counts(lang: str, errors, warnings) -> str:
+    """'12 lỗi, 5 cảnh báo' / '12 errors, 5 warnings'."""
+    return pick(lang, FINDING_COUNTS).format(errors=errors, warnings=warnings)
+
+
+def count_line(lang: str, table: str, read, published, quarantined) -> str:
+    """'enterprises: đọc 755, công bố 741, giữ lại 14' (the words of the counts table, in lower case)."""
+    words = [word.lower() for word in in_lang(COUNT_WORDS, lang)[1:]]
+    return f"{table}: {words[0]} {read}, {words[1]} {published}, {words[2]} {quarantined}"
+
+
+def table_head(words: list) -> str:
+    """A markdown table's head row: '| Bảng | Đọc | Công bố | Giữ lại |'."""
+    return "| " + " | ".join(words) + " |"
