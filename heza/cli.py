@@ -21,7 +21,7 @@ import click
 from heza.config import ConfigError, check_period, default_period, load_settings
 from heza.present.words import (
     EMAIL_STATUS_WORDS, FILES, NO_DATA_ROW, NOT_FOUND, OUTPUT, PERIOD, REPORT_EMAIL, STATUS_SHOUTED, SUGGESTED,
-    count_line, field, finding_counts, in_lang, pick,
+    count_line, field, finding_counts, in_lang, pick, table_label,
 )
 
 
@@ -141,7 +141,7 @@ def _checked_period(settings, period: str | None) -> str:
 def _prepared(settings, period: str, raw: Path | None = None, out: Path | None = None):
     """The period's run context (zone registry, exchange rate, indicator catalogue, last
     publication), or one message saying why the reference data cannot be used."""
-    from heza.assess.claims import CatalogueError
+    from heza.assess.catalogue import CatalogueError
     from heza.assess.context import prepare
     from heza.assess.filters import FilterError
     from heza.ingest.reference import ReferenceDataError
@@ -181,7 +181,7 @@ def _print_outcome(outcome: dict, lang: str) -> None:
     for reason in outcome.get("critical", []):
         click.echo(f"  ! {in_lang(reason, lang)}")
     for table, counts in outcome.get("counts", {}).items():
-        click.echo("  " + count_line(lang, table, counts["rows_read"], counts["rows_published"],
+        click.echo("  " + count_line(lang, table_label(table, lang), counts["rows_read"], counts["rows_published"],
                                      counts["rows_quarantined"]))
     click.echo("  " + finding_counts(lang, outcome["errors"], outcome["warnings"]))
     click.echo(f"  {pick(lang, OUTPUT)}: {outcome['folder']}")

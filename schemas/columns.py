@@ -7,10 +7,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from schemas.enterprise import EnterpriseReport
-from schemas.zone import ZoneReport
+from schemas.tables import TABLE_OF_KIND, TABLES
 
-MODELS = {"enterprise": EnterpriseReport, "zone": ZoneReport}
 CLAIM_COLUMNS = ["indicator", "scope", "value", "note"]
 HELPER_COLUMNS = {"source_file", "source_sheet", "source_row", "tax_code_restored"}
 
@@ -28,7 +26,7 @@ def column_specs(kind: str) -> dict:
     """{column: ColumnSpec} for the data columns of a sheet kind."""
     if kind == "claims":
         return {c: ColumnSpec(c, "string", None, c in {"indicator", "value"}) for c in CLAIM_COLUMNS}
-    schema = MODELS[kind].to_schema()
+    schema = TABLES[TABLE_OF_KIND[kind]].model.to_schema()
     return {
         name: ColumnSpec(name, re.sub(r"\[.*\]$", "", str(column.dtype)), (column.metadata or {}).get("unit"),
                          not column.nullable)

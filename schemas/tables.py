@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from schemas.enterprise import enterprise_schema
-from schemas.zone import zone_schema
+from schemas.enterprise import EnterpriseReport, enterprise_schema
+from schemas.zone import ZoneReport, zone_schema
 
 SOURCE_COLUMNS = ("source_file", "source_sheet", "source_row")
 
@@ -20,6 +20,7 @@ class Table:
     key: str  # the column that identifies a row to a person
     label_vi: str
     label_en: str
+    model: type | None = None  # the pandera model whose columns the sheet is read into
     schema: Callable | None = None  # zone codes -> the report's pandera schema (None: checked elsewhere)
     required_rule: str | None = None  # the rule an empty required cell breaks
     published: tuple = ()  # published columns, in order (empty: not published row by row)
@@ -27,12 +28,13 @@ class Table:
 
 TABLES = {
     "enterprises": Table(
-        "enterprises", "enterprise", "tax_code", "Doanh nghiệp", "Enterprises", enterprise_schema, "ENT_REQUIRED",
+        "enterprises", "enterprise", "tax_code", "Doanh nghiệp", "Enterprises", EnterpriseReport, enterprise_schema,
+        "ENT_REQUIRED",
         ("tax_code", "enterprise_name", "zone_code", "ownership", "has_party_org", "has_militia", "party_members",
          "workers_total", "workers_female", "workers_male", "workers_managerial", "capital_usd", "export_usd",
          "import_usd", *SOURCE_COLUMNS)),
     "zones": Table(
-        "zones", "zone", "zone_code", "Khu", "Zones", zone_schema, "ZONE_REQUIRED",
+        "zones", "zone", "zone_code", "Báo cáo khu", "Zone reports", ZoneReport, zone_schema, "ZONE_REQUIRED",
         ("zone_code", "enterprises", "workers_total", "workers_female", "workers_male", "fdi_projects_cum",
          "fdi_capital_usd_cum", "di_projects_cum", "di_capital_vnd_cum", "export_usd", "import_usd",
          *SOURCE_COLUMNS)),

@@ -8,7 +8,8 @@ import shutil
 import pandas as pd
 import pytest
 
-from heza.assess.claims import CatalogueError, claim_interval, load_catalogue
+from heza.assess.catalogue import CatalogueError, load_catalogue
+from heza.assess.claims import claim_interval
 from heza.config import PROJECT_ROOT, load_settings
 from heza.assess.filters import FilterError, compile_filter
 from heza.ingest.numbers import parse_figure

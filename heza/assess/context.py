@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from heza.assess.claims import Catalogue, load_catalogue
+from heza.assess.catalogue import Catalogue, load_catalogue
 from heza.assess.reconcile import previous_cumulative
 from heza.config import Settings, previous_period
 from heza.ingest.discover import discover_inputs

@@ -71,8 +71,7 @@ class Assessment:
 def join_files(parts: list, ctx: RunContext) -> Assessment:
     """The period from its files' results, in file order: a second copy of a submission (same bytes,
     or an older version beside its _v2) is set aside with one finding and its rows are not joined."""
-    files = [replace(part.read) for part in parts]  # set_aside_duplicates marks its own copies
-    copies = set_aside_duplicates(files)
+    files, copies = set_aside_duplicates([part.read for part in parts])
     kept = [part.tables for part, file in zip(parts, files) if file.tables or file.error is not None]
     tables = combine_files(kept)
     return Assessment(tuple(files), tables, findings_frame([tables["files"].findings, *copies]))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
 
 from heza.findings import finding
@@ -87,11 +88,11 @@ def _rows_of(table) -> int:
     return table.rows if isinstance(table, SkippedSheet) else table.rows_with_content
 
 
-def set_aside_duplicates(files: list) -> list:
-    """Apply duplicate_submissions: each set-aside file keeps no table (its sheets are listed as
-    skipped, with their rows, so the source ledger still counts them) and gets one finding naming
-    both files (FILE_IDENTICAL_COPY or FILE_SUPERSEDED). Returns the findings."""
-    records = []
+def set_aside_duplicates(files: list) -> tuple[list, list]:
+    """Apply duplicate_submissions: (the files, each set-aside one replaced by a copy that keeps no
+    table, its sheets listed as skipped with their rows so the source ledger still counts them;
+    one finding per set-aside file naming both files, FILE_IDENTICAL_COPY or FILE_SUPERSEDED)."""
+    files, records = list(files), []
     for index, kept_index, kind in duplicate_submissions(files):
         file, kept = files[index], files[kept_index]
         if kind == "identical":
@@ -102,12 +103,9 @@ def set_aside_duplicates(files: list) -> list:
             code = "FILE_SUPERSEDED"
             vi = f"đã có bản mới hơn '{kept.file}' trong cùng thư mục kỳ; chỉ đọc bản mới"
             en = f"a later version '{kept.file}' is in the same period folder; only that one is read"
-        sheets = [*file.tables, *file.skipped]
-        file.skipped = [SkippedSheet(file.file, sheet.sheet, vi[0].upper() + vi[1:], en[0].upper() + en[1:],
-                                     rows=_rows_of(sheet)) for sheet in sheets] or \
-            [SkippedSheet(file.file, "", vi[0].upper() + vi[1:], en[0].upper() + en[1:])]
-        file.tables = []
-        if file.error is not None:  # a broken copy is named once, as a copy
-            file.error = None
+        reason = (vi[0].upper() + vi[1:], en[0].upper() + en[1:])
+        skipped = [SkippedSheet(file.file, sheet.sheet, *reason, rows=_rows_of(sheet))
+                   for sheet in [*file.tables, *file.skipped]] or [SkippedSheet(file.file, "", *reason)]
+        files[index] = replace(file, tables=[], skipped=skipped, error=None)  # a broken copy is named once
         records.append(finding(code, source_file=file.file, value=kept.file, detail_vi=vi, detail_en=en))
-    return records
+    return files, records

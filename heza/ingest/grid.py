@@ -12,8 +12,8 @@ from heza.ingest import headers, layout
 from heza.ingest.headers import SHEET_KINDS, fold, is_ignored_header, match_header, split_header
 from heza.ingest.tables import ReadError, SheetTable, SkippedSheet, column_letter
 from schemas.columns import figure_columns
+from schemas.tables import TABLE_OF_KIND, TABLES
 
-SHEET_KIND_KEY = {"enterprise": "tax_code", "zone": "zone_code", "claims": "indicator"}  # the column naming a row
 _NUMBERING_CELL = re.compile(r"^\(?\d{1,2}\)?$|^\(?[A-Z]\)?$")
 
 
@@ -164,7 +164,7 @@ def table_from_grid(grid, file: str, sheet: str, search_rows: int, max_columns: 
                           for column, index in chosen.items()}, index=rows.index)
     frame["source_row"] = range(body_start + 1, body_start + 1 + len(rows))
     empty = pd.DataFrame({c: _empty_cells(frame[c]) for c in chosen}, index=frame.index)
-    plan = layout.classify_body(frame, rows, empty, SHEET_KIND_KEY[guess.kind], figure_columns(guess.kind),
+    plan = layout.classify_body(frame, rows, empty, TABLES[TABLE_OF_KIND[guess.kind]].key, figure_columns(guess.kind),
                                 {c: guess.labels[i] for c, i in chosen.items()}, set(hidden_rows),
                                 left_edge=min(chosen.values()))
     non_data += plan.non_data

@@ -17,7 +17,7 @@ from heza.ingest.numbers import format_number
 from heza.present.charts import charts
 from heza.present.words import (
     CLAIM_STATUS_WORDS, COUNT_WORDS, KIND_WORDS, OUTPUT_FOLDER, RULE_TABLE_HEAD, SEVERITY_WORDS, STATUS_WORDS,
-    count_line, field, in_lang, pick, report_text, table_head,
+    count_line, field, in_lang, pick, report_text, table_head, table_label,
 )
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -135,7 +135,7 @@ def render_html(report: dict, folder, lang: str = "vi", images: dict | None = No
                for (v, color), label in zip(boxes, t["boxes"])],
         filters=report.get("filters", {}),
         claims=[_claim_view(c, lang) for c in sorted(report["claims"], key=lambda c: CLAIM_ORDER[c["status"]])],
-        counts=[{"table": name, "read": format_number(c["rows_read"], lang),
+        counts=[{"table": table_label(name, lang), "read": format_number(c["rows_read"], lang),
                  "published": format_number(c["rows_published"], lang),
                  "quarantined": format_number(c["rows_quarantined"], lang)} for name, c in report["counts"].items()],
         rules=[r for r in _rule_views(report, lang) if r["rule"] != "PERIOD_ZONE_MISSING"],
@@ -161,7 +161,7 @@ def render_text(report: dict, folder, lang: str = "vi") -> str:
     lines = [f"{t['title']} {period_label(report['period'])}: {head['headline']}", head["detail"], ""]
     lines += [f"! {in_lang(reason, lang)}" for reason in report["critical"]]
     for name, c in report["counts"].items():
-        lines.append(count_line(lang, name, format_number(c["rows_read"], lang),
+        lines.append(count_line(lang, table_label(name, lang), format_number(c["rows_read"], lang),
                                 format_number(c["rows_published"], lang), format_number(c["rows_quarantined"], lang)))
     ledger = ledger_view(report, lang)
     if ledger:
@@ -186,7 +186,7 @@ def summary_markdown(report: dict, folder: Path, lang: str = "vi") -> str:
     lines += ["", table_head(in_lang(COUNT_WORDS, lang)),
               "|---|---:|---:|---:|"]
     for table, counts in report["counts"].items():
-        lines.append(f"| {table} | {n(counts['rows_read'])} | {n(counts['rows_published'])} | "
+        lines.append(f"| {table_label(table, lang)} | {n(counts['rows_read'])} | {n(counts['rows_published'])} | "
                      f"{n(counts['rows_quarantined'])} |")
     lines += ["", table_head(in_lang(RULE_TABLE_HEAD, lang)),
               "|---|---|---:|---|"]

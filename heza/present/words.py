@@ -11,6 +11,8 @@ report.json themselves (reasons, messages with both languages, claim labels) sta
 
 from __future__ import annotations
 
+from schemas.tables import TABLES
+
 LANGS = ("vi", "en")
 
 
@@ -32,6 +34,12 @@ def in_lang(texts: dict, lang: str):
 def field(name: str, lang: str) -> str:
     """The field of a record holding `name` in `lang`: field("message", "en") == "message_en"."""
     return f"{name}_{code(lang)}"
+
+
+def table_label(name: str, lang: str) -> str:
+    """A table's name as people read it (schemas/tables.py declares it), e.g. "Doanh nghiệp"."""
+    table = TABLES.get(name)
+    return pick(lang, (table.label_vi, table.label_en)) if table else name
 
 
 # -- run status ------------------------------------------------------------------------------------
