@@ -2,8 +2,9 @@
 
     python -m tests.reliability      (or: make reliability)
 
-Runs pytest on the hostile-input, fault and e-mail tests with a JUnit report, then writes one
-line per case (what was tried, whether what it asserts held) between the README's markers.
+Runs pytest on the bad-input corpus, the row-accounting, value, resource, fault, operator, e-mail,
+publishing and scale-out tests with a JUnit report, then writes one line per case (what was
+tried, whether what it asserts held) between the README's markers.
 """
 
 from __future__ import annotations
@@ -18,9 +19,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SUITES = {
     "tests/test_hostile.py": "input",
+    "tests/test_ledger.py": "every row",
+    "tests/test_values.py": "values",
+    "tests/test_bounded.py": "resources",
     "tests/test_faults.py": "fault",
+    "tests/test_operator_errors.py": "operator",
     "tests/test_notify.py": "e-mail",
     "tests/test_publish.py": "publishing",
+    "tests/test_scale.py": "scale-out",
 }
 START, END = "<!-- reliability:start -->", "<!-- reliability:end -->"
 
