@@ -80,8 +80,19 @@ def measure_size(rows: int, workdir: Path, peer_max: int) -> dict:
         result["peers"]["frictionless_s"] = _frictionless(Path(month["path"]), registry.codes)
     if rows <= 100_000:
         result.update(_xlsx_read(workdir, rows, limits, registry))
-    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["peak_rss_mb"] = own_peak_mb()
     return result
+
+
+def own_peak_mb() -> float:
+    """This process's own peak memory (VmHWM). ru_maxrss would carry the parent's peak across fork
+    and exec, so a size measured in a fresh child could report the runner's memory instead."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _zone_rows(typed):
