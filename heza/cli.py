@@ -229,6 +229,8 @@ def validate(paths, period, as_json, lang):
     from heza.ingest.discover import discover_inputs
 
     settings = _settings()
+    if period:  # a bad --period is refused before anything else
+        _checked_period(settings, period)
     files = []
     for path in paths:
         if path.is_dir():

@@ -77,7 +77,7 @@ def smtp_settings(settings: Settings) -> SmtpSettings | None:
 
 def subject_line(report: dict, prefix: str, lang: str = "vi") -> str:
     """'[KKT Hải Phòng] Kiểm tra dữ liệu tháng 02/2024: CÔNG BỐ THIẾU: chưa có số liệu của KCN Đồ Sơn
-    — 12 lỗi, 5 cảnh báo': the report's headline first, then the counts (no line breaks)."""
+    ; 12 lỗi, 5 cảnh báo': the report's headline first, then the counts (no line breaks)."""
     counts = finding_counts(lang, report["summary"]["error"], report["summary"]["warning"])
     text = pick(lang, SUBJECT).format(prefix=prefix, period=period_label(report["period"]),
                                       headline=report_headline(report, lang), counts=counts)

@@ -124,8 +124,8 @@ FINDINGS_SHEET_HEADERS = {
 
 # -- e-mail ----------------------------------------------------------------------------------------
 
-SUBJECT = ("{prefix} Kiểm tra dữ liệu tháng {period}: {headline} — {counts}",
-           "{prefix} Data check {period}: {headline} — {counts}")
+SUBJECT = ("{prefix} Kiểm tra dữ liệu tháng {period}: {headline}; {counts}",
+           "{prefix} Data check {period}: {headline}; {counts}")
 TOO_LARGE_TO_ATTACH = ("Tệp quá lớn để đính kèm, xem tại:", "Files too large to attach, see:")
 REPORT_EMAIL = ("Thư báo cáo", "Report e-mail")
 EMAIL_STATUS_WORDS = {
