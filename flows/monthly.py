@@ -112,6 +112,10 @@ def monthly_pipeline(period: str | None = None, raw: str | None = None, out: str
         email = notify_staff(report, folder, ctx, lang) if send_email else None
     return {
         "period": ctx.period, "status": report["status"], "critical": report["critical"],
+        "missing_zones": report["missing_zones"],
+        "wrong_figures": sum(1 for claim in report["claims"] if claim["status"] == "fail"),
+        "unreadable": [{"file": f["file"], **{k: f["error"][k] for k in ("message_vi", "message_en")}}
+                       for f in report["files"] if f["error"]],
         "counts": report["counts"], "errors": report["summary"]["error"],
         "warnings": report["summary"]["warning"], "folder": str(folder), "email": email,
     }

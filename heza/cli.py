@@ -1,9 +1,16 @@
 """`heza`: the one command staff use. Messages in Vietnamese first; --lang en for English.
 
-Exit codes: 0 done; 1 errors found (validate) or, with --strict, published with errors (run);
-2 nothing usable (unreadable input, critical run, bad arguments, bad configuration, an output
-folder that cannot be written, a period another run holds, files `heza sample` would overwrite);
-3 published, but the report e-mail could be neither written to the outbox nor sent.
+Exit codes follow the run status (heza.assess.core.run_status), the first that applies:
+2 not_published: nothing published (a critical run, or with [publish] require_complete /
+  --require-complete an incomplete month), or nothing usable (unreadable input, bad arguments,
+  bad configuration, an output folder that cannot be written, a period another run holds, files
+  `heza sample` would overwrite);
+4 published_incomplete: published, but an active zone of the registry has no readable row in the
+  month (its files unreadable, missing or empty); the headline names the zones;
+3 published, but the report e-mail could be neither written to the outbox nor sent;
+1 published_with_errors with --strict (rows held back, a file unreadable, a rate missing), or
+  errors found (validate);
+0 published, or published_with_errors without --strict.
 Every operator mistake is a message (Vietnamese, then English) naming the file, key or folder;
 an unexpected error is one line too (HEZA_DEBUG=1 shows the traceback).
 """
@@ -12,16 +19,17 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sys
 from pathlib import Path
 
 import click
 
-from heza.config import ConfigError, check_period, default_period, load_settings
+from heza.config import PERIOD_PATTERN, ConfigError, check_period, default_period, load_settings
 from heza.present.words import (
-    EMAIL_STATUS_WORDS, FILES, NO_DATA_ROW, NOT_FOUND, OUTPUT, PERIOD, REPORT_EMAIL, STATUS_SHOUTED, SUGGESTED,
-    count_line, field, finding_counts, in_lang, pick, table_label,
+    EMAIL_STATUS_WORDS, FILES, NO_DATA_ROW, NOT_FOUND, OUTPUT, PERIOD, PERIOD_FROM, REPORT_EMAIL, SUGGESTED,
+    UNREADABLE_FILE, count_line, field, finding_counts, in_lang, pick, status_headline, table_label,
 )
 
 
@@ -43,6 +51,7 @@ def _settings():
 
 
 EXIT_EMAIL_NOT_KEPT = 3
+EXIT_INCOMPLETE = 4
 
 
 @main.command()
@@ -51,17 +60,21 @@ EXIT_EMAIL_NOT_KEPT = 3
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Thư mục công bố.")
 @click.option("--no-email", is_flag=True, help="Không gửi và không ghi thư báo cáo.")
 @click.option("--strict", is_flag=True, help="Thoát với mã 1 nếu công bố nhưng còn lỗi.")
+@click.option("--require-complete", is_flag=True,
+              help="Không công bố (mã 2) nếu một khu đang hoạt động không có dòng nào đọc được "
+                   "(như [publish] require_complete = true).")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Kiểm tra các tệp song song trên một cụm Dask cục bộ gồm N tiến trình.")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="Kiểm tra các tệp trên cụm Dask đang chạy (vd. tcp://10.0.0.5:8786).")
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi")
-def run(period, raw, out, no_email, strict, workers, scheduler, lang):
+def run(period, raw, out, no_email, strict, require_complete, workers, scheduler, lang):
     """Chạy quy trình tháng: đọc, kiểm tra, đối chiếu, công bố, báo cáo."""
     from heza.release.folders import PeriodLockedError, period_lock, writable_folder_message
 
     settings = _settings()
-    ctx = _prepared(settings, _checked_period(settings, period), raw, out)
+    ctx = _prepared(settings, _checked_period(settings, period), raw, out,
+                    require_complete=True if require_complete else None)
     unwritable = writable_folder_message(ctx.settings.processed)
     if unwritable:
         _fail(unwritable)
@@ -82,6 +95,8 @@ def run(period, raw, out, no_email, strict, workers, scheduler, lang):
     _print_outcome(outcome, lang)
     if outcome["status"] == "not_published":
         sys.exit(2)
+    if outcome["status"] == "published_incomplete":
+        sys.exit(EXIT_INCOMPLETE)
     if outcome.get("email") and outcome["email"]["status"] == "not_kept":
         sys.exit(EXIT_EMAIL_NOT_KEPT)
     if strict and outcome["errors"]:
@@ -138,7 +153,7 @@ def _checked_period(settings, period: str | None) -> str:
         _fail(str(exc))
 
 
-def _prepared(settings, period: str, raw: Path | None = None, out: Path | None = None):
+def _prepared(settings, period: str, raw: Path | None = None, out: Path | None = None, **options):
     """The period's run context (zone registry, exchange rate, indicator catalogue, last
     publication), or one message saying why the reference data cannot be used."""
     from heza.assess.catalogue import CatalogueError
@@ -147,7 +162,7 @@ def _prepared(settings, period: str, raw: Path | None = None, out: Path | None =
     from heza.ingest.reference import ReferenceDataError
 
     try:
-        return prepare(settings, period, raw, out)
+        return prepare(settings, period, raw, out, **options)
     except (ReferenceDataError, CatalogueError, FilterError, ValueError, OSError) as exc:
         _fail(f"Dữ liệu tham chiếu không dùng được / reference data cannot be used: {exc}")
 
@@ -177,7 +192,11 @@ def prepare_prefect(root: Path, startup_timeout: float = 120) -> None:
 
 
 def _print_outcome(outcome: dict, lang: str) -> None:
-    click.echo(f"{pick(lang, PERIOD)} {outcome['period']}: {pick(lang, STATUS_SHOUTED[outcome['status']])}")
+    headline = status_headline(lang, outcome["status"], [z["zone_name"] for z in outcome.get("missing_zones", [])],
+                               outcome.get("wrong_figures", 0))
+    click.echo(f"{pick(lang, PERIOD)} {outcome['period']}: {headline}")
+    for file in outcome.get("unreadable", []):
+        click.echo("  ! " + pick(lang, UNREADABLE_FILE).format(file=file["file"], message=file[field("message", lang)]))
     for reason in outcome.get("critical", []):
         click.echo(f"  ! {in_lang(reason, lang)}")
     for table, counts in outcome.get("counts", {}).items():
@@ -199,7 +218,9 @@ def _print_outcome(outcome: dict, lang: str) -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--period", default=None, help="Kỳ của tỷ giá và danh mục khu (mặc định: tháng trước).")
+@click.option("--period", default=None,
+              help="Kỳ của tỷ giá và danh mục khu (mặc định: theo tên thư mục YYYY-MM hoặc tên tệp ..._2024-02, "
+                   "nếu không có thì tháng trước).")
 @click.option("--json", "as_json", is_flag=True, help="In các phát hiện dạng JSON.")
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi")
 def validate(paths, period, as_json, lang):
@@ -208,7 +229,8 @@ def validate(paths, period, as_json, lang):
     from heza.ingest.discover import discover_inputs
 
     settings = _settings()
-    period = _checked_period(settings, period)
+    if period:  # a bad --period is refused before anything else
+        _checked_period(settings, period)
     files = []
     for path in paths:
         if path.is_dir():
@@ -217,13 +239,17 @@ def validate(paths, period, as_json, lang):
             files.append(path)
         else:
             _fail(pick(lang, NOT_FOUND).format(path=path))
-    ctx = _prepared(settings, period)
+    period, source = _validated_period(settings, period, paths, lang)
+    # Completeness (zones that did not report) belongs to a month: only a whole period folder has it.
+    whole = len(paths) == 1 and paths[0].is_dir() and paths[0].resolve().name == period
+    ctx = _prepared(settings, period, whole_period=whole)
     assessment = assess_paths(files, ctx)
     read = assessment.files
     findings = assessment.findings
     if as_json:
         records = findings.drop(columns="row_id").astype(object).where(findings.notna(), None)
-        click.echo(json.dumps({"files": [str(p) for p in files], "summary": assessment.severity_counts,
+        click.echo(json.dumps({"period": period, "period_from": source, "whole_period": whole,
+                               "files": [str(p) for p in files], "summary": assessment.severity_counts,
                                "counts": {name: split.counts for name, split in assessment.splits.items()},
                                "ledger": assessment.ledger,
                                "skipped": [{"file": s.file, "sheet": s.sheet, "reason_vi": s.reason_vi,
@@ -231,9 +257,11 @@ def validate(paths, period, as_json, lang):
                                "findings": records.drop(columns=[]).to_dict(orient="records")},
                               ensure_ascii=False, indent=2))
     else:
+        click.echo(f"{pick(lang, PERIOD)} {period} ({pick(lang, PERIOD_FROM[source])})")
         message = field("message", lang)
         for row in findings.astype(object).where(findings.notna(), None).itertuples(index=False):
             where = ":".join(str(part) for part in (row.source_file, row.source_sheet, row.source_row) if part)
+            where += f" ({row.cell})" if row.cell else ""
             column = f" [{row.column}]" if row.column else ""
             value = f" = {row.value!r}" if row.value is not None else ""
             if row.suggested is not None:
@@ -246,6 +274,34 @@ def validate(paths, period, as_json, lang):
         click.echo(pick(lang, NO_DATA_ROW), err=True)
         sys.exit(2)
     sys.exit(1 if assessment.severity_counts["error"] else 0)
+
+
+_PERIOD_IN_NAME = re.compile(r"(?<!\d)(\d{4}-(?:0[1-9]|1[0-2]))(?!\d)")
+
+
+def _validated_period(settings, period: str | None, paths, lang: str) -> tuple[str, str]:
+    """The period to check against and where it came from: --period; else the one period the paths
+    name (a YYYY-MM folder, or a name ending _2024-02); else the previous month. Paths naming
+    different periods without --period are one message and exit 2."""
+    if period:
+        return _checked_period(settings, period), "option"
+    named = {}
+    for path in paths:
+        resolved = path.resolve()
+        folder = resolved if path.is_dir() else resolved.parent
+        if PERIOD_PATTERN.match(folder.name):
+            named.setdefault(folder.name, "folder")
+        elif not path.is_dir():
+            found = _PERIOD_IN_NAME.findall(resolved.stem)
+            if found:
+                named.setdefault(found[-1], "file_name")
+    if len(named) > 1:
+        _fail(f"Các tệp thuộc nhiều kỳ ({', '.join(sorted(named))}); hãy ghi rõ --period / "
+              f"the files belong to several periods ({', '.join(sorted(named))}); give --period")
+    if named:
+        (found, source), = named.items()
+        return _checked_period(settings, found), source
+    return _checked_period(settings, None), "default"
 
 
 @main.command()

@@ -4,7 +4,7 @@ Every key is checked when the settings load, so an operator's mistake is one mes
 file and the key, never a traceback later in the run:
 - [paths] keys are required: a missing one is an error (a guessed folder could publish to the
   wrong place);
-- a key missing from [limits], [tolerances], [email] or [schedule] (or the whole section) takes
+- a key missing from [limits], [tolerances], [email], [schedule], [prefect] or [publish] (or the whole section) takes
   the built-in default below, the same value as the shipped heza.toml;
 - a value of the wrong type ("50" or "50 MB" where a number belongs) is an error, as are a
   negative limit, an unknown time zone and a cron expression that is not five valid fields.
@@ -41,8 +41,9 @@ DEFAULTS = {
     },
     "schedule": {"cron": "0 7 5 * *", "timezone": "Asia/Ho_Chi_Minh"},
     "prefect": {"startup_timeout_seconds": 120},
+    "publish": {"require_complete": False},
 }
-_TYPE_WORDS = {"number": ("một số", "a number"), "text": ("một chuỗi", "text"),
+_TYPE_WORDS = {"flag": ("true hoặc false", "true or false"), "number": ("một số", "a number"), "text": ("một chuỗi", "text"),
                "numbers": ("một danh sách số", "a list of numbers"), "texts": ("một danh sách chuỗi", "a list of text")}
 
 
@@ -65,9 +66,12 @@ class Settings:
     email: dict = field(default_factory=dict)
     schedule: dict = field(default_factory=dict)
     prefect: dict = field(default_factory=dict)
+    publish: dict = field(default_factory=dict)
 
 
 def _kind(default) -> str:
+    if isinstance(default, bool):
+        return "flag"
     if isinstance(default, list):
         return "texts" if not default or isinstance(default[0], str) else "numbers"
     return "number" if isinstance(default, (int, float)) and not isinstance(default, bool) else "text"
@@ -84,6 +88,11 @@ def _from_environment(section: str, key: str, kind: str):
     if raw is None:
         return None
     try:
+        if kind == "flag":
+            flag = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}.get(raw.strip().lower())
+            if flag is None:
+                raise ValueError(raw)
+            return flag
         if kind == "number":
             return int(raw) if re.fullmatch(r"\s*[-+]?\d+\s*", raw) else float(raw)
         if kind in ("numbers", "texts"):
@@ -99,7 +108,7 @@ def _from_environment(section: str, key: str, kind: str):
 
 def _checked(path: Path, section: str, key: str, value, kind: str):
     """The value if it has the key's kind, else ConfigError naming the file and the key."""
-    ok = {"number": _is_number(value) and value >= 0, "text": isinstance(value, str),
+    ok = {"flag": isinstance(value, bool), "number": _is_number(value) and value >= 0, "text": isinstance(value, str),
           "numbers": isinstance(value, list) and all(_is_number(v) and v >= 0 for v in value),
           "texts": isinstance(value, list) and all(isinstance(v, str) for v in value)}[kind]
     if not ok:
@@ -162,7 +171,8 @@ def load_settings(config_file: Path | None = None) -> Settings:
     check_timezone(schedule["timezone"], path)
     check_cron(schedule["cron"], path)
     return Settings(root=base, **paths, limits=merged["limits"], tolerances=merged["tolerances"],
-                    email=merged["email"], schedule=schedule, prefect=merged["prefect"])
+                    email=merged["email"], schedule=schedule, prefect=merged["prefect"],
+                    publish=merged["publish"])
 
 
 def check_timezone(name: str, path: Path | str = "heza.toml") -> ZoneInfo:

@@ -85,8 +85,9 @@ def test_the_report_arrives_with_its_vietnamese_subject_parts_and_attachments(pu
                      settings.outbox, "heza-2024-02")
     assert result["status"] == "sent" and len(handler.messages) == 1
     received = email.message_from_bytes(handler.messages[0], policy=email.policy.default)
-    assert received["Subject"] == f"[KKT Hải Phòng] Kiểm tra dữ liệu tháng 02/2024: {report['summary']['error']} lỗi, " \
-                                  f"{report['summary']['warning']} cảnh báo"
+    assert received["Subject"] == "[KKT Hải Phòng] Kiểm tra dữ liệu tháng 02/2024: ĐÃ CÔNG BỐ (có dòng bị giữ lại) · " \
+                                  "2 số liệu dự kiến công bố SAI — không dùng; " \
+                                  f"{report['summary']['error']} lỗi, {report['summary']['warning']} cảnh báo"
     body = received.get_body(("related", "html", "plain"))
     assert received.get_content_type() == "multipart/mixed"
     alternative = next(p for p in received.iter_parts() if p.get_content_type() == "multipart/alternative")

@@ -32,6 +32,11 @@ class RunContext:
     rate_source: str | None
     catalogue: Catalogue
     previous: pd.DataFrame  # the last publication's cumulative zone figures (empty if none)
+    # True when the files are a whole period's folder (a run, `heza validate` of a period folder): only
+    # then may a zone with no rows be missing from the month (completeness belongs to a month, not a file)
+    whole_period: bool = True
+    # True: a month in which an active zone has no readable rows is not published at all
+    require_complete: bool = False
     run_id: str = field(default_factory=new_run_id)
     started: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
 
@@ -40,17 +45,23 @@ class RunContext:
         return self.settings.raw / self.period
 
 
-def prepare(settings: Settings, period: str, raw: Path | None = None, processed: Path | None = None) -> RunContext:
+def prepare(settings: Settings, period: str, raw: Path | None = None, processed: Path | None = None,
+            whole_period: bool = True, require_complete: bool | None = None) -> RunContext:
     """Load and check the period's reference data once; `raw`/`processed` override the settings'
-    folders (heza run --raw/--out). Raises ReferenceDataError, CatalogueError or FilterError with a
+    folders (heza run --raw/--out); `whole_period` says whether the files checked are the period's
+    whole folder; `require_complete` (default: [publish] require_complete) withholds an incomplete
+    month. Raises ReferenceDataError, CatalogueError or FilterError with a
     message naming the file when reference data cannot be used."""
     settings = replace(settings, raw=Path(raw).resolve() if raw else settings.raw,
                        processed=Path(processed).resolve() if processed else settings.processed)
     band = (settings.limits.get("vnd_per_usd_min", 10_000), settings.limits.get("vnd_per_usd_max", 50_000))
     rate, source = reference_rate(settings.reference, period, band)
+    if require_complete is None:
+        require_complete = bool(settings.publish.get("require_complete", False))
     return RunContext(period, settings, load_zone_registry(settings.reference), rate, source,
                       load_catalogue(settings.indicators),
-                      previous_cumulative(settings.processed, previous_period(period)))
+                      previous_cumulative(settings.processed, previous_period(period)),
+                      whole_period=whole_period, require_complete=require_complete)
 
 
 def period_inputs(ctx: RunContext) -> list[Path]:

@@ -10,6 +10,7 @@ once, whichever way the map step ran. Each stage takes an Assessment and returns
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from heza.assess.context import RunContext
 from heza.assess.ledger import imbalance_reason, source_ledger
 from heza.assess.reconcile import completeness, reconcile_zones
 from heza.assess.validate import validate_table
-from heza.findings import count_by_severity, error_row_ids, findings_frame
+from heza.findings import count_by_severity, error_row_ids, finding, findings_frame
 from heza.ingest.discover import set_aside_duplicates
 from heza.ingest.files import FileRead, read_file
 from heza.ingest.normalise import combine_files, normalise_file
@@ -56,6 +57,7 @@ class Assessment:
     critical: tuple = ()
     claims: ClaimsResult | None = None
     ledger: dict = field(default_factory=dict)
+    missing_zones: tuple = ()  # (zone code, registry name) of each active zone with no readable rows
 
     @property
     def severity_counts(self) -> dict:
@@ -63,9 +65,22 @@ class Assessment:
 
     @property
     def status(self) -> str:
-        if self.critical:
-            return "not_published"
-        return "published_with_errors" if self.severity_counts["error"] else "published"
+        return run_status(self.critical, self.severity_counts["error"], self.missing_zones)
+
+
+STATUSES = ("published", "published_with_errors", "published_incomplete", "not_published")
+
+
+def run_status(critical, errors: int, missing_zones) -> str:
+    """The one status of a run, decided here only (the command, report.json, the report page and
+    the e-mail all show this): not_published when anything critical stops it; published_incomplete
+    when an active zone of the registry has no readable row in the month; published_with_errors when
+    any error was found (rows held back, a file unreadable, a rate missing); published otherwise."""
+    if critical:
+        return "not_published"
+    if missing_zones:
+        return "published_incomplete"
+    return "published_with_errors" if errors else "published"
 
 
 def join_files(parts: list, ctx: RunContext) -> Assessment:
@@ -114,10 +129,45 @@ def split_period(assessment: Assessment, ctx: RunContext) -> Assessment:
     splits = {name: split_rows(name, tables[name].typed, tables[name].submitted, assessment.findings)
               for name in DATA_TABLES}
     reported = tables["zones"].typed["zone_code"].dropna().unique()
-    missing = completeness(splits["zones"].published, ctx.registry, ctx.period, reported)
+    if ctx.whole_period:  # completeness belongs to a month: never for a file or a few files checked alone
+        missing = completeness(splits["zones"].published, ctx.registry, ctx.period, reported)
+        absent = zones_without_rows(assessment.files, tables["enterprises"].typed, splits["zones"].published,
+                                    ctx.registry, ctx.period)
+    else:
+        missing, absent = None, ()
     ledger = source_ledger(list(assessment.files), splits, len(tables["claims"].typed))
-    split = replace(assessment, splits=splits, findings=findings_frame([assessment.findings, missing]), ledger=ledger)
-    return replace(split, critical=tuple(critical_reasons(split)))
+    split = replace(assessment, splits=splits, findings=findings_frame([assessment.findings, missing]), ledger=ledger,
+                    missing_zones=absent)
+    reasons = critical_reasons(split)
+    if absent and ctx.require_complete:
+        reasons.append(incomplete_reason(absent))
+    return replace(split, critical=tuple(reasons))
+
+
+def zones_without_rows(files, enterprises: pd.DataFrame, published_zones: pd.DataFrame, registry, period: str) -> tuple:
+    """(code, name) of each zone active in the period that has no readable row in the month: no
+    enterprise row read for it and either no zone-report row published for it or a file named for it
+    that could not be read (its enterprises are then missing from every published total). A zone with
+    enterprise rows but no zone report has reported, partially (PERIOD_ZONE_MISSING says so)."""
+    with_enterprises = set(enterprises["zone_code"].dropna())
+    with_zone_row = set(published_zones["zone_code"].dropna())
+    unreadable = {code for f in files if f.error is not None for code in zones_named_in(f.file, registry)}
+    return tuple((code, registry.name_of(code)) for code in registry.active_in(period)
+                 if code not in with_enterprises and (code not in with_zone_row or code in unreadable))
+
+
+def zones_named_in(file_name: str, registry) -> set:
+    """The zones a file's name names by code or registry name (doanh_nghiep_DOSON_2024-02.xlsx: DOSON)."""
+    words = [w for w in re.split(r"[_\-\s.]+", Path(file_name).stem) if w and not w.isdigit()]
+    return {code for code in (registry.code_for(w) for w in words) if code}
+
+
+def incomplete_reason(absent) -> dict:
+    names = ", ".join(name for _, name in absent)
+    return {"vi": f"Chưa có số liệu của {names}; cấu hình yêu cầu đủ các khu ([publish] require_complete "
+                  f"hoặc --require-complete)",
+            "en": f"No data from {names}; the settings require every zone ([publish] require_complete "
+                  f"or --require-complete)"}
 
 
 def critical_reasons(assessment: Assessment) -> list:
@@ -144,13 +194,43 @@ def critical_reasons(assessment: Assessment) -> list:
 
 
 def check_period_claims(assessment: Assessment, ctx: RunContext) -> Assessment:
-    """The draft release's figures against the rows about to be published, and each other."""
+    """The draft release's figures against the rows about to be published, and each other; and,
+    when the period has no reference rate but its data need one, one error naming the file to fix."""
     claims = assessment.tables["claims"]
     published = {name: split.published for name, split in assessment.splits.items()}
     result = check_claims(claims.typed, published, ctx.catalogue, ctx.registry, ctx.rate,
                           ctx.settings.tolerances["about_relative"])
-    findings = findings_frame([assessment.findings, claim_cells(result.findings, claims.column_letters)])
+    findings = findings_frame([assessment.findings, claim_cells(result.findings, claims.column_letters),
+                               *missing_rate(assessment, ctx)])
     return replace(assessment, claims=result, findings=findings)
+
+
+def missing_rate(assessment: Assessment, ctx: RunContext) -> list:
+    """PERIOD_NO_EXCHANGE_RATE when the period has no VND/USD reference rate and its data need a
+    conversion: a figure written in the other currency (capital in VND where USD is kept: the cells
+    are CELL_NO_EXCHANGE_RATE) or a release figure converted between VND and USD."""
+    if ctx.rate is not None:
+        return []
+    cells = int((assessment.findings["rule"] == "CELL_NO_EXCHANGE_RATE").sum())
+    indicators = assessment.tables["claims"].typed.get("indicator", pd.Series(dtype="object"))
+    converted = [ctx.catalogue.indicators[code] for code in sorted(set(indicators.dropna()))
+                 if isinstance(code, str) and getattr(ctx.catalogue.indicators.get(code), "kind", None) == "convert"]
+    if not cells and not converted:
+        return []
+    path = ctx.settings.reference / "exchange_rates.csv"
+    try:
+        shown = path.relative_to(ctx.settings.root)
+    except ValueError:
+        shown = path
+    needs_vi = ([f"{cells} ô ghi bằng đơn vị tiền khác"] if cells else []) + \
+        ([f"số liệu quy đổi: {', '.join(i.label_vi for i in converted)}"] if converted else [])
+    needs_en = ([f"{cells} cells written in the other currency"] if cells else []) + \
+        ([f"converted figures: {', '.join(i.label_en for i in converted)}"] if converted else [])
+    return [finding("PERIOD_NO_EXCHANGE_RATE", value=ctx.period,
+                    detail_vi=f"thêm dòng kỳ {ctx.period} (period,vnd_per_usd,source) vào {shown}; "
+                              f"cần cho {'; '.join(needs_vi)}",
+                    detail_en=f"add the period {ctx.period} (period,vnd_per_usd,source) to {shown}; "
+                              f"needed for {'; '.join(needs_en)}")]
 
 
 def claim_cells(findings: pd.DataFrame, letters: dict) -> pd.DataFrame:

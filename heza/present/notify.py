@@ -22,7 +22,7 @@ from pathlib import Path
 
 from heza.config import Settings
 from heza.present.report import period_label, render_html, render_text
-from heza.present.words import STATUS_SHOUTED, SUBJECT, TOO_LARGE_TO_ATTACH, finding_counts, pick
+from heza.present.words import SUBJECT, TOO_LARGE_TO_ATTACH, finding_counts, pick, report_headline
 
 SECURITY = ("none", "starttls", "ssl")
 _UNSAFE_HEADER = re.compile(r"[\r\n\x00-\x1f\x7f]+")
@@ -76,11 +76,11 @@ def smtp_settings(settings: Settings) -> SmtpSettings | None:
 
 
 def subject_line(report: dict, prefix: str, lang: str = "vi") -> str:
-    """'[KKT Hải Phòng] Kiểm tra dữ liệu tháng 02/2024: 12 lỗi, 5 cảnh báo' (no line breaks)."""
+    """'[KKT Hải Phòng] Kiểm tra dữ liệu tháng 02/2024: CÔNG BỐ THIẾU: chưa có số liệu của KCN Đồ Sơn
+    ; 12 lỗi, 5 cảnh báo': the report's headline first, then the counts (no line breaks)."""
     counts = finding_counts(lang, report["summary"]["error"], report["summary"]["warning"])
-    text = pick(lang, SUBJECT).format(prefix=prefix, period=period_label(report["period"]), counts=counts)
-    if report["status"] == "not_published":
-        text += f" ({pick(lang, STATUS_SHOUTED['not_published'])})"
+    text = pick(lang, SUBJECT).format(prefix=prefix, period=period_label(report["period"]),
+                                      headline=report_headline(report, lang), counts=counts)
     return _UNSAFE_HEADER.sub(" ", text).strip()
 
 

@@ -16,8 +16,8 @@ from heza.assess.claims import in_claim_scale
 from heza.ingest.numbers import format_number
 from heza.present.charts import charts
 from heza.present.words import (
-    CLAIM_STATUS_WORDS, COUNT_WORDS, KIND_WORDS, OUTPUT_FOLDER, RULE_TABLE_HEAD, SEVERITY_WORDS, STATUS_WORDS,
-    count_line, field, in_lang, pick, report_text, table_head, table_label,
+    CLAIM_STATUS_WORDS, COUNT_WORDS, KIND_WORDS, OUTPUT_FOLDER, RULE_TABLE_HEAD, SEVERITY_WORDS, UNREADABLE_FILE,
+    count_line, field, in_lang, pick, report_headline, report_text, table_head, table_label,
 )
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -84,18 +84,37 @@ def _finding_value(item: dict, lang: str) -> str:
     return f"{value} — {detail}" if detail and value else (detail or value)
 
 
+RED, AMBER, GREEN = ("#c53030", "#fff5f5"), ("#b7791f", "#fffaf0"), ("#2f855a", "#f0fff4")
+
+
+def unreadable_files(report: dict, lang: str) -> list:
+    """'Không đọc được tệp doanh_nghiep_DOSON_2024-02.xlsx: …' for each file that could not be read:
+    shown under the headline, since its rows are missing from every total."""
+    return [pick(lang, UNREADABLE_FILE).format(file=f["file"], message=f["error"][field("message", lang)])
+            for f in report["files"] if f["error"]]
+
+
 def banner(report: dict, lang: str) -> dict:
+    """The headline (the run status in words, as the command and the e-mail subject say it), what
+    it means, and its colour: red when nothing or not everything was published, or a figure is wrong."""
     t = report_text(lang)
-    if report["status"] == "not_published":
-        return {"headline": t["not_publishable"], "detail": t["nothing"], "color": "#c53030", "background": "#fff5f5"}
-    details = []
-    if held_back(report):
-        details.append(t["held_back"].format(n=format_number(held_back(report), lang)))
-    if failed_claims(report):
-        details.append(t["claims_failed"].format(n=format_number(failed_claims(report), lang)))
-    if not details:
-        return {"headline": t["publishable"], "detail": t["clean"], "color": "#2f855a", "background": "#f0fff4"}
-    return {"headline": t["publishable"], "detail": " ".join(details), "color": "#b7791f", "background": "#fffaf0"}
+    headline = report_headline(report, lang)
+    status = report["status"]
+    if status == "not_published":
+        color = RED
+        details = [t["nothing"]]
+    else:
+        details = [t["incomplete"]] if status == "published_incomplete" else []
+        if held_back(report):
+            details.append(t["held_back"].format(n=format_number(held_back(report), lang)))
+        if failed_claims(report):
+            details.append(t["claims_failed"].format(n=format_number(failed_claims(report), lang)))
+        if not details:
+            details.append(t["clean"])
+        color = RED if status == "published_incomplete" or failed_claims(report) \
+            else AMBER if status == "published_with_errors" else GREEN
+    return {"headline": headline, "detail": " ".join(details), "color": color[0], "background": color[1],
+            "files": unreadable_files(report, lang)}
 
 
 _LEDGER_ORDER = {"hidden": 0, "sheet_not_read": 1, "total": 2, "subheading": 3, "note": 4, "title": 5, "header": 6}
@@ -126,8 +145,12 @@ def render_html(report: dict, folder, lang: str = "vi", images: dict | None = No
     t = report_text(lang)
     missing = [f"{i['value']}: {i[field('message', lang)].partition(': ')[2]}"
                for i in report["findings"] if i["rule"] == "PERIOD_ZONE_MISSING"]
+    listed = {i["value"] for i in report["findings"] if i["rule"] == "PERIOD_ZONE_MISSING"}
+    missing += [f"{z['zone_code']}: {z['zone_name']} ({t['no_rows']})" for z in report.get("missing_zones", [])
+                if z["zone_code"] not in listed]
+    no_rows = len(report.get("missing_zones", []))
     boxes = [(report["summary"]["error"], "#c53030"), (report["summary"]["warning"], "#b7791f"),
-             (failed_claims(report), "#c53030"), (len(missing), "#52606d")]
+             (failed_claims(report), "#c53030"), (len(missing), "#c53030" if no_rows else "#52606d")]
     return environment.get_template("report.html.j2").render(
         lang=lang, t=t, period_label=period_label(report["period"]), banner=banner(report, lang),
         critical=[in_lang(reason, lang) for reason in report["critical"]],
@@ -158,7 +181,8 @@ def render_text(report: dict, folder, lang: str = "vi") -> str:
     """The plain-text alternative of the e-mail: status, counts, failed claims, rules."""
     t = report_text(lang)
     head = banner(report, lang)
-    lines = [f"{t['title']} {period_label(report['period'])}: {head['headline']}", head["detail"], ""]
+    lines = [f"{t['title']} {period_label(report['period'])}: {head['headline']}", head["detail"],
+             *[f"! {line}" for line in head["files"]], ""]
     lines += [f"! {in_lang(reason, lang)}" for reason in report["critical"]]
     for name, c in report["counts"].items():
         lines.append(count_line(lang, table_label(name, lang), format_number(c["rows_read"], lang),
@@ -180,7 +204,7 @@ def render_text(report: dict, folder, lang: str = "vi") -> str:
 def summary_markdown(report: dict, folder: Path, lang: str = "vi") -> str:
     """Status, counts per table, findings per rule: what staff need in one screen (Prefect artifact)."""
     n = (lambda v: format_number(v, lang))
-    lines = [f"# HEZA {report['period']}: {pick(lang, STATUS_WORDS[report['status']])}", ""]
+    lines = [f"# HEZA {report['period']}: {report_headline(report, lang)}", ""]
     for reason in report["critical"]:
         lines.append(f"- **{in_lang(reason, lang)}**")
     lines += ["", table_head(in_lang(COUNT_WORDS, lang)),

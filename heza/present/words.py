@@ -44,16 +44,31 @@ def table_label(name: str, lang: str) -> str:
 
 # -- run status ------------------------------------------------------------------------------------
 
-STATUS_WORDS = {  # report summary (Prefect artifact)
-    "published": ("Đã công bố", "Published"),
-    "published_with_errors": ("Đã công bố, một số dòng bị giữ lại", "Published, some rows held back"),
-    "not_published": ("Không công bố", "Not published"),
-}
-STATUS_SHOUTED = {  # the `heza run` outcome line; "not_published" also ends the e-mail subject
+# The run's headline: the same words open the command's output, report.html, its plain-text twin and
+# the e-mail subject (heza.assess.core.run_status decides the status). {zones}: registry names.
+STATUS_SHOUTED = {
     "published": ("ĐÃ CÔNG BỐ", "PUBLISHED"),
     "published_with_errors": ("ĐÃ CÔNG BỐ (có dòng bị giữ lại)", "PUBLISHED (some rows held back)"),
+    "published_incomplete": ("CÔNG BỐ THIẾU: chưa có số liệu của {zones}", "PUBLISHED INCOMPLETE: no data from {zones}"),
     "not_published": ("KHÔNG CÔNG BỐ", "NOT PUBLISHED"),
 }
+WRONG_FIGURES = ("{n} số liệu dự kiến công bố SAI — không dùng", "{n} release figures WRONG — do not use")
+UNREADABLE_FILE = ("Không đọc được tệp {file}: {message}", "Cannot read the file {file}: {message}")
+
+
+def status_headline(lang: str, status: str, zone_names=(), wrong_figures: int = 0) -> str:
+    """'CÔNG BỐ THIẾU: chưa có số liệu của KCN Đồ Sơn · 2 số liệu dự kiến công bố SAI — không dùng':
+    the status, the zones missing from the month by their registry names, and the wrong release figures."""
+    text = pick(lang, STATUS_SHOUTED[status]).format(zones=", ".join(zone_names))
+    if wrong_figures:
+        text += " · " + pick(lang, WRONG_FIGURES).format(n=wrong_figures)
+    return text
+
+
+def report_headline(report: dict, lang: str) -> str:
+    """status_headline from report.json's content (status, missing zones, claims that failed)."""
+    return status_headline(lang, report["status"], [z["zone_name"] for z in report.get("missing_zones", [])],
+                           sum(1 for c in report.get("claims", []) if c["status"] == "fail"))
 
 # -- findings --------------------------------------------------------------------------------------
 
@@ -86,6 +101,11 @@ PERIOD = ("Kỳ", "Period")
 # -- the command (`heza validate`) ---------------------------------------------------------------
 
 FILES = ("tệp", "files")
+PERIOD_FROM = {  # where `heza validate` took the period from, printed on its first line
+    "option": ("theo --period", "from --period"), "folder": ("theo tên thư mục", "from the folder name"),
+    "file_name": ("theo tên tệp", "from the file name"),
+    "default": ("mặc định: tháng trước; ghi --period nếu không phải", "default: last month; give --period if not"),
+}
 NOT_FOUND = ("Không tìm thấy: {path}", "Not found: {path}")
 NO_DATA_ROW = ("Không đọc được dòng dữ liệu nào", "No data row could be read")
 
@@ -104,7 +124,8 @@ FINDINGS_SHEET_HEADERS = {
 
 # -- e-mail ----------------------------------------------------------------------------------------
 
-SUBJECT = ("{prefix} Kiểm tra dữ liệu tháng {period}: {counts}", "{prefix} Data check {period}: {counts}")
+SUBJECT = ("{prefix} Kiểm tra dữ liệu tháng {period}: {headline}; {counts}",
+           "{prefix} Data check {period}: {headline}; {counts}")
 TOO_LARGE_TO_ATTACH = ("Tệp quá lớn để đính kèm, xem tại:", "Files too large to attach, see:")
 REPORT_EMAIL = ("Thư báo cáo", "Report e-mail")
 EMAIL_STATUS_WORDS = {
@@ -127,11 +148,12 @@ REPORT_TEXT = {
         "no_findings": "Không có phát hiện nào.", "times": "lần", "more_rows": "dòng nữa trong report.json",
         "suggested": "Gợi ý", "completeness": "Khu chưa báo cáo",
         "missing_help": "Các khu đang hoạt động trong kỳ nhưng chưa có báo cáo được công bố:",
+        "no_rows": "không đọc được dòng nào của khu", 
         "all_reported": "Tất cả các khu đang hoạt động đã báo cáo.", "files": "Tệp và trang không đọc",
         "where": "Kết quả công bố", "run": "Lần chạy", "rate": "Tỷ giá tham chiếu",
         "chart_zones": "Số phát hiện theo khu", "chart_claims": "Số công bố so với số tính lại",
         "boxes": ["Lỗi", "Cảnh báo", "Số liệu sai", "Khu chưa báo cáo"],
-        "publishable": "Có thể công bố", "not_publishable": "Không thể công bố",
+        "incomplete": "Số liệu công bố thiếu các khu trên: mọi tổng số của tháng đều thiếu phần của các khu này.",
         "held_back": "{n} dòng bị giữ lại do lỗi; các dòng còn lại đã được công bố.",
         "clean": "Mọi dòng đều đạt; đã công bố.", "claims_failed": "{n} số liệu dự kiến công bố bị sai.",
         "nothing": "Không có gì được công bố; bản công bố trước (nếu có) giữ nguyên.",
@@ -152,11 +174,12 @@ REPORT_TEXT = {
         "no_findings": "No findings.", "times": "times", "more_rows": "more rows in report.json",
         "suggested": "Suggested", "completeness": "Zones that did not report",
         "missing_help": "Zones active in the period without a published report:",
+        "no_rows": "no row of the zone could be read", 
         "all_reported": "Every active zone reported.", "files": "Files and sheets not read",
         "where": "Published output", "run": "Run", "rate": "Reference rate",
         "chart_zones": "Findings per zone", "chart_claims": "Reported against recomputed",
         "boxes": ["Errors", "Warnings", "Wrong figures", "Zones missing"],
-        "publishable": "Publishable", "not_publishable": "Not publishable",
+        "incomplete": "The publication lacks the zones above: every total of the month lacks their share.",
         "held_back": "{n} rows held back for errors; the rest is published.",
         "clean": "Every row passed; published.", "claims_failed": "{n} figures to be published are wrong.",
         "nothing": "Nothing was published; the previous publication (if any) stands.",

@@ -23,6 +23,7 @@ def report_data(assessment: Assessment, ctx: RunContext) -> dict:
     return {
         "period": ctx.period,
         "status": assessment.status,
+        "missing_zones": [{"zone_code": code, "zone_name": name} for code, name in assessment.missing_zones],
         "run_id": ctx.run_id,
         "critical": list(assessment.critical),
         "summary": assessment.severity_counts,
