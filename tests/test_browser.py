@@ -1,0 +1,193 @@
+"""The report and the e-mail in a real browser: Playwright drives Debian's chromium at a laptop width
+(1366 px), a phone width (390 px) and printed on A4. Nothing runs off the side, the headline, the
+wrong figures and the rows to fix are in view without scrolling sideways, no word is split in the
+middle, no value spills out of its cell, and the printout keeps every value.
+
+Screenshots (and the A4 PDFs) are written for people to look at: to $HEZA_SCREENSHOTS when set,
+otherwise under pytest's temporary folder; the folder is printed at the end of the run.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from heza.assess.context import period_inputs, prepare
+from heza.assess.core import assess_paths
+from heza.config import PROJECT_ROOT, load_settings
+from heza.present.notify import build_message
+from heza.present.publication import present_release
+from heza.present.report import saved_charts
+from heza.release.publish import publish_period
+
+WIDTHS = {"1366": (1366, 800), "390": (390, 844)}
+A4_PRINTABLE = 700  # px: A4 is 794 px wide at 96 dpi, less the 12 mm margins of the page's @page rule
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def _scratch_project(root: Path) -> Path:
+    """The sample months in a scratch project (as tests/conftest.py's `sample_month` builds one)."""
+    (root / "processed").mkdir(parents=True)
+    shutil.copytree(PROJECT_ROOT / "data" / "reference", root / "reference")
+    for period in ("2024-01", "2024-02"):
+        shutil.copytree(PROJECT_ROOT / "data" / "raw" / period, root / "raw" / period)
+    config = (PROJECT_ROOT / "heza.toml").read_text(encoding="utf-8")
+    config = (config.replace('raw = "data/raw"', 'raw = "raw"')
+              .replace('processed = "data/processed"', 'processed = "processed"')
+              .replace('reference = "data/reference"', 'reference = "reference"')
+              .replace('outbox = "data/outbox"', 'outbox = "outbox"')
+              .replace('indicators = "heza/indicators.toml"', f'indicators = "{PROJECT_ROOT}/heza/indicators.toml"'))
+    (root / "heza.toml").write_text(config, encoding="utf-8")
+    return root
+
+
+def _publish(root: Path, damage: bool) -> tuple[Path, Path]:
+    """Publish 2024-02 of a scratch project; returns report.html and the e-mail's HTML part (its
+    inline charts as data: URIs so that the file opens on its own)."""
+    project = _scratch_project(root)
+    if damage:  # one zone's enterprise file unreadable: the red INCOMPLETE headline
+        (project / "raw" / "2024-02" / "doanh_nghiep_DOSON_2024-02.xlsx").write_bytes(os.urandom(4096))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HEZA_CONFIG", str(project / "heza.toml"))
+        settings = load_settings()
+        ctx = prepare(settings, "2024-02")
+        folder, report = publish_period(assess_paths(period_inputs(ctx), ctx), ctx, present=present_release)
+        pngs = saved_charts(folder)
+        message = build_message(report, folder, folder, pngs, None, settings, "vi")
+    html = message.get_body(("html",)).get_content()
+    for name, data in pngs.items():
+        html = html.replace(f"cid:chart-{name}", "data:image/png;base64," + base64.b64encode(data).decode("ascii"))
+    mail = root / "email.html"
+    mail.write_text(html, encoding="utf-8")
+    if damage:
+        assert "CÔNG BỐ THIẾU" in html, "the damaged month is not published incomplete"
+    return folder / "report.html", mail
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory) -> dict:
+    sample_report, sample_mail = _publish(tmp_path_factory.mktemp("sample"), damage=False)
+    damaged_report, damaged_mail = _publish(tmp_path_factory.mktemp("damaged"), damage=True)
+    return {"report-sample": sample_report, "email-sample": sample_mail,
+            "report-damaged": damaged_report, "email-damaged": damaged_mail}
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory, request) -> Path:
+    wanted = os.environ.get("HEZA_SCREENSHOTS")
+    folder = Path(wanted).resolve() if wanted else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    yield folder
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"\nscreenshots of the report and e-mail (1366 px, 390 px, A4 PDF): {folder}")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - a test dependency
+        pytest.fail("playwright is not installed: `make .venv/.installed` installs the test dependencies")
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"chromium not found (looked for `chromium` on PATH and {CHROMIUM}): install Debian's "
+                    "chromium (`apt-get install chromium`; .ci/run does this); Playwright's own browser "
+                    "download is not used")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+# What the page looks like to the reader, measured in the browser:
+# - overflow: the page is wider than the window (the reader scrolls sideways);
+# - outside: the headline, the wrong figures or the rows to fix reach past either edge;
+# - split: a word (letters, or a figure) broken across two lines; long identifiers such as file
+#   names may break anywhere, words and figures may not;
+# - spill: a cell whose content is wider than the cell (values cut or drawn over the next one);
+# - break_all: an element set to break words anywhere.
+MEASURE = r"""
+() => {
+  const width = window.innerWidth;
+  const out = {overflow: document.documentElement.scrollWidth - width, outside: [], split: [], spill: [],
+               break_all: [], missing: []};
+  const box = (el) => el.getBoundingClientRect();
+  for (const id of ["headline", "wrong-figures", "rows-to-fix"]) {
+    const el = document.getElementById(id);
+    if (!el) { out.missing.push(id); continue; }
+    for (const part of [el, ...el.querySelectorAll("table, td, th")]) {
+      const r = box(part);
+      if (r.width && (r.left < -0.5 || r.right > width + 0.5))
+        out.outside.push(`${id}: ${part.tagName} ${Math.round(r.left)}..${Math.round(r.right)} ` +
+                         part.textContent.trim().slice(0, 40));
+    }
+  }
+  const head = document.getElementById("headline");
+  out.headline = head ? {top: box(head).top, bottom: box(head).bottom} : null;
+  const word = /^[\p{L}\p{N}.,%()\u2212+\-]{2,20}$/u;
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const range = document.createRange();
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const text = node.textContent;
+    for (const m of text.matchAll(/\S+/g)) {
+      const token = m[0].replace(/[:;,.…•·]+$/, "");
+      if (!word.test(token)) continue;
+      range.setStart(node, m.index);
+      range.setEnd(node, m.index + token.length);
+      const tops = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+      if (tops.size > 1) out.split.push(token);
+    }
+  }
+  for (const el of document.querySelectorAll("td, th")) {
+    if (el.scrollWidth > el.clientWidth + 1)
+      out.spill.push(`${el.textContent.trim().slice(0, 40)} (${el.scrollWidth} > ${el.clientWidth})`);
+  }
+  for (const el of document.querySelectorAll("body *")) {
+    if (getComputedStyle(el).wordBreak === "break-all") out.break_all.push(el.tagName);
+  }
+  return out;
+}
+"""
+
+
+def _check(measured: dict, where: str) -> None:
+    assert not measured["missing"], f"{where}: no element {measured['missing']}"
+    assert measured["overflow"] <= 0, f"{where}: the page is {measured['overflow']} px wider than the window"
+    assert not measured["outside"], f"{where}: past the edge: {measured['outside'][:5]}"
+    assert not measured["split"], f"{where}: words broken mid-word: {measured['split'][:10]}"
+    assert not measured["spill"], f"{where}: cells whose content does not fit: {measured['spill'][:5]}"
+    assert not measured["break_all"], f"{where}: word-break:break-all on {measured['break_all'][:5]}"
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", ["report-sample", "report-damaged", "email-sample", "email-damaged"])
+def test_the_page_reads_without_scrolling_sideways(browser, pages, shots, name, width):
+    w, h = WIDTHS[width]
+    page = browser.new_page(viewport={"width": w, "height": h})
+    try:
+        page.goto(pages[name].as_uri())
+        measured = page.evaluate(MEASURE)
+        page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
+        _check(measured, f"{name} at {width} px")
+        assert measured["headline"]["top"] >= 0 and measured["headline"]["bottom"] <= h, \
+            f"{name} at {width} px: the headline is not in view when the page opens: {measured['headline']}"
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("name", ["report-sample", "report-damaged", "email-sample"])
+def test_the_page_prints_on_a4_with_every_value(browser, pages, shots, name):
+    page = browser.new_page(viewport={"width": A4_PRINTABLE, "height": 1000})
+    try:
+        page.goto(pages[name].as_uri())
+        page.emulate_media(media="print")
+        _check(page.evaluate(MEASURE), f"{name} printed")
+        pdf = page.pdf(format="A4", print_background=True)
+        (shots / f"{name}-A4.pdf").write_bytes(pdf)
+        assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") >= 1
+    finally:
+        page.close()
