@@ -106,8 +106,9 @@ def browser():
 # What the page looks like to the reader, measured in the browser:
 # - overflow: the page is wider than the window (the reader scrolls sideways);
 # - outside: the headline, the wrong figures or the rows to fix reach past either edge;
-# - split: a word (letters, or a figure) broken across two lines; long identifiers such as file
-#   names may break anywhere, words and figures may not;
+# - split: a word (letters, or a figure) broken across two lines; a line may end after a hyphen,
+#   and long identifiers such as file names and lists of columns after their _ , ; (or anywhere
+#   when nothing else fits), words and figures may not break;
 # - spill: a cell whose content is wider than the cell (values cut or drawn over the next one);
 # - break_all: an element set to break words anywhere.
 MEASURE = r"""
@@ -128,12 +129,12 @@ MEASURE = r"""
   }
   const head = document.getElementById("headline");
   out.headline = head ? {top: box(head).top, bottom: box(head).bottom} : null;
-  const word = /^[\p{L}\p{N}.,%()\u2212+\-]{2,20}$/u;
+  const word = /^[\p{L}\p{N}.,%()\u2212+]{2,20}$/u;
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   const range = document.createRange();
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const text = node.textContent;
-    for (const m of text.matchAll(/\S+/g)) {
+    for (const m of text.matchAll(/[^\s-]+/g)) {  // a line may end after a hyphen ("2024-" / "02.xlsx")
       const token = m[0].replace(/[:;,.…•·]+$/, "");
       if (!word.test(token)) continue;
       range.setStart(node, m.index);

@@ -11,6 +11,7 @@ import base64
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 
 from heza.assess.claims import in_claim_scale
 from heza.ingest.numbers import format_number
@@ -22,6 +23,19 @@ from heza.present.words import (
 
 TEMPLATES = Path(__file__).with_name("templates")
 FIRST_ROWS = 8
+
+_BREAK_AFTER = ("_", ",", ";", "=", "…", "/")
+
+
+def breakable(text) -> Markup:
+    """Long identifiers (file names, lists of columns, value lists) with a line-break opportunity
+    (<wbr>) after each _ , ; = … /, so that narrow columns wrap them there and not mid-word; the
+    text people copy is unchanged."""
+    html = str(escape("" if text is None else text))
+    for mark in _BREAK_AFTER:
+        html = html.replace(mark, mark + "<wbr>")
+    return Markup(html)
+
 
 CLAIM_ORDER = {"fail": 0, "not_checkable": 1, "consistent": 2, "pass": 3}
 
@@ -142,6 +156,7 @@ def ledger_view(report: dict, lang: str) -> dict:
 def render_html(report: dict, folder, lang: str = "vi", images: dict | None = None) -> str:
     """report.html; `images` maps chart names to the src to use (data: URI in the file, cid: in mail)."""
     environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
+    environment.filters["breakable"] = breakable
     t = report_text(lang)
     missing = [f"{i['value']}: {i[field('message', lang)].partition(': ')[2]}"
                for i in report["findings"] if i["rule"] == "PERIOD_ZONE_MISSING"]
