@@ -8,6 +8,7 @@ Everything is built from report.json's content, so the JSON and the page never d
 from __future__ import annotations
 
 import base64
+import re
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -24,17 +25,15 @@ from heza.present.words import (
 TEMPLATES = Path(__file__).with_name("templates")
 FIRST_ROWS = 8
 
-_BREAK_AFTER = ("_", ",", ";", "=", "…", "/")
+_BREAK_AFTER = re.compile(r"([_;=…]|,(?!\d))")  # never inside a figure: 13,475 stays whole
 
 
 def breakable(text) -> Markup:
     """Long identifiers (file names, lists of columns, value lists) with a line-break opportunity
-    (<wbr>) after each _ , ; = … /, so that narrow columns wrap them there and not mid-word; the
-    text people copy is unchanged."""
-    html = str(escape("" if text is None else text))
-    for mark in _BREAK_AFTER:
-        html = html.replace(mark, mark + "<wbr>")
-    return Markup(html)
+    (<wbr>) after each _ ; = … and each comma that is not a decimal one, so that narrow columns
+    wrap them there and not mid-word; the text people copy is unchanged."""
+    parts = _BREAK_AFTER.split("" if text is None else str(text))  # text, mark, text, mark, …, text
+    return Markup("".join(str(escape(part)) + ("<wbr>" if i % 2 else "") for i, part in enumerate(parts)))
 
 
 CLAIM_ORDER = {"fail": 0, "not_checkable": 1, "consistent": 2, "pass": 3}
