@@ -11,11 +11,12 @@ from schemas.enterprise import EnterpriseReport, enterprise_schema
 from schemas.zone import ZoneReport, zone_schema
 
 SOURCE_COLUMNS = ("source_file", "source_sheet", "source_row")
+QUARANTINE_SUFFIX = "_giu_lai"  # quarantine/<table>_giu_lai.csv: never the published table's bare name
 
 
 @dataclass(frozen=True)
 class Table:
-    name: str  # the table's name in outputs: enterprises.csv, quarantine/enterprises.csv
+    name: str  # the table's name in outputs: enterprises.csv, enterprises.xlsx, quarantine/enterprises_giu_lai.csv
     kind: str  # the sheet kind it is read from
     key: str  # the column that identifies a row to a person
     label_vi: str
@@ -24,6 +25,13 @@ class Table:
     schema: Callable | None = None  # zone codes -> the report's pandera schema (None: checked elsewhere)
     required_rule: str | None = None  # the rule an empty required cell breaks
     published: tuple = ()  # published columns, in order (empty: not published row by row)
+
+    @property
+    def quarantine_file(self) -> str:
+        """The held-back rows' file in a release folder, named so that nobody takes it (or its
+        e-mail attachment) for the published table: quarantine/enterprises_giu_lai.csv ("giữ lại",
+        held back, the word the report's counts use)."""
+        return f"quarantine/{self.name}{QUARANTINE_SUFFIX}.csv"
 
 
 TABLES = {
