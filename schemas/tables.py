@@ -48,5 +48,32 @@ TABLES = {
          *SOURCE_COLUMNS)),
     "claims": Table("claims", "claims", "indicator", "Số liệu công bố", "Release figures"),
 }
+# Each published column in words, (Vietnamese, English), declared once beside the tables that publish it:
+# the headers of enterprises.xlsx and zones.xlsx (heza/present/words.column_label reads them), and
+# where any later stage needs a column's name for people without importing the presentation layer.
+COLUMN_LABELS = {
+    "tax_code": ("Mã số thuế", "Tax code"),
+    "enterprise_name": ("Tên doanh nghiệp", "Enterprise name"),
+    "zone_code": ("Mã khu", "Zone code"),
+    "ownership": ("Loại hình sở hữu", "Ownership"),
+    "has_party_org": ("Có tổ chức Đảng", "Has a Party organisation"),
+    "has_militia": ("Có tổ chức dân quân tự vệ", "Has a militia unit"),
+    "party_members": ("Số đảng viên (người)", "Party members (persons)"),
+    "workers_total": ("Tổng số lao động (người)", "Workers, total (persons)"),
+    "workers_female": ("Lao động nữ (người)", "Female workers (persons)"),
+    "workers_male": ("Lao động nam (người)", "Male workers (persons)"),
+    "workers_managerial": ("Lao động quản lý, kỹ thuật cao (người)", "Managerial and high-skilled workers (persons)"),
+    "capital_usd": ("Vốn đăng ký (USD)", "Registered capital (USD)"),
+    "export_usd": ("Kim ngạch xuất khẩu (USD)", "Exports (USD)"),
+    "import_usd": ("Kim ngạch nhập khẩu (USD)", "Imports (USD)"),
+    "enterprises": ("Số doanh nghiệp đang hoạt động", "Enterprises in operation"),
+    "fdi_projects_cum": ("Số dự án FDI lũy kế", "FDI projects, cumulative"),
+    "fdi_capital_usd_cum": ("Vốn FDI lũy kế (USD)", "FDI capital, cumulative (USD)"),
+    "di_projects_cum": ("Số dự án trong nước lũy kế", "Domestic projects, cumulative"),
+    "di_capital_vnd_cum": ("Vốn đầu tư trong nước lũy kế (VND)", "Domestic capital, cumulative (VND)"),
+    "source_file": ("Tệp nguồn", "Source file"),
+    "source_sheet": ("Trang nguồn", "Source sheet"),
+    "source_row": ("Dòng nguồn", "Source row"),
+}
 DATA_TABLES = tuple(name for name, table in TABLES.items() if table.published)  # published row by row
 TABLE_OF_KIND = {table.kind: name for name, table in TABLES.items()}
