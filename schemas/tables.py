@@ -11,11 +11,12 @@ from schemas.enterprise import EnterpriseReport, enterprise_schema
 from schemas.zone import ZoneReport, zone_schema
 
 SOURCE_COLUMNS = ("source_file", "source_sheet", "source_row")
+QUARANTINE_SUFFIX = "_giu_lai"  # quarantine/<table>_giu_lai.csv: never the published table's bare name
 
 
 @dataclass(frozen=True)
 class Table:
-    name: str  # the table's name in outputs: enterprises.csv, quarantine/enterprises.csv
+    name: str  # the table's name in outputs: enterprises.csv, enterprises.xlsx, quarantine/enterprises_giu_lai.csv
     kind: str  # the sheet kind it is read from
     key: str  # the column that identifies a row to a person
     label_vi: str
@@ -24,6 +25,13 @@ class Table:
     schema: Callable | None = None  # zone codes -> the report's pandera schema (None: checked elsewhere)
     required_rule: str | None = None  # the rule an empty required cell breaks
     published: tuple = ()  # published columns, in order (empty: not published row by row)
+
+    @property
+    def quarantine_file(self) -> str:
+        """The held-back rows' file in a release folder, named so that nobody takes it (or its
+        e-mail attachment) for the published table: quarantine/enterprises_giu_lai.csv ("giữ lại",
+        held back, the word the report's counts use)."""
+        return f"quarantine/{self.name}{QUARANTINE_SUFFIX}.csv"
 
 
 TABLES = {
@@ -39,6 +47,33 @@ TABLES = {
          "fdi_capital_usd_cum", "di_projects_cum", "di_capital_vnd_cum", "export_usd", "import_usd",
          *SOURCE_COLUMNS)),
     "claims": Table("claims", "claims", "indicator", "Số liệu công bố", "Release figures"),
+}
+# Each published column in words, (Vietnamese, English), declared once beside the tables that publish it:
+# the headers of enterprises.xlsx and zones.xlsx (heza/present/words.column_label reads them), and
+# where any later stage needs a column's name for people without importing the presentation layer.
+COLUMN_LABELS = {
+    "tax_code": ("Mã số thuế", "Tax code"),
+    "enterprise_name": ("Tên doanh nghiệp", "Enterprise name"),
+    "zone_code": ("Mã khu", "Zone code"),
+    "ownership": ("Loại hình sở hữu", "Ownership"),
+    "has_party_org": ("Có tổ chức Đảng", "Has a Party organisation"),
+    "has_militia": ("Có tổ chức dân quân tự vệ", "Has a militia unit"),
+    "party_members": ("Số đảng viên (người)", "Party members (persons)"),
+    "workers_total": ("Tổng số lao động (người)", "Workers, total (persons)"),
+    "workers_female": ("Lao động nữ (người)", "Female workers (persons)"),
+    "workers_male": ("Lao động nam (người)", "Male workers (persons)"),
+    "workers_managerial": ("Lao động quản lý, kỹ thuật cao (người)", "Managerial and high-skilled workers (persons)"),
+    "capital_usd": ("Vốn đăng ký (USD)", "Registered capital (USD)"),
+    "export_usd": ("Kim ngạch xuất khẩu (USD)", "Exports (USD)"),
+    "import_usd": ("Kim ngạch nhập khẩu (USD)", "Imports (USD)"),
+    "enterprises": ("Số doanh nghiệp đang hoạt động", "Enterprises in operation"),
+    "fdi_projects_cum": ("Số dự án FDI lũy kế", "FDI projects, cumulative"),
+    "fdi_capital_usd_cum": ("Vốn FDI lũy kế (USD)", "FDI capital, cumulative (USD)"),
+    "di_projects_cum": ("Số dự án trong nước lũy kế", "Domestic projects, cumulative"),
+    "di_capital_vnd_cum": ("Vốn đầu tư trong nước lũy kế (VND)", "Domestic capital, cumulative (VND)"),
+    "source_file": ("Tệp nguồn", "Source file"),
+    "source_sheet": ("Trang nguồn", "Source sheet"),
+    "source_row": ("Dòng nguồn", "Source row"),
 }
 DATA_TABLES = tuple(name for name, table in TABLES.items() if table.published)  # published row by row
 TABLE_OF_KIND = {table.kind: name for name, table in TABLES.items()}

@@ -201,4 +201,11 @@ def test_indicators_csv_has_the_contract_columns(sample_month, settings):
     table = pd.read_csv(folder / "indicators.csv")
     assert list(table.columns[:10]) == ["indicator", "scope", "reported", "reported_value", "qualifier",
                                         "recomputed", "lower", "upper", "status", "note"]
+    # the unit right after the contract's columns, from the catalogue, so a figure is never read bare
+    assert table.columns[10] == "unit"
+    units = dict(zip(table["indicator"], table["unit"]))
+    assert units["workers_party_org"] == "persons" and units["enterprises_nonstate"] == "enterprises"
+    assert units["di_capital_vnd_cum"] == "VND" and units["fdi_projects_cum"] == "projects"
+    assert set(table["unit"].dropna()) <= {"persons", "enterprises", "projects", "USD", "VND", "%"}
+    assert "%" in set(table["unit"]) and "USD" in set(table["unit"])
     assert len(report["claims"]) == 19 and report["claims"][0]["status"] in {"pass", "fail"}

@@ -188,7 +188,7 @@ def test_formula_text_is_neutralised_in_every_csv_and_workbook_written(settings)
                                    ["enterprises_total", "HP", "2", "+HYPERLINK(\"x\")"]], "Chỉ tiêu")
     out, _ = run_period(settings)
     published = (out / "enterprises.csv").read_text(encoding="utf-8")
-    quarantined = (out / "quarantine" / "enterprises.csv").read_text(encoding="utf-8")
+    quarantined = (out / "quarantine" / "enterprises_giu_lai.csv").read_text(encoding="utf-8")
     indicators = (out / "indicators.csv").read_text(encoding="utf-8")
     assert "'=cmd" in published and ",=cmd" not in published
     assert "'@SUM" in quarantined and ",@SUM" not in quarantined

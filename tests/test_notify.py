@@ -95,7 +95,10 @@ def test_the_report_arrives_with_its_vietnamese_subject_parts_and_attachments(pu
     html = received.get_body(("html",)).get_content()
     assert "cid:chart-zones" in html and "Kiểm tra dữ liệu tháng 02/2024" in html and body is not None
     names = {part.get_filename(): part for part in received.iter_attachments()}
-    assert {"report.json", "quarantine/enterprises.csv".split("/")[-1]} <= set(names)
+    assert {"report.json", "enterprises_giu_lai.csv", "zones_giu_lai.csv"} <= set(names)
+    # nobody mistakes an attachment for the published table: held-back rows never carry its name
+    published = {f"{t}.{ext}" for t in ("enterprises", "zones") for ext in ("csv", "xlsx")}
+    assert not set(names) & published and len(names) == len(list(received.iter_attachments()))
     annotated = names["báo cáo Nomura_kiem_tra.xlsx"]  # a non-ASCII name arrives intact (RFC 2231)
     workbook = load_workbook(io.BytesIO(annotated.get_content()))
     sheet = workbook["Danh sách DN"]

@@ -33,10 +33,11 @@ def test_rows_read_equal_published_plus_quarantined_in_report_and_manifest(sampl
     for table, counts in report["counts"].items():
         assert counts["rows_read"] == counts["rows_published"] + counts["rows_quarantined"]
         published = pd.read_csv(folder / f"{table}.csv")
-        quarantined = pd.read_csv(folder / "quarantine" / f"{table}.csv")
+        quarantined = pd.read_csv(folder / "quarantine" / f"{table}_giu_lai.csv")
         assert (len(published), len(quarantined)) == (counts["rows_published"], counts["rows_quarantined"])
     assert manifest["invariant_rows_read_equals_published_plus_quarantined"] is True
-    assert {o["file"] for o in manifest["outputs"]} >= {"enterprises.csv", "zones.csv", "quarantine/enterprises.csv"}
+    assert {o["file"] for o in manifest["outputs"]} >= {"enterprises.csv", "zones.csv", "quarantine/enterprises_giu_lai.csv",
+                                                        "quarantine/zones_giu_lai.csv"}
     assert all(len(i["sha256"]) == 64 for i in manifest["inputs"])
 
 
@@ -51,7 +52,7 @@ def test_a_second_run_gives_byte_identical_csvs_and_keeps_the_first_as_history(s
 
 def test_quarantine_holds_values_as_submitted_with_rules_and_messages(sample_month, settings):
     folder, _ = run_period(settings)
-    quarantine = pd.read_csv(folder / "quarantine" / "enterprises.csv", dtype=str)
+    quarantine = pd.read_csv(folder / "quarantine" / "enterprises_giu_lai.csv", dtype=str)
     row = quarantine[quarantine["rules"] == "CELL_QUALIFIED"].iloc[0]
     assert row["workers_total"] == "khoảng 200 người"
     assert row["source_file"].startswith("doanh_nghiep_") and row["messages_en"]

@@ -132,4 +132,4 @@ def test_a_zone_reported_in_two_files_is_held_back_by_both_runs_and_both_publish
     assert _findings(dask_folder) == _findings(single_folder)
     assert _published(dask_folder) == _published(single_folder)
     zones = (single_folder / "zones.csv").read_text(encoding="utf-8")
-    assert "DOSON" not in zones and "DOSON" in (single_folder / "quarantine" / "zones.csv").read_text(encoding="utf-8")
+    assert "DOSON" not in zones and "DOSON" in (single_folder / "quarantine" / "zones_giu_lai.csv").read_text(encoding="utf-8")

@@ -368,8 +368,10 @@ def implication_text(implied, lang: str = "vi") -> str:
     return f"{words} {name} ≈ {_fmt(central, lang)} ({_fmt(low, lang)} … {_fmt(high, lang)})"
 
 
+# the data contract's columns first (a reader by position keeps working), then ours: the indicator's
+# unit from the catalogue (persons, enterprises, projects, USD, VND, %; empty for an unknown code)
 INDICATOR_COLUMNS = ["indicator", "scope", "reported", "reported_value", "qualifier", "recomputed", "lower",
-                     "upper", "status", "note", "definition_vi", "definition_en", "implied", "source_file",
+                     "upper", "status", "note", "unit", "definition_vi", "definition_en", "implied", "source_file",
                      "source_sheet", "source_row"]
 
 

@@ -8,13 +8,18 @@ from pathlib import Path
 from heza.present.annotate import annotate_submissions
 from heza.release.outputs import file_sha256
 from heza.present.report import write_report_html
+from heza.present.tables_xlsx import write_tables_xlsx
+from schemas import DATA_TABLES
 
 
 def present_release(report: dict, assessment, ctx, release: Path, shown: Path, lang: str) -> list:
-    """report.html (with its charts) and one annotated copy per submitted file with findings;
-    returns the annotated copies as manifest output records."""
+    """report.html (with its charts), enterprises.xlsx and zones.xlsx (the published rows, for people to
+    open; not when nothing is published) and one annotated copy per submitted file with findings;
+    returns the workbooks as manifest output records."""
     write_report_html(report, release, shown, lang)
+    tables = [] if assessment.critical else write_tables_xlsx(
+        {name: assessment.splits[name] for name in DATA_TABLES}, release, lang)
     letters = {key: letter for table in assessment.tables.values() for key, letter in table.column_letters.items()}
     copies = annotate_submissions(assessment.findings, list(assessment.files), letters, release / "annotated",
                                   ctx.settings.limits, lang)
-    return [{"file": f"annotated/{path.name}", "rows": None, "sha256": file_sha256(path)} for path in copies]
+    return tables + [{"file": f"annotated/{path.name}", "rows": None, "sha256": file_sha256(path)} for path in copies]

@@ -11,7 +11,7 @@ report.json themselves (reasons, messages with both languages, claim labels) sta
 
 from __future__ import annotations
 
-from schemas.tables import TABLES
+from schemas.tables import COLUMN_LABELS, TABLES
 
 LANGS = ("vi", "en")
 
@@ -40,6 +40,19 @@ def table_label(name: str, lang: str) -> str:
     """A table's name as people read it (schemas/tables.py declares it), e.g. "Doanh nghiệp"."""
     table = TABLES.get(name)
     return pick(lang, (table.label_vi, table.label_en)) if table else name
+
+
+def column_label(name: str, lang: str) -> str:
+    """A published column's name as people read it (schemas/tables.py declares it): "Mã số thuế"."""
+    pair = COLUMN_LABELS.get(name)
+    return pick(lang, pair) if pair else name
+
+
+YES_NO = {True: ("Có", "Yes"), False: ("Không", "No")}  # a yes/no value: never True/False
+OWNERSHIP_WORDS = {  # schemas.enterprise.OWNERSHIP_VALUES in words
+    "state": ("Nhà nước", "State"), "domestic_private": ("Tư nhân trong nước", "Domestic private"),
+    "foreign_invested": ("Có vốn đầu tư nước ngoài", "Foreign-invested"),
+}
 
 
 # -- run status ------------------------------------------------------------------------------------

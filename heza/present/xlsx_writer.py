@@ -1,4 +1,5 @@
-"""A small streaming .xlsx writer for the annotated copies: values, fills, comments, column widths.
+"""A small streaming .xlsx writer for the annotated copies and the published tables people open:
+values, fills, comments, column widths, a few number formats and a frozen header row.
 
 openpyxl writes about 50.000 cells a second without lxml; a 200.000-row workbook would take most
 of a minute. This writes each sheet's XML as text, row by row, straight into the zip: values only
@@ -21,6 +22,10 @@ FILLS = {"error": "FFFFC7CE", "warning": "FFFFEB9C"}
 _FORMATS = (0, 14, 22, 21, 46)  # general, date, date-time, time, duration ([h]:mm:ss)
 _FILL_INDEX = {None: 0, "error": 1, "warning": 2}
 BOLD = len(_FORMATS) * 3  # the style index of a bold header cell
+# styles after BOLD, for the published tables (enterprises.xlsx): text kept as text when edited
+# ("@": a tax code's leading zero), whole numbers with thousands, amounts with two decimals
+TEXT, INTEGER, AMOUNT = BOLD + 1, BOLD + 2, BOLD + 3
+_TABLE_FORMATS = (49, 3, 4)  # built-in formats "@", "#,##0", "#,##0.00"
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _EPOCH = dt.datetime(1899, 12, 30)
 _LETTERS: list = []
@@ -97,12 +102,17 @@ def cell_xml(ref: str, value, fill: str | None = None, style: int | None = None)
 class Sheet:
     """One worksheet being written: rows appended in order, then closed."""
 
-    def __init__(self, book: "StreamingWorkbook", title: str, index: int, widths: dict | None = None):
+    def __init__(self, book: "StreamingWorkbook", title: str, index: int, widths: dict | None = None,
+                 freeze_header: bool = False):
         self.book, self.title, self.index = book, title, index
         self.comments: list = []  # (ref, row, col, text)
         self.row = 0
         self.stream = book.zip.open(f"xl/worksheets/sheet{index}.xml", "w", force_zip64=True)
         head = f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{MAIN}" xmlns:r="{RELS}">'
+        if freeze_header:  # the first row stays in view while scrolling
+            head += ('<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
+                     'activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft" activeCell="A2" '
+                     'sqref="A2"/></sheetView></sheetViews>')
         if widths:
             head += "<cols>" + "".join(f'<col min="{c + 1}" max="{c + 1}" width="{w}" customWidth="1"/>'
                                        for c, w in sorted(widths.items())) + "</cols>"
@@ -193,10 +203,10 @@ class StreamingWorkbook:
         self.sheets: list = []
         self._open: Sheet | None = None
 
-    def add_sheet(self, title: str, widths: dict | None = None) -> Sheet:
+    def add_sheet(self, title: str, widths: dict | None = None, freeze_header: bool = False) -> Sheet:
         if self._open is not None:
             self._open.close()
-        self._open = Sheet(self, title, len(self.sheets) + 1, widths)
+        self._open = Sheet(self, title, len(self.sheets) + 1, widths, freeze_header)
         self.sheets.append(self._open)
         return self._open
 
@@ -242,6 +252,8 @@ class StreamingWorkbook:
                       f'{_APPLY_FORMAT if fmt else ""}{_APPLY_FILL if fill else ""}/>'
                       for fmt in _FORMATS for fill in range(3))
         xfs += '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+        xfs += "".join(f'<xf numFmtId="{fmt}" fontId="0" fillId="0" borderId="0" xfId="0"{_APPLY_FORMAT}/>'
+                       for fmt in _TABLE_FORMATS)
         self.zip.writestr("xl/styles.xml", (
             f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<styleSheet xmlns="{MAIN}">'
             '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
@@ -250,6 +262,6 @@ class StreamingWorkbook:
             f'<fill><patternFill patternType="gray125"/></fill>{fills}</fills>'
             '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
             '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-            f'<cellXfs count="{BOLD + 1}">{xfs}</cellXfs>'
+            f'<cellXfs count="{AMOUNT + 1}">{xfs}</cellXfs>'
             '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'))
         self.zip.close()

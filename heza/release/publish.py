@@ -19,7 +19,7 @@ from heza.assess.core import Assessment
 from heza.release.folders import discard_partial_releases, make_live, new_release_dir
 from heza.release.outputs import data_package, write_csv, write_json
 from heza.release.report_data import code_version, report_data
-from schemas import DATA_TABLES, SCHEMA_VERSION, published_schema
+from schemas import DATA_TABLES, SCHEMA_VERSION, TABLES, published_schema
 
 # present(report, assessment, ctx, release folder, folder people will open, lang) -> output records
 Present = Callable[[dict, Assessment, RunContext, Path, Path, str], list]
@@ -79,8 +79,8 @@ def _write_tables(assessment: Assessment, ctx: RunContext, release: Path) -> lis
         split = assessment.splits[name]
         published_schema(name, ctx.registry.codes).validate(split.published, lazy=True)
         outputs.append(write_csv(split.published, release / f"{name}.csv"))
-        quarantine = write_csv(split.quarantined, release / "quarantine" / f"{name}.csv")
-        outputs.append({**quarantine, "file": f"quarantine/{name}.csv"})
+        held_back = TABLES[name].quarantine_file
+        outputs.append({**write_csv(split.quarantined, release / held_back), "file": held_back})
     if assessment.claims is not None and not assessment.claims.table.empty:
         outputs.append(write_csv(indicators_table(assessment.claims), release / "indicators.csv"))
     write_json(data_package(ctx.period, ctx.registry.codes), release / "datapackage.json")
