@@ -7,26 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from heza.config import PROJECT_ROOT, load_settings
-
-SAMPLE_RAW = PROJECT_ROOT / "data" / "raw"
-REFERENCE = PROJECT_ROOT / "data" / "reference"
+from heza.config import load_settings
+from tests.scratch import SAMPLE_RAW, scratch_project
 
 
 @pytest.fixture
 def project(tmp_path, monkeypatch):
     """A scratch project: heza.toml pointing at tmp folders, reference data copied, HEZA_CONFIG set."""
-    (tmp_path / "raw").mkdir()
-    (tmp_path / "processed").mkdir()
-    shutil.copytree(REFERENCE, tmp_path / "reference")
-    config = (PROJECT_ROOT / "heza.toml").read_text(encoding="utf-8")
-    config = (config.replace('raw = "data/raw"', 'raw = "raw"')
-              .replace('processed = "data/processed"', 'processed = "processed"')
-              .replace('reference = "data/reference"', 'reference = "reference"')
-              .replace('outbox = "data/outbox"', 'outbox = "outbox"')
-              .replace('indicators = "heza/indicators.toml"', f'indicators = "{PROJECT_ROOT}/heza/indicators.toml"'))
-    (tmp_path / "heza.toml").write_text(config, encoding="utf-8")
-    monkeypatch.setenv("HEZA_CONFIG", str(tmp_path / "heza.toml"))
+    monkeypatch.setenv("HEZA_CONFIG", str(scratch_project(tmp_path)))
     return tmp_path
 
 

@@ -18,41 +18,27 @@ import pytest
 
 from heza.assess.context import period_inputs, prepare
 from heza.assess.core import assess_paths
-from heza.config import PROJECT_ROOT, load_settings
+from heza.config import load_settings
 from heza.present.notify import build_message
 from heza.present.publication import present_release
 from heza.present.report import saved_charts
 from heza.release.publish import publish_period
+from tests.scratch import scratch_project
 
 WIDTHS = {"1366": (1366, 800), "390": (390, 844)}
 A4_PRINTABLE = 700  # px: A4 is 794 px wide at 96 dpi, less the 12 mm margins of the page's @page rule
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
-def _scratch_project(root: Path) -> Path:
-    """The sample months in a scratch project (as tests/conftest.py's `sample_month` builds one)."""
-    (root / "processed").mkdir(parents=True)
-    shutil.copytree(PROJECT_ROOT / "data" / "reference", root / "reference")
-    for period in ("2024-01", "2024-02"):
-        shutil.copytree(PROJECT_ROOT / "data" / "raw" / period, root / "raw" / period)
-    config = (PROJECT_ROOT / "heza.toml").read_text(encoding="utf-8")
-    config = (config.replace('raw = "data/raw"', 'raw = "raw"')
-              .replace('processed = "data/processed"', 'processed = "processed"')
-              .replace('reference = "data/reference"', 'reference = "reference"')
-              .replace('outbox = "data/outbox"', 'outbox = "outbox"')
-              .replace('indicators = "heza/indicators.toml"', f'indicators = "{PROJECT_ROOT}/heza/indicators.toml"'))
-    (root / "heza.toml").write_text(config, encoding="utf-8")
-    return root
-
-
 def _publish(root: Path, damage: bool) -> tuple[Path, Path]:
     """Publish 2024-02 of a scratch project; returns report.html and the e-mail's HTML part (its
     inline charts as data: URIs so that the file opens on its own)."""
-    project = _scratch_project(root)
+    config = scratch_project(root, ("2024-01", "2024-02"))
+    project = config.parent
     if damage:  # one zone's enterprise file unreadable: the red INCOMPLETE headline
         (project / "raw" / "2024-02" / "doanh_nghiep_DOSON_2024-02.xlsx").write_bytes(os.urandom(4096))
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("HEZA_CONFIG", str(project / "heza.toml"))
+        patch.setenv("HEZA_CONFIG", str(config))
         settings = load_settings()
         ctx = prepare(settings, "2024-02")
         folder, report = publish_period(assess_paths(period_inputs(ctx), ctx), ctx, present=present_release)
