@@ -87,8 +87,10 @@ def join_files(parts: list, ctx: RunContext) -> Assessment:
     """The period from its files' results, in file order: a second copy of a submission (same bytes,
     or an older version beside its _v2) is set aside with one finding and its rows are not joined."""
     files, copies = set_aside_duplicates([part.read for part in parts])
-    kept = [part.tables for part, file in zip(parts, files) if file.tables or file.error is not None]
-    tables = combine_files(kept)
+    # a set-aside copy keeps its reader's own findings but none of its rows; every other file is
+    # joined as its map step typed it (a file with no table still brings its findings)
+    tables = combine_files([part.tables if file is part.read else normalise_file(file, ctx.registry, ctx.rate)
+                            for part, file in zip(parts, files)])
     return Assessment(tuple(files), tables, findings_frame([tables["files"].findings, *copies]))
 
 
