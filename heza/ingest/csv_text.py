@@ -56,12 +56,6 @@ def decode_lines(data: bytes) -> tuple[str, str, dict]:
     return "".join(parts), "utf-8+windows-1258", recoded
 
 
-def decode_text(data: bytes) -> tuple[str, str]:
-    """decode_lines without the recoded lines: (text, encoding)."""
-    text, encoding, _ = decode_lines(data)
-    return text, encoding
-
-
 def _record_rows(text: str, lines: dict, delimiter: str) -> dict:
     """{row as a spreadsheet shows it: decoded line} for physical line numbers: the same unless a
     quoted cell holds a line break, in which case the CSV reader counts the records."""

@@ -217,11 +217,6 @@ def read_sheets(path: Path, limits: dict) -> list:
     return list(_workbook_grids(path, limits))
 
 
-def read_grids(path: Path, limits: dict) -> list:
-    """[(sheet name, grid)] of a readable file, as the reader saw it (CSV: one sheet, its stem)."""
-    return [(name, grid) for name, grid, _ in read_sheets(path, limits)]
-
-
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as stream:
