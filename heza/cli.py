@@ -139,10 +139,27 @@ def _run_flow(ctx, no_email: bool, lang: str, workers: int | None, scheduler: st
         _fail(f"Không đọc/ghi được{where} ({exc.strerror or exc}) / cannot read or write{where} "
               f"({exc.strerror or exc})")
     except Exception as exc:  # noqa: BLE001 - one line for the operator; HEZA_DEBUG=1 for the traceback
+        if _caused_by_a_stop_signal(exc):
+            raise KeyboardInterrupt from exc
         if os.environ.get("HEZA_DEBUG"):
             raise
         _fail(f"Lần chạy dừng vì lỗi không lường trước / the run stopped on an unexpected error: "
               f"{type(exc).__name__}: {exc} (HEZA_DEBUG=1 để xem chi tiết / for details)")
+
+
+def _caused_by_a_stop_signal(exc: BaseException) -> bool:
+    """Prefect turns SIGTERM into its own TerminationSignal while a flow runs; when the signal lands
+    while a task is being set up, Prefect's crash handling raises a second error on top of it. The
+    run was still stopped on purpose, so it ends as a stop, not as an unexpected error."""
+    from prefect.exceptions import TerminationSignal
+
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, (TerminationSignal, KeyboardInterrupt)):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _checked_period(settings, period: str | None) -> str:

@@ -340,3 +340,23 @@ def test_an_outbox_that_cannot_be_written_keeps_the_publication_and_exits_3(samp
                    "Kết quả đã công bố vẫn giữ nguyên")
     assert "ĐÃ CÔNG BỐ" in out
     assert (sample_month / "processed" / "2024-02" / "enterprises.csv").exists()
+
+
+def test_a_stop_that_prefect_buries_under_its_own_error_still_ends_as_a_stop():
+    """SIGTERM landing while Prefect sets up a task surfaces as "ValueError: Task run is not set"
+    raised while handling Prefect's TerminationSignal; the operator stopped the run, so it is a stop
+    (exit 130), not an unexpected error (exit 2)."""
+    from prefect.exceptions import TerminationSignal
+
+    from heza.cli import _caused_by_a_stop_signal
+
+    def crash_while_handling_the_signal():
+        try:
+            raise TerminationSignal(signal=signal.SIGTERM)
+        except TerminationSignal:
+            raise ValueError("Task run is not set")
+
+    with pytest.raises(ValueError) as wrapped:
+        crash_while_handling_the_signal()
+    assert _caused_by_a_stop_signal(wrapped.value)
+    assert not _caused_by_a_stop_signal(ValueError("a real bug"))
