@@ -25,6 +25,9 @@ class Table:
     schema: Callable | None = None  # zone codes -> the report's pandera schema (None: checked elsewhere)
     required_rule: str | None = None  # the rule an empty required cell breaks
     published: tuple = ()  # published columns, in order (empty: not published row by row)
+    # Columns where a cell merged down over several rows means the same value for each of them (the zone
+    # written once beside its enterprises); in any other column a value cannot belong to several rows.
+    merged_fill: tuple = ()
 
     @property
     def quarantine_file(self) -> str:
@@ -40,7 +43,8 @@ TABLES = {
         "ENT_REQUIRED",
         ("tax_code", "enterprise_name", "zone_code", "ownership", "has_party_org", "has_militia", "party_members",
          "workers_total", "workers_female", "workers_male", "workers_managerial", "capital_usd", "export_usd",
-         "import_usd", *SOURCE_COLUMNS)),
+         "import_usd", *SOURCE_COLUMNS),
+        merged_fill=("zone_code", "ownership", "has_party_org", "has_militia")),
     "zones": Table(
         "zones", "zone", "zone_code", "Báo cáo khu", "Zone reports", ZoneReport, zone_schema, "ZONE_REQUIRED",
         ("zone_code", "enterprises", "workers_total", "workers_female", "workers_male", "fdi_projects_cum",

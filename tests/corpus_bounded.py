@@ -80,6 +80,49 @@ def _merged_zone_column(folder: Path) -> list:
     return xlsx(folder, "gop_o.xlsx", rows, extra=merge)
 
 
+def _merged_known_zone(folder: Path) -> list:
+    """A known zone written once beside its three enterprises, in a cell merged down over them."""
+    def merge(workbook, ws):
+        ws.merge_cells("C2:C4")
+    return xlsx(folder, "gop_khu.xlsx", good(3), extra=merge)
+
+
+def _merged_known_zone_xls(folder: Path) -> list:
+    """The same in a legacy .xls (xlwt writes the merged range and the value once)."""
+    import xlwt
+
+    workbook = xlwt.Workbook(encoding="utf-8")
+    sheet = workbook.add_sheet("DN")
+    for r, row in enumerate(good(3)):
+        for c, value in enumerate(row):
+            if c == 2 and r > 1:
+                continue
+            if c == 2 and r == 1:
+                sheet.write_merge(1, 3, 2, 2, value)
+            else:
+                sheet.write(r, c, value)
+    path = folder / "gop_khu.xls"
+    workbook.save(str(path))
+    return [path]
+
+
+def _merged_figure(folder: Path) -> list:
+    """One workers total written for two enterprises, in a cell merged over their two rows."""
+    def merge(workbook, ws):
+        ws.merge_cells("H2:H3")
+    return xlsx(folder, "gop_so.xlsx", good(3), extra=merge)
+
+
+def _merged_header_cells(folder: Path) -> list:
+    """Each header written in a cell merged down over two rows, as templates often are."""
+    rows = good(2)
+    rows.insert(1, [None] * len(rows[0]))
+    def merge(workbook, ws):
+        for column in range(1, len(rows[0]) + 1):
+            ws.merge_cells(start_row=1, start_column=column, end_row=2, end_column=column)
+    return xlsx(folder, "gop_tieu_de.xlsx", rows, extra=merge)
+
+
 def _merged_subheading(folder: Path) -> list:
     """A subheading merged across the table between data rows."""
     rows = good(2)
@@ -163,6 +206,14 @@ CASES = [
          rows_seen=3),
     Case("finding_on_a_merged_zone_cell", _merged_zone_column, 1, {"ENT_ZONE_UNKNOWN"},
          ("DN", 2, "zone_code"), rows_seen=4),
+    Case("zone_merged_down_over_its_enterprises", _merged_known_zone, 0, {"CELL_MERGED_FILLED"},
+         ("DN", 2, "zone_code"), published=3, quarantined=0, rows_seen=4),
+    Case("zone_merged_down_in_an_xls", _merged_known_zone_xls, 0, {"CELL_MERGED_FILLED"},
+         ("DN", 2, "zone_code"), published=3, quarantined=0, rows_seen=4),
+    Case("figure_merged_over_two_enterprises", _merged_figure, 1, {"CELL_MERGED_ACROSS_ROWS"},
+         ("DN", 2, "workers_total"), published=1, quarantined=2, rows_seen=4),
+    Case("header_cells_merged_down_over_two_rows", _merged_header_cells, 0, set(), published=2, quarantined=0,
+         rows_seen=3),
     Case("merged_subheading_row", _merged_subheading, 0, set(), published=2, quarantined=0, rows_seen=4),
     Case("webservice_and_hyperlink_formulas", _live_formulas, 0, set(), published=2, quarantined=0,
          rows_seen=3),

@@ -20,8 +20,8 @@ from heza.config import load_settings
 from heza.ingest.files import read_file
 from tests.corpus import _formula_uncomputed, good, xlsx
 from tests.corpus_bounded import (
-    _far_data_row, _formatted_empty_rows, _live_formulas, _merged_subheading,
-    _merged_zone_column, _odd_file_name, _odd_sheet_title, stray_at,
+    _far_data_row, _formatted_empty_rows, _live_formulas, _merged_figure, _merged_header_cells,
+    _merged_known_zone, _merged_subheading, _merged_zone_column, _odd_file_name, _odd_sheet_title, stray_at,
 )
 
 
@@ -208,6 +208,55 @@ def test_two_inputs_whose_safe_names_collide_get_two_copies(settings):
 
     copies = _annotated(settings, _odd_file_name("a:b.xlsx"), other)
     assert sorted(copies) == ["a_b (2)_kiem_tra.xlsx", "a_b_kiem_tra.xlsx"]
+
+
+# -- merged cells ------------------------------------------------------------------------------
+
+def _published_rows_and_findings(out: Path) -> tuple:
+    import pandas as pd
+
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    return pd.read_csv(out / "enterprises.csv", dtype=str), report["findings"]
+
+
+def test_a_zone_merged_down_over_its_enterprises_is_each_rows_zone_said_once(settings):
+    published, findings = _published_rows_and_findings(_published(settings, _merged_known_zone))
+    assert published["zone_code"].tolist() == ["VSIP"] * 3
+    merged = [f for f in findings if f["rule"].startswith("CELL_MERGED")]
+    assert [(f["rule"], f["cell"]) for f in merged] == [("CELL_MERGED_FILLED", "C2")]
+    assert "C2:C4" in merged[0]["message_vi"]
+
+
+def test_a_figure_merged_over_two_enterprises_holds_both_back_naming_the_range(settings):
+    out = _published(settings, _merged_figure)
+    published, findings = _published_rows_and_findings(out)
+    assert len(published) == 1
+    merged = [(f["rule"], f["cell"]) for f in findings if f["rule"].startswith("CELL_MERGED")]
+    assert merged == [("CELL_MERGED_ACROSS_ROWS", "H2"), ("CELL_MERGED_ACROSS_ROWS", "H3")]
+    assert all("H2:H3" in f["message_vi"] for f in findings if f["rule"] == "CELL_MERGED_ACROSS_ROWS")
+
+
+def test_header_cells_merged_over_two_rows_are_no_finding(settings):
+    published, findings = _published_rows_and_findings(_published(settings, _merged_header_cells))
+    assert len(published) == 2 and not [f for f in findings if f["rule"].startswith("CELL_MERGED")]
+
+
+def test_a_zone_merged_down_in_an_ods_is_read_like_in_an_xlsx(settings, tmp_path):
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice is not installed")
+    made = _merged_known_zone(tmp_path)[0]
+    done = subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}", "--headless",
+                           "--convert-to", "ods", "--outdir", str(tmp_path / "ods"), str(made)],
+                          capture_output=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+
+    def ods(folder):
+        return [shutil.copy(tmp_path / "ods" / "gop_khu.ods", folder / "gop_khu.ods")]
+
+    published, findings = _published_rows_and_findings(_published(settings, ods))
+    assert published["zone_code"].tolist() == ["VSIP"] * 3
+    assert [f["cell"] for f in findings if f["rule"] == "CELL_MERGED_FILLED"] == ["C2"]
 
 
 def test_the_copy_opens_in_libreoffice(settings, tmp_path):

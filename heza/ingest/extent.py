@@ -38,6 +38,7 @@ class SheetExtent:
     known: bool = True  # False when the XML could not be mapped (cells without addresses)
     full: tuple = (0, 0)  # .ods: rows and columns up to the farthest value, stray cells included
     stray_values: list = field(default_factory=list)  # .ods: [(address, text)] of the stray cells
+    merged: list = field(default_factory=list)  # .ods: [((top, left), (bottom, right))], which calamine does not give
 
 
 def table_end(positions, gap: int) -> int:

@@ -124,6 +124,8 @@ def _workbook_grids(path: Path, limits: dict):
                 marks["merged"] = list(sheet.merged_cell_ranges or [])
             except Exception:  # not every format knows its merged cells
                 marks["merged"] = []
+            if not marks["merged"] and extent is not None:  # .ods: calamine does not give them
+                marks["merged"] = extent.merged
             marks["stray"] = strays.get(meta.name, [])
             marks["stray_rows"] = stray_rows(extent, marks["stray"]) if extent is not None and extent.stray else []
             marks["formatted_empty_rows"] = extent.formatted_empty_rows if extent is not None else 0
@@ -297,7 +299,8 @@ def _read_into(result: FileRead, path: Path, size: int, limits: dict) -> None:
                         f"The format '.{result.format}' is not supported")
     for sheet, grid, marks in sheets:
         table = table_from_grid(grid, name, sheet, int(limits["header_search_rows"]),
-                                int(limits["max_columns_per_sheet"]), marks.get("hidden_rows", ()))
+                                int(limits["max_columns_per_sheet"]), marks.get("hidden_rows", ()),
+                                marks.get("merged", ()))
         if isinstance(table, SheetTable):
             table.hidden_rows = marks.get("hidden_rows", [])
             table.hidden_columns = marks.get("hidden_columns", [])

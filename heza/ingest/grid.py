@@ -10,7 +10,7 @@ import pandas as pd
 
 from heza.ingest import headers, layout
 from heza.ingest.headers import SHEET_KINDS, fold, is_ignored_header, match_header, split_header
-from heza.ingest.tables import ReadError, SheetTable, SkippedSheet, column_letter
+from heza.ingest.tables import MergedSpan, ReadError, SheetTable, SkippedSheet, column_letter
 from schemas.columns import figure_columns
 from schemas.tables import TABLE_OF_KIND, TABLES
 
@@ -123,9 +123,10 @@ def as_frame(grid) -> pd.DataFrame:
     return frame
 
 
-def table_from_grid(grid, file: str, sheet: str, search_rows: int, max_columns: int, hidden_rows=()):
+def table_from_grid(grid, file: str, sheet: str, search_rows: int, max_columns: int, hidden_rows=(), merged=()):
     """A SheetTable for a grid of cells (rows of values, or a DataFrame), or a SkippedSheet saying why
-    not. Every row with content is accounted for: data (in `cells`) or listed in `non_data`."""
+    not. Every row with content is accounted for: data (in `cells`) or listed in `non_data`.
+    `merged`: the sheet's merged ranges, ((top, left), (bottom, right)) 0-based, as calamine gives them."""
     whole = as_frame(grid)
     content = layout._has_content(whole)
     seen = int(content.sum())
@@ -171,6 +172,7 @@ def table_from_grid(grid, file: str, sheet: str, search_rows: int, max_columns: 
     cells = frame[plan.data]
     if plan.subheadings is not None:
         cells = cells.assign(subheading=plan.subheadings[plan.data])
+    cells, spans = _merged_down(cells, merged, chosen, TABLES[TABLE_OF_KIND[guess.kind]].merged_fill)
     return SheetTable(
         file=file, sheet=sheet, kind=guess.kind,
         header_rows=tuple(range(header_first + 1, guess.row + 2)),
@@ -179,8 +181,32 @@ def table_from_grid(grid, file: str, sheet: str, search_rows: int, max_columns: 
         units={column: unit for column, index in chosen.items()
                if (unit := split_header(guess.labels[index])[1]) is not None},
         cells=cells.reset_index(drop=True), totals=plan.totals, duplicate_columns=duplicates,
-        ignored_columns=ignored, non_data=non_data, rows_with_content=seen,
+        ignored_columns=ignored, non_data=non_data, rows_with_content=seen, merged_spans=spans,
     )
+
+
+def _merged_down(cells: pd.DataFrame, merged, chosen: dict, fill_columns: tuple) -> tuple:
+    """(cells, spans) for the cells merged down from a data row over later data rows. A person reads
+    the value written once in the first row beside every row of the range; in a column of
+    `fill_columns` (the zone, the ownership) each row gets it, elsewhere the rows are left as they are
+    (a figure cannot belong to several enterprises). Every span is kept for its finding."""
+    column_at = {index: column for column, index in chosen.items()}
+    rows = cells["source_row"].to_numpy()  # ascending
+    cells = cells.copy() if merged else cells
+    spans = []
+    for (top, left), (bottom, right) in merged:
+        column = column_at.get(left)
+        first, end = rows.searchsorted(top + 1), rows.searchsorted(bottom + 1, side="right")
+        if column is None or end - first < 2 or rows[first] != top + 1:
+            continue  # not a read column, or not from a data row over later data rows
+        filled = column in fill_columns
+        if filled:
+            position = cells.columns.get_loc(column)
+            block = cells.iloc[first:end, position]
+            cells.iloc[first:end, position] = block.where(~_empty_cells(block), block.iloc[0])
+        address = f"{column_letter(left)}{top + 1}:{column_letter(right)}{bottom + 1}"
+        spans.append(MergedSpan(column, address, top + 1, bottom + 1, filled))
+    return cells, spans
 
 
 def _no_header(file: str, sheet: str, top: list, search_rows: int, seen: int) -> SkippedSheet:

@@ -111,6 +111,8 @@ def _sheet_findings(table: SheetTable, cells: pd.DataFrame, name: str, records: 
             cell_finding("CELL_UNBALANCED_QUOTE", column, position)
     if table.hidden_sheet:  # read only because no visible sheet of its kind is there
         records.append(finding("SHEET_HIDDEN_CONTENT", table=name, **where, value="trang tính ẩn / hidden sheet"))
+    for span in table.merged_spans:
+        _merged_span_findings(span, cells, cell_finding)
     if table.recoded_rows:
         row_ids = pd.Series(index.to_numpy(), index=cells["source_row"].to_numpy())
         for row, line in sorted(table.recoded_rows.items()):
@@ -120,6 +122,21 @@ def _sheet_findings(table: SheetTable, cells: pd.DataFrame, name: str, records: 
                 row_id=None if row_id is None else int(row_id),
                 detail_vi="dòng này đọc theo Windows-1258, các dòng khác theo UTF-8",
                 detail_en="this line was read as Windows-1258, the others as UTF-8"))
+
+
+def _merged_span_findings(span, cells: pd.DataFrame, cell_finding) -> None:
+    """A value given to every row of its merged cell is said once, on the cell; a figure or name merged
+    over several rows belongs to none of them for sure, so each of those rows gets an error."""
+    rows = f"{span.first_row}–{span.last_row}"
+    positions = cells.index[cells["source_row"].between(span.first_row, span.last_row).to_numpy()]
+    if span.filled:
+        cell_finding("CELL_MERGED_FILLED", span.column, positions[0],
+                     (f"ô gộp {span.address}: giá trị áp cho các dòng {rows}",
+                      f"merged cell {span.address}: the value applies to rows {rows}"))
+        return
+    for position in positions:
+        cell_finding("CELL_MERGED_ACROSS_ROWS", span.column, position,
+                     (f"ô gộp {span.address} trải qua các dòng {rows}", f"merged cell {span.address} spans rows {rows}"))
 
 
 def _typed_columns(table: SheetTable, cells: pd.DataFrame, specs: dict, rate: float | None,

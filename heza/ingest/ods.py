@@ -89,12 +89,12 @@ def ods_extents(path: Path, limits: dict) -> dict:
     office_type = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}value-type"
     extents: dict = {}
     with zipfile.ZipFile(path) as archive, archive.open("content.xml") as stream:
-        name, row, column, cells, row_cells = None, 0, 0, [], []
+        name, row, column, cells, row_cells, merged = None, 0, 0, [], [], []
         for event, element in ElementTree.iterparse(stream, events=("start", "end")):
             tag = element.tag
             if event == "start":
                 if tag == table + "table":
-                    name, row, cells = element.get(table + "name"), 0, []
+                    name, row, cells, merged = element.get(table + "name"), 0, [], []
                 elif tag == table + "table-row":
                     column, row_cells = 0, []
                 continue
@@ -103,6 +103,10 @@ def ods_extents(path: Path, limits: dict) -> dict:
                 if element.get(office_type) or len(element):
                     text = "".join(element.itertext())
                     row_cells.append((column, repeat, text))
+                down = int(element.get(table + "number-rows-spanned", "1"))
+                across = int(element.get(table + "number-columns-spanned", "1"))
+                if down > 1 or across > 1:
+                    merged.append(((row, column), (row + down - 1, column + across - 1)))
                 column += repeat
                 element.clear()
             elif tag == table + "table-row":
@@ -112,6 +116,7 @@ def ods_extents(path: Path, limits: dict) -> dict:
                 element.clear()
             elif tag == table + "table":
                 extents[name] = _extent_of_ranges(cells, limits)
+                extents[name].merged = merged
                 element.clear()
     return extents
 

@@ -56,6 +56,19 @@ class SheetTable:
     hidden_sheet: bool = False  # read although hidden: no visible sheet of its kind
     stray_quote_rows: list = field(default_factory=list)  # CSV lines read alone for an unbalanced quote
     recoded_rows: dict = field(default_factory=dict)  # row -> line read as Windows-1258 in a UTF-8 file
+    merged_spans: list = field(default_factory=list)  # MergedSpan of each cell merged down over data rows
+
+
+@dataclass(frozen=True)
+class MergedSpan:
+    """A cell merged down over data rows in a read column: its value is written once, in the first row,
+    and a person sees it beside every row of the range."""
+
+    column: str  # canonical column
+    address: str  # the merged range as Excel names it, e.g. D4:D6
+    first_row: int  # Excel rows of the range
+    last_row: int
+    filled: bool  # the value was given to every row (a column of table.merged_fill) or not
 
 
 @dataclass
