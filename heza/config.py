@@ -7,7 +7,8 @@ file and the key, never a traceback later in the run:
 - a key missing from [limits], [tolerances], [email], [schedule], [prefect] or [publish] (or the whole section) takes
   the built-in default below, the same value as the shipped heza.toml;
 - a value of the wrong type ("50" or "50 MB" where a number belongs) is an error, as are a
-  negative limit, an unknown time zone and a cron expression that is not five valid fields.
+  negative limit, an unknown time zone and a cron expression that is not five valid fields;
+- a section or key the pipeline does not know (a misspelling) is an error naming the closest known one.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ DEFAULTS = {
         "max_rows_per_sheet": 1_100_000, "max_columns_per_sheet": 300, "header_search_rows": 30,
         "max_cell_chars": 2000, "max_read_seconds": 120, "lock_wait_seconds": 0,
         "vnd_per_usd_min": 10_000, "vnd_per_usd_max": 50_000,
+        "max_grid_cells": 20_000_000, "stray_gap_rows": 10_000, "stray_gap_columns": 100,
     },
     "tolerances": {"about_relative": 0.05, "total_row_absolute": 0.5},
     "email": {
@@ -140,6 +142,26 @@ def _read_config(path: Path) -> dict:
                           f"{exc.strerror or exc}") from exc
 
 
+def _refuse_unknown_keys(path: Path, data: dict) -> None:
+    """A misspelt key ("smtp_hots", "require_complet") would silently take the default, and the
+    operator would believe the setting applied: it is an error naming the closest known key."""
+    from difflib import get_close_matches
+
+    known = {"paths": PATH_KEYS, **{section: tuple(keys) for section, keys in DEFAULTS.items()}}
+    for section, values in data.items():
+        if section not in known:
+            close = get_close_matches(section, known, n=1)
+            hint_vi, hint_en = (f" (có phải [{close[0]}]?)", f" (did you mean [{close[0]}]?)") if close else ("", "")
+            raise ConfigError(f"Cấu hình {path}: không có mục [{section}]{hint_vi}; các mục: {', '.join(known)} / "
+                              f"config {path}: there is no [{section}] section{hint_en}")
+        for key in values:
+            if key not in known[section]:
+                close = get_close_matches(key, known[section], n=1)
+                hint_vi, hint_en = (f" (có phải {close[0]}?)", f" (did you mean {close[0]}?)") if close else ("", "")
+                raise ConfigError(f"Cấu hình {path}: mục [{section}] không có khóa {key}{hint_vi} / "
+                                  f"config {path}: section [{section}] has no key {key}{hint_en}")
+
+
 def load_settings(config_file: Path | None = None) -> Settings:
     """Read heza.toml (or HEZA_CONFIG), fill defaults, apply environment overrides, check every key."""
     path = Path(config_file or os.environ.get("HEZA_CONFIG", PROJECT_ROOT / "heza.toml"))
@@ -148,6 +170,7 @@ def load_settings(config_file: Path | None = None) -> Settings:
         if not isinstance(values, dict):
             raise ConfigError(f"Cấu hình {path}: {section} phải là một mục [{section}] / "
                               f"config {path}: {section} must be a [{section}] section")
+    _refuse_unknown_keys(path, data)
     merged = {}
     for section, defaults in DEFAULTS.items():
         given = data.get(section, {})

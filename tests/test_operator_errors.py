@@ -80,6 +80,19 @@ def test_a_limit_written_as_text_or_of_the_wrong_type_names_the_key(project, wri
     assert_message(code, output, 2, "[limits] max_file_mb phải là một số", "heza.toml")
 
 
+def test_a_misspelt_key_is_an_error_naming_the_key_meant(project):
+    """A misspelt key would silently take its default while the operator believes it applied."""
+    edit_config(project, "require_complete = false", "require_complet = true")
+    code, output = heza("run", "--period", "2024-02", "--no-email")
+    assert_message(code, output, 2, "[publish] không có khóa require_complet", "require_complete", "heza.toml")
+
+
+def test_a_misspelt_section_is_an_error_naming_the_section_meant(project):
+    edit_config(project, "[email]", "[e-mail]")
+    code, output = heza("run", "--period", "2024-02", "--no-email")
+    assert_message(code, output, 2, "không có mục [e-mail]", "[email]")
+
+
 def test_an_environment_override_of_the_wrong_type_names_the_variable(project):
     code, output = heza("run", "--period", "2024-02", env={"HEZA_LIMITS_MAX_FILE_MB": "50MB"})
     assert_message(code, output, 2, "Biến môi trường HEZA_LIMITS_MAX_FILE_MB phải là một số")

@@ -54,7 +54,7 @@ def prepare(settings: Settings, period: str, raw: Path | None = None, processed:
     message naming the file when reference data cannot be used."""
     settings = replace(settings, raw=Path(raw).resolve() if raw else settings.raw,
                        processed=Path(processed).resolve() if processed else settings.processed)
-    band = (settings.limits.get("vnd_per_usd_min", 10_000), settings.limits.get("vnd_per_usd_max", 50_000))
+    band = (settings.limits["vnd_per_usd_min"], settings.limits["vnd_per_usd_max"])
     rate, source = reference_rate(settings.reference, period, band)
     if require_complete is None:
         require_complete = bool(settings.publish.get("require_complete", False))

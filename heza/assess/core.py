@@ -42,7 +42,7 @@ def assess_file(path: Path, ctx: RunContext, root: Path | None = None) -> FileAs
     """Read and type one submitted file (the map step); a link out of `root` is not followed."""
     read = read_file(Path(path), ctx.settings.limits, allowed_root=root)
     tables = normalise_file(read, ctx.registry, ctx.rate, ctx.settings.tolerances["total_row_absolute"],
-                            int(ctx.settings.limits.get("max_cell_chars", 2000)))
+                            int(ctx.settings.limits["max_cell_chars"]))
     return FileAssessment(read, tables)
 
 

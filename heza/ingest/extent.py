@@ -66,13 +66,13 @@ def check_extent(name: str, rows: int, columns: int, limits: dict) -> None:
             f"Sheet '{name}' has {columns} columns, more than the limit of {limits['max_columns_per_sheet']}",
         )
     cells = rows * columns
-    if cells > int(limits.get("max_grid_cells", 20_000_000)):
+    if cells > int(limits["max_grid_cells"]):
         raise ReadError(
             "too_many_cells",
             f"Trang tính '{name}' trải trên {rows} dòng × {columns} cột, vượt giới hạn "
-            f"{limits.get('max_grid_cells', 20_000_000)} ô",
+            f"{limits['max_grid_cells']} ô",
             f"Sheet '{name}' spans {rows} rows × {columns} columns, more than the limit of "
-            f"{limits.get('max_grid_cells', 20_000_000)} cells",
+            f"{limits['max_grid_cells']} cells",
         )
 
 

@@ -270,7 +270,7 @@ def read_file(path: Path, limits: dict, name: str | None = None,
     result = FileRead(file=name, path=path, size=size, sha256=sha256_of(path),
                       format=path.suffix.lower().lstrip("."))
     try:
-        with time_limit(float(limits.get("max_read_seconds", 0))):
+        with time_limit(float(limits["max_read_seconds"])):
             _read_into(result, path, size, limits)
     except ReadError as error:
         result.error, result.tables, result.skipped, result.findings = error, [], [], []

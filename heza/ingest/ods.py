@@ -127,10 +127,10 @@ def _extent_of_ranges(cells: list, limits: dict) -> SheetExtent:
         return SheetExtent(0, 0)
     rows = np.array([c[0] for c in cells]), np.array([c[0] + c[1] - 1 for c in cells])
     cols = np.array([c[2] for c in cells]), np.array([c[2] + c[3] - 1 for c in cells])
-    height = table_end(np.concatenate(rows), int(limits.get("stray_gap_rows", 10_000)))
+    height = table_end(np.concatenate(rows), int(limits["stray_gap_rows"]))
     inside = rows[0] < height
     width = table_end(np.concatenate([cols[0][inside], cols[1][inside]]),
-                      int(limits.get("stray_gap_columns", 100))) if inside.any() else 0
+                      int(limits["stray_gap_columns"])) if inside.any() else 0
     stray = [(r, c) for (r, _, c, _, _), ok in zip(cells, inside & (cols[0] < width)) if not ok]
     extent = SheetExtent(height, width, stray)
     extent.full = (int(rows[1].max()) + 1, int(cols[1].max()) + 1)

@@ -164,9 +164,9 @@ def sheet_extent(data: bytes, limits: dict) -> SheetExtent:
     if not refs:
         return SheetExtent(0, 0, formatted_empty_rows=row_elements)
     rows, columns = _addresses(refs)
-    height = table_end(rows, int(limits.get("stray_gap_rows", 10_000)))
+    height = table_end(rows, int(limits["stray_gap_rows"]))
     inside = rows < height
-    width = table_end(columns[inside], int(limits.get("stray_gap_columns", 100))) if inside.any() else 0
+    width = table_end(columns[inside], int(limits["stray_gap_columns"])) if inside.any() else 0
     kept = inside & (columns < width)
     stray = list(zip(rows[~kept].tolist(), columns[~kept].tolist()))
     numbers = re.findall(rb'<(?:\w+:)?row [^>]*?r="(\d+)"', data)

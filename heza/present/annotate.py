@@ -144,7 +144,7 @@ def annotate_file(file: FileRead, findings: pd.DataFrame, letters: dict, out_dir
     path = out_dir / (name or f"{safe_file_stem(file.file)}_kiem_tra.xlsx")
     workbook = StreamingWorkbook(path)
     used: set = set()
-    width = int(limits.get("max_columns_per_sheet", 300))
+    width = int(limits["max_columns_per_sheet"])
     try:
         _write_summary(workbook, findings, lang, used)
         for sheet_name, grid, _ in sheets:
