@@ -9,7 +9,7 @@ export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 
-.PHONY: run test sample bench reliability clean
+.PHONY: run test sample bench banff reliability clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"' \
@@ -30,6 +30,14 @@ bench: $(STAMP)
 
 reliability: $(STAMP)
 	$(BIN)/python -m tests.reliability
+
+# Our Hidiroglou-Berthelot flags against Statistics Canada's Banff on the published 2024-01 and 2024-02:
+# Banff needs pandas < 3 and pyarrow < 19, so it gets its own environment (.venv-banff, banff pinned here).
+banff: $(STAMP)
+	test -x .venv-banff/bin/python || $(PYTHON) -m venv .venv-banff
+	.venv-banff/bin/python -m pip install --quiet banff==3.1.3
+	.venv-banff/bin/python benchmarks/banff_compare.py banff data/processed data/banff_flags.json
+	$(BIN)/python -m benchmarks.banff_compare ours data/processed data/banff_flags.json
 
 # heza sample refuses to overwrite data/raw/2024-0{1,2}; `make sample SAMPLE_FLAGS=--force` replaces them.
 sample: $(STAMP)
