@@ -14,7 +14,7 @@ import pytest
 
 from heza.assess.context import period_inputs, prepare
 from heza.assess.core import STAGES, assess_paths, check_month_on_month
-from heza.assess.plausibility import hb_edit, load_last_release, unit_factor
+from heza.assess.plausibility import hb_edit, load_last_release, match, unit_factor
 from heza.config import ConfigError, load_settings
 from heza.present.publication import present_release
 from heza.release.publish import publish_period
@@ -90,6 +90,18 @@ def test_values_that_cannot_be_compared_are_left_out_not_flagged():
     y = pd.Series([100.0, 100.0, np.nan, 10.0, 0.0, 100.0])
     result = hb_edit(x, y, pd.Series(["A"] * 6), 0.5, 0.05, 4, min_group=1)
     assert result.index.tolist() == [5] and not result["outlier"].any()
+
+
+def test_a_variable_with_nothing_to_compare_gives_no_edit():
+    empty = hb_edit(pd.Series([np.nan, 0.0]), pd.Series([5.0, 5.0]), pd.Series(["A", "A"]), 0.5, 0.05, 4, 1)
+    assert empty.empty
+
+
+def test_tax_codes_match_last_month_by_position_and_a_missing_code_never_matches():
+    codes = pd.Series(["A", "B", None, "D"], dtype="string")
+    among = pd.Series(["B", "A", None], dtype="string")
+    assert match(codes, among).tolist() == [1, 0, -1, -1]
+    assert match(codes, among.iloc[0:0]).tolist() == [-1, -1, -1, -1]
 
 
 def test_a_ratio_near_a_thousand_or_the_exchange_rate_is_a_unit_slip_with_its_factor():

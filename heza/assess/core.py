@@ -19,7 +19,9 @@ import pandas as pd
 from heza.assess.claims import ClaimsResult, check_claims
 from heza.assess.context import RunContext
 from heza.assess.ledger import imbalance_reason, source_ledger
-from heza.assess.plausibility import change_findings, membership_findings, no_previous, suspects, zone_total_findings
+from heza.assess.plausibility import (
+    change_findings, match, membership_findings, no_previous, suspects, zone_total_findings,
+)
 from heza.assess.reconcile import completeness, reconcile_zones
 from heza.assess.validate import validate_table
 from heza.findings import count_by_severity, error_row_ids, finding, findings_frame
@@ -247,29 +249,32 @@ def claim_cells(findings: pd.DataFrame, letters: dict) -> pd.DataFrame:
     return findings.assign(cell=findings["cell"].fillna(pd.Series(cells, index=findings.index, dtype="string")))
 
 
-def publishable(assessment: Assessment, name: str) -> pd.DataFrame:
-    """A table's typed rows (with row_id) that no error holds back."""
+def publishable(assessment: Assessment, name: str) -> pd.Series:
+    """Which of a table's typed rows no error holds back."""
     findings = assessment.findings
     typed = assessment.tables[name].typed
-    return typed[~typed["row_id"].isin(error_row_ids(findings[findings["table"] == name]))]
+    return ~typed["row_id"].isin(error_row_ids(findings[findings["table"] == name]))
 
 
 def check_month_on_month(assessment: Assessment, ctx: RunContext) -> Assessment:
     """Every publishable enterprise row against last month's publication ([plausibility] in heza.toml),
     each flagged value scored by what its correction would do to the release figures; a month whose
     previous month has no publication says so once, and only that is skipped."""
-    if not ctx.last.exists:
-        return replace(assessment, findings=findings_frame([assessment.findings, no_previous(ctx.last, ctx.settings.root)]))
+    last = ctx.last
+    if not last.exists:
+        return replace(assessment, findings=findings_frame([assessment.findings, no_previous(last, ctx.settings.root)]))
     enterprises, zones = assessment.tables["enterprises"], assessment.tables["zones"]
-    rows = publishable(assessment, "enterprises")
-    found = suspects(rows, ctx.last.enterprises, ctx.settings.plausibility, ctx.rate)
+    position = match(enterprises.typed["tax_code"], last.enterprises["tax_code"])  # every row read, once
+    keep = publishable(assessment, "enterprises").to_numpy()
+    rows = enterprises.typed[keep]
+    found = suspects(rows, position[keep], last.enterprises, ctx.settings.plausibility, ctx.rate)
     published = {name: split.published for name, split in assessment.splits.items()}
     moves = release_moves(found, rows.set_index("row_id").loc[found["row_id"]].reset_index(), assessment.claims,
                           ctx.catalogue, published, ctx.rate)
     findings = findings_frame([
         assessment.findings, change_findings(found, enterprises.column_letters, ctx.rate),
-        membership_findings(rows, enterprises.typed["tax_code"], ctx.last.enterprises, ctx.whole_period, ctx.registry),
-        zone_total_findings(publishable(assessment, "zones"), ctx.last.zones,
+        membership_findings(rows, position[keep], position, last.enterprises, ctx.whole_period, ctx.registry),
+        zone_total_findings(zones.typed[publishable(assessment, "zones")], last.zones,
                             float(ctx.settings.plausibility["zone_total_share"]), zones.column_letters)])
     calls = call_list(found, moves, published.get("enterprises", rows))
     return replace(assessment, findings=findings, month_on_month=MonthOnMonth(found, moves, calls))

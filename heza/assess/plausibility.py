@@ -22,7 +22,6 @@ from schemas import rule
 VARIABLES = ("workers_total", "capital_usd", "export_usd", "import_usd")
 CURRENCY = {"capital_usd", "export_usd", "import_usd"}
 ZONE_TOTALS = ("enterprises", "workers_total", "export_usd", "import_usd")
-_ALL_ZONES = "\u0000all"  # the group of a zone with too few enterprises: every zone together
 
 
 @dataclass(frozen=True)
@@ -54,19 +53,38 @@ def load_last_release(processed: Path, period: str) -> LastRelease:
     return LastRelease(period, folder, enterprises.drop_duplicates("tax_code"), zones.drop_duplicates("zone_code"))
 
 
+def match(codes: pd.Series, among: pd.Series) -> np.ndarray:
+    """Each code's position in `among` (its last, if repeated), -1 where it is not there (or missing):
+    both columns encoded together once, then plain integer arrays (Arrow strings' isin loops in Python)."""
+    if codes.empty or among.empty:
+        return np.full(len(codes), -1, dtype=np.intp)
+    numbers, _ = pd.factorize(pd.concat([among, codes], ignore_index=True), use_na_sentinel=True)
+    where = np.full(numbers.max() + 2, -1, dtype=np.intp)  # the last slot answers for missing codes (-1)
+    where[numbers[:len(among)]] = np.arange(len(among))
+    where[-1] = -1
+    return where[numbers[len(among):]]
+
+
 # -- the Hidiroglou-Berthelot edit ---------------------------------------------------------------
 
-def _hb_in_groups(x: pd.Series, y: pd.Series, ratio: pd.Series, groups: pd.Series, u: float, a: float,
-                  c: float) -> pd.DataFrame:
-    """Median ratio, effect E and its bounds with every unit judged within its group."""
-    median = ratio.groupby(groups).transform("median")
+def _within(values: np.ndarray, groups: np.ndarray | None, quantiles: list) -> list:
+    """Each unit's group quantiles (linear interpolation), spread back to the units; None: one group."""
+    if groups is None:
+        return [np.full(len(values), q) for q in np.quantile(values, quantiles)]
+    table = pd.Series(values).groupby(groups).quantile(quantiles).unstack().to_numpy()
+    return [table[groups, k] for k in range(len(quantiles))]
+
+
+def _hb_in_groups(x: np.ndarray, y: np.ndarray, ratio: np.ndarray, groups: np.ndarray | None, u: float, a: float,
+                  c: float) -> dict:
+    """Median ratio, effect E and its bounds with every unit judged within its group (group numbers)."""
+    median = np.full(len(ratio), np.median(ratio)) if groups is None \
+        else pd.Series(ratio).groupby(groups).median().to_numpy()[groups]
     centred = np.where(ratio < median, 1 - median / ratio, ratio / median - 1)
-    effect = pd.Series(centred * np.maximum(x, y) ** u, index=ratio.index)
-    quartiles = effect.groupby(groups).quantile([0.25, 0.5, 0.75]).unstack()
-    q1, em, q3 = (quartiles[q].reindex(groups.to_numpy()).to_numpy() for q in (0.25, 0.5, 0.75))
+    effect = centred * np.maximum(x, y) ** u
+    q1, em, q3 = _within(effect, groups, [0.25, 0.5, 0.75])
     spread = np.maximum.reduce([em - q1, q3 - em, np.abs(a * em)])
-    return pd.DataFrame({"median_ratio": median.to_numpy(), "effect": effect.to_numpy(),
-                         "lower": em - c * spread, "upper": em + c * spread}, index=ratio.index)
+    return {"median_ratio": median, "effect": effect, "lower": em - c * spread, "upper": em + c * spread}
 
 
 def hb_edit(current: pd.Series, previous: pd.Series, zones: pd.Series, u: float, a: float, c: float,
@@ -75,59 +93,73 @@ def hb_edit(current: pd.Series, previous: pd.Series, zones: pd.Series, u: float,
     r = this / previous, s = 1 - r_M / r below the median ratio r_M and r / r_M - 1 above it,
     E = s * max(this, previous)^U, an outlier outside E_M -/+ C * max(E_M - E_Q1, E_Q3 - E_M, |A * E_M|).
     Per zone, or over all zones for a zone with fewer than `min_group` such units."""
-    valid = (current > 0) & (previous > 0)
-    x, y, zone = current[valid].astype(float), previous[valid].astype(float), zones[valid].astype("string")
+    valid = ((current > 0) & (previous > 0)).to_numpy(dtype=bool, na_value=False)
+    if not valid.any():
+        return pd.DataFrame(columns=["median_ratio", "effect", "lower", "upper", "ratio", "outlier"], dtype=float)
+    x, y = current.to_numpy(dtype=float)[valid], previous.to_numpy(dtype=float)[valid]
     ratio = x / y
-    by_zone = _hb_in_groups(x, y, ratio, zone, u, a, c)
-    overall = _hb_in_groups(x, y, ratio, pd.Series(_ALL_ZONES, index=ratio.index), u, a, c)
-    own = zone.groupby(zone).transform("size").to_numpy() >= min_group
-    result = by_zone.where(pd.Series(own, index=ratio.index), overall, axis=0)
+    codes, _ = pd.factorize(zones[valid], use_na_sentinel=False)  # zone codes or their numbers
+    own = np.bincount(codes)[codes] >= min_group
+    by_zone = _hb_in_groups(x, y, ratio, codes, u, a, c)
+    if not own.all():  # only then is the whole city needed
+        overall = _hb_in_groups(x, y, ratio, None, u, a, c)
+        by_zone = {k: np.where(own, v, overall[k]) for k, v in by_zone.items()}
+    result = pd.DataFrame(by_zone, index=current.index[valid])
     result["ratio"] = ratio
     result["outlier"] = (result["effect"] < result["lower"]) | (result["effect"] > result["upper"])
     return result
 
 
 def unit_factor(ratio: pd.Series, currency: bool, rate: float | None, tolerance: float) -> pd.Series:
-    """The slip a ratio is near (1000, 1/1000, and for money the VND/USD rate or its inverse), or NaN."""
-    if ratio.empty:
-        return pd.Series(np.nan, index=ratio.index)
+    """The slip a ratio is near (1000, 1/1000, and for money the VND/USD rate or its inverse), or NaN;
+    only ratios at least that far from 1 are looked at."""
     factors = np.array([1000.0, 0.001] + ([rate, 1 / rate] if currency and rate else []))
-    distance = np.abs(np.log(ratio.to_numpy(dtype=float))[:, None] - np.log(factors)[None, :])
-    nearest = distance.argmin(axis=1)
-    close = distance[np.arange(len(ratio)), nearest] <= np.log1p(tolerance)
-    return pd.Series(np.where(close, factors[nearest], np.nan), index=ratio.index)
+    result = pd.Series(np.nan, index=ratio.index)
+    logs = np.log(ratio.to_numpy(dtype=float))
+    far = np.abs(logs) >= np.log(1000.0) - np.log1p(tolerance)
+    if far.any():
+        distance = np.abs(logs[far][:, None] - np.log(factors)[None, :])
+        nearest = distance.argmin(axis=1)
+        close = distance[np.arange(len(nearest)), nearest] <= np.log1p(tolerance)
+        result[far] = np.where(close, factors[nearest], np.nan)
+    return result
 
 
-def suspects(rows: pd.DataFrame, last: pd.DataFrame, params: dict, rate: float | None) -> pd.DataFrame:
+_FOUND_COLUMNS = ["row_id", "tax_code", "enterprise_name", "zone_code", "source_file", "source_sheet", "source_row",
+                  "variable", "previous", "current", "ratio", "median_ratio", "effect", "lower", "upper", "factor",
+                  "expected", "corrected"]
+
+
+def _numbers(column: pd.Series) -> np.ndarray:
+    return pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def suspects(rows: pd.DataFrame, position: np.ndarray, last: pd.DataFrame, params: dict,
+             rate: float | None) -> pd.DataFrame:
     """One row per (enterprise row, variable) that the HB edit or the unit-slip check flags, with
     last month's value, the expected value (last month x the median ratio of its group) and, for a
-    slip, the likely corrected value. `rows` are this month's publishable rows (with row_id)."""
-    position = pd.Index(last["tax_code"]).get_indexer(rows["tax_code"])
-    matched = rows[position >= 0]
-    before = last.iloc[position[position >= 0]].reset_index(drop=True)
+    slip, the likely corrected value. `rows` are this month's publishable rows (with row_id),
+    `position` each one's row in `last` (-1: none; see match). Only flagged rows are copied."""
+    have = np.flatnonzero(position >= 0)
+    zones = pd.Series(pd.factorize(rows["zone_code"], use_na_sentinel=False)[0][have])  # once, not per variable
     parts = []
     for variable in VARIABLES:
-        current = pd.to_numeric(matched[variable], errors="coerce").astype(float).reset_index(drop=True)
-        previous = pd.to_numeric(before[variable], errors="coerce").astype(float)
-        edit = hb_edit(current, previous, matched["zone_code"].reset_index(drop=True),
+        current = pd.Series(_numbers(rows[variable])[have])
+        previous = pd.Series(_numbers(last[variable])[position[have]])
+        edit = hb_edit(current, previous, zones,
                        *(float(params[f"{variable}_{k}"]) for k in "uac"), int(params["min_zone_enterprises"]))
         edit["factor"] = unit_factor(edit["ratio"], variable in CURRENCY, rate, float(params["unit_slip_tolerance"]))
         flagged = edit[edit["outlier"] | edit["factor"].notna()]
         if flagged.empty:
             continue
-        picked = matched.iloc[flagged.index]
+        picked = rows.iloc[have[flagged.index]]
         parts.append(pd.DataFrame({
-            "row_id": picked["row_id"].to_numpy(), "tax_code": picked["tax_code"].to_numpy(),
-            "enterprise_name": picked["enterprise_name"].to_numpy(), "zone_code": picked["zone_code"].to_numpy(),
-            "source_file": picked["source_file"].to_numpy(), "source_sheet": picked["source_sheet"].to_numpy(),
-            "source_row": picked["source_row"].to_numpy(), "variable": variable,
+            **{k: picked[k].to_numpy() for k in _FOUND_COLUMNS[:7]}, "variable": variable,
             "previous": previous[flagged.index].to_numpy(), "current": current[flagged.index].to_numpy(),
             **{k: flagged[k].to_numpy() for k in ("ratio", "median_ratio", "effect", "lower", "upper", "factor")},
         }))
     if not parts:
-        return pd.DataFrame(columns=["row_id", "tax_code", "enterprise_name", "zone_code", "source_file",
-                                     "source_sheet", "source_row", "variable", "previous", "current", "ratio",
-                                     "median_ratio", "effect", "lower", "upper", "factor", "expected", "corrected"])
+        return pd.DataFrame(columns=_FOUND_COLUMNS)
     found = pd.concat(parts, ignore_index=True)
     found["expected"] = found["previous"] * found["median_ratio"]
     found["corrected"] = found["current"] / found["factor"]
@@ -194,17 +226,20 @@ def change_findings(found: pd.DataFrame, letters: dict, rate: float | None) -> p
     return findings_frame(parts)
 
 
-def membership_findings(rows: pd.DataFrame, all_codes: pd.Series, last: pd.DataFrame, whole_period: bool,
-                        registry) -> pd.DataFrame:
-    """New enterprises (publishable this month, not published last month) and, for a whole month,
-    enterprises published last month that no file of this month holds."""
-    new = rows[~rows["tax_code"].isin(last["tax_code"])]
+def membership_findings(rows: pd.DataFrame, position: np.ndarray, every_position: np.ndarray, last: pd.DataFrame,
+                        whole_period: bool, registry) -> pd.DataFrame:
+    """New enterprises (publishable this month, not published last month: `position` -1) and, for a
+    whole month, enterprises published last month that no row read this month matched (`every_position`:
+    each row read, held back or not, in `last`)."""
+    new = rows[position < 0]
     found = [_frame("PERIOD_NEW_ENTERPRISE", pd.DataFrame({
         "source_file": new["source_file"], "source_sheet": new["source_sheet"], "source_row": new["source_row"],
         "column": "tax_code", "row_id": new["row_id"], "value": new["tax_code"]}),
         new["enterprise_name"].fillna(""), new["enterprise_name"].fillna(""))]
     if whole_period:
-        gone = last[~last["tax_code"].isin(all_codes)]
+        seen = np.zeros(len(last), dtype=bool)
+        seen[every_position[every_position >= 0]] = True
+        gone = last[~seen]
         zone_names = gone["zone_code"].map(registry.name_of).fillna(gone["zone_code"])
         detail = (gone["enterprise_name"].fillna("") + ", " + zone_names.fillna("")).tolist()
         found.append(_frame("PERIOD_GONE_ENTERPRISE", pd.DataFrame({"column": "tax_code", "value": gone["tax_code"]}),
@@ -243,5 +278,5 @@ def no_previous(last: LastRelease, root: Path) -> pd.DataFrame:
     except ValueError:
         shown = last.folder
     return _frame("PERIOD_NO_PREVIOUS", pd.DataFrame({"value": [last.period]}),
-                  [f"không có {shown}/enterprises.csv và zones.csv"],
-                  [f"{shown}/enterprises.csv and zones.csv are not there"])
+                  [f"không có hoặc không đọc được {shown}/enterprises.csv và zones.csv"],
+                  [f"{shown}/enterprises.csv and zones.csv are missing or cannot be read"])

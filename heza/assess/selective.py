@@ -146,15 +146,12 @@ def call_records(result: MonthOnMonth | None, claims: ClaimsResult | None, zone_
         moves = moves.join(shapes, on="claim_row")
     problems = {row_id: _plain(group[_PROBLEM_COLUMNS]) for row_id, group in found.groupby(level=0)}
     moved = {row_id: _plain(group.drop(columns=["row_id"])) for row_id, group in moves.groupby("row_id")}
-    records = []
-    for call in result.calls.itertuples(index=False):  # one record per row on the call list
-        first = found.loc[[call.row_id]].iloc[0]
-        records.append({
-            "rank": int(call.rank), "zone_code": first["zone_code"], "zone_name": zone_name(first["zone_code"]),
-            "tax_code": first["tax_code"], "enterprise_name": first["enterprise_name"],
-            "source_file": first["source_file"], "source_sheet": first["source_sheet"],
-            "source_row": int(first["source_row"]), "flips": int(call.flips),
-            "score": float(call.score) if math.isfinite(call.score) else None,
-            "problems": problems[call.row_id], "moves": moved.get(call.row_id, []),
-        })
-    return records
+    where = found[~found.index.duplicated()][["zone_code", "tax_code", "enterprise_name", "source_file",
+                                              "source_sheet", "source_row"]].to_dict("index")
+    names = {code: zone_name(code) for code in found["zone_code"].dropna().unique()}
+    return [{  # one record per row on the call list
+        "rank": int(call.rank), **where[call.row_id], "zone_name": names.get(where[call.row_id]["zone_code"]),
+        "source_row": int(where[call.row_id]["source_row"]), "flips": int(call.flips),
+        "score": float(call.score) if math.isfinite(call.score) else None,
+        "problems": problems[call.row_id], "moves": moved.get(call.row_id, []),
+    } for call in result.calls.itertuples(index=False)]
