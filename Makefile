@@ -1,5 +1,5 @@
 # Two commands do all set-up on a fresh machine with Python 3.11+ and make:
-#   make run    creates .venv if missing, installs the pinned dependencies, runs the sample month
+#   make run    creates .venv if missing, installs the pinned dependencies, runs the sample months
 #   make test   the same set-up, then the test suite
 PYTHON ?= python3
 VENV := .venv
@@ -19,7 +19,9 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
+# the sample pair: 2024-01 is published first, so that 2024-02's report compares the months (call list)
 run: $(STAMP)
+	$(BIN)/heza run --period 2024-01 --no-email
 	$(BIN)/heza run --period 2024-02
 
 test: $(STAMP)

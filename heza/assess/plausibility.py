@@ -71,19 +71,24 @@ def _within(values: np.ndarray, groups: np.ndarray | None, quantiles: list) -> l
     """Each unit's group quantiles (linear interpolation), spread back to the units; None: one group."""
     if groups is None:
         return [np.full(len(values), q) for q in np.quantile(values, quantiles)]
-    table = pd.Series(values).groupby(groups).quantile(quantiles).unstack().to_numpy()
+    table = pd.Series(values).groupby(_by_number(groups), observed=False).quantile(quantiles).unstack().to_numpy()
     return [table[groups, k] for k in range(len(quantiles))]
+
+
+def _by_number(groups: np.ndarray) -> pd.Categorical:
+    """Group numbers 0..k-1 as a categorical, so that each groupby uses them as they are (no re-encoding)."""
+    return pd.Categorical.from_codes(groups, categories=np.arange(groups.max() + 1))
 
 
 def _hb_in_groups(x: np.ndarray, y: np.ndarray, ratio: np.ndarray, groups: np.ndarray | None, u: float, a: float,
                   c: float) -> dict:
     """Median ratio, effect E and its bounds with every unit judged within its group (group numbers)."""
     median = np.full(len(ratio), np.median(ratio)) if groups is None \
-        else pd.Series(ratio).groupby(groups).median().to_numpy()[groups]
+        else pd.Series(ratio).groupby(_by_number(groups), observed=False).median().to_numpy()[groups]
     centred = np.where(ratio < median, 1 - median / ratio, ratio / median - 1)
     effect = centred * np.maximum(x, y) ** u
     q1, em, q3 = _within(effect, groups, [0.25, 0.5, 0.75])
-    spread = np.maximum.reduce([em - q1, q3 - em, np.abs(a * em)])
+    spread = np.maximum(np.maximum(em - q1, q3 - em), np.abs(a * em))
     return {"median_ratio": median, "effect": effect, "lower": em - c * spread, "upper": em + c * spread}
 
 
@@ -98,7 +103,9 @@ def hb_edit(current: pd.Series, previous: pd.Series, zones: pd.Series, u: float,
         return pd.DataFrame(columns=["median_ratio", "effect", "lower", "upper", "ratio", "outlier"], dtype=float)
     x, y = current.to_numpy(dtype=float)[valid], previous.to_numpy(dtype=float)[valid]
     ratio = x / y
-    codes, _ = pd.factorize(zones[valid], use_na_sentinel=False)  # zone codes or their numbers
+    zones = zones[valid]
+    codes = zones.to_numpy() if pd.api.types.is_integer_dtype(zones) and zones.min() >= 0 \
+        else pd.factorize(zones, use_na_sentinel=False)[0]  # zone numbers (suspects numbers them once) or codes
     own = np.bincount(codes)[codes] >= min_group
     by_zone = _hb_in_groups(x, y, ratio, codes, u, a, c)
     if not own.all():  # only then is the whole city needed
