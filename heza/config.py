@@ -4,7 +4,8 @@ Every key is checked when the settings load, so an operator's mistake is one mes
 file and the key, never a traceback later in the run:
 - [paths] keys are required: a missing one is an error (a guessed folder could publish to the
   wrong place);
-- a key missing from [limits], [tolerances], [email], [schedule], [prefect] or [publish] (or the whole section) takes
+- a key missing from [limits], [tolerances], [email], [schedule], [prefect], [publish] or [plausibility] (or the
+  whole section) takes
   the built-in default below, the same value as the shipped heza.toml;
 - a value of the wrong type ("50" or "50 MB" where a number belongs) is an error, as are a
   negative limit, an unknown time zone and a cron expression that is not five valid fields;
@@ -44,6 +45,15 @@ DEFAULTS = {
     "schedule": {"cron": "0 7 5 * *", "timezone": "Asia/Ho_Chi_Minh"},
     "prefect": {"startup_timeout_seconds": 120},
     "publish": {"require_complete": False},
+    # month-on-month edits (heza/assess/plausibility.py): Hidiroglou-Berthelot U, A, C per variable
+    "plausibility": {
+        "min_zone_enterprises": 20,
+        "workers_total_u": 0.5, "workers_total_a": 0.05, "workers_total_c": 7,
+        "capital_usd_u": 0.5, "capital_usd_a": 0.05, "capital_usd_c": 7,
+        "export_usd_u": 0.5, "export_usd_a": 0.05, "export_usd_c": 7,
+        "import_usd_u": 0.5, "import_usd_a": 0.05, "import_usd_c": 7,
+        "unit_slip_tolerance": 0.1, "zone_total_share": 0.2,
+    },
 }
 _TYPE_WORDS = {"flag": ("true hoặc false", "true or false"), "number": ("một số", "a number"), "text": ("một chuỗi", "text"),
                "numbers": ("một danh sách số", "a list of numbers"), "texts": ("một danh sách chuỗi", "a list of text")}
@@ -69,6 +79,7 @@ class Settings:
     schedule: dict = field(default_factory=dict)
     prefect: dict = field(default_factory=dict)
     publish: dict = field(default_factory=dict)
+    plausibility: dict = field(default_factory=lambda: dict(DEFAULTS["plausibility"]))
 
 
 def _kind(default) -> str:
@@ -195,7 +206,7 @@ def load_settings(config_file: Path | None = None) -> Settings:
     check_cron(schedule["cron"], path)
     return Settings(root=base, **paths, limits=merged["limits"], tolerances=merged["tolerances"],
                     email=merged["email"], schedule=schedule, prefect=merged["prefect"],
-                    publish=merged["publish"])
+                    publish=merged["publish"], plausibility=merged["plausibility"])
 
 
 def check_timezone(name: str, path: Path | str = "heza.toml") -> ZoneInfo:

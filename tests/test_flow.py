@@ -36,6 +36,8 @@ def test_the_monthly_flow_publishes_the_sample_month_and_quarantines_the_bad_row
     # against the data and against the other claims)
     report = json.loads((sample_month / "processed" / "2024-02" / "report.json").read_text(encoding="utf-8"))
     assert "ZONE_CUMULATIVE_DECREASE" in {f["rule"] for f in report["findings"]}
+    # the month-on-month stage ran as a task of the flow: the planted capital slip heads the call list
+    assert report["calls"][0]["problems"][0]["variable"] == "capital_usd" and report["calls"][0]["flips"] == 2
 
 
 def test_a_period_with_only_enterprise_workbooks_still_publishes_them(prefect_harness, sample_month):

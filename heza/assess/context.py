@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from heza.assess.catalogue import Catalogue, load_catalogue
+from heza.assess.plausibility import LastRelease, load_last_release
 from heza.assess.reconcile import previous_cumulative
 from heza.config import Settings, previous_period
 from heza.ingest.discover import discover_inputs
@@ -32,6 +33,7 @@ class RunContext:
     rate_source: str | None
     catalogue: Catalogue
     previous: pd.DataFrame  # the last publication's cumulative zone figures (empty if none)
+    last: LastRelease  # the previous month's published enterprise and zone rows, for the month-on-month edits
     # True when the files are a whole period's folder (a run, `heza validate` of a period folder): only
     # then may a zone with no rows be missing from the month (completeness belongs to a month, not a file)
     whole_period: bool = True
@@ -61,6 +63,7 @@ def prepare(settings: Settings, period: str, raw: Path | None = None, processed:
     return RunContext(period, settings, load_zone_registry(settings.reference), rate, source,
                       load_catalogue(settings.indicators),
                       previous_cumulative(settings.processed, previous_period(period)),
+                      load_last_release(settings.processed, previous_period(period)),
                       whole_period=whole_period, require_complete=require_complete)
 
 

@@ -19,6 +19,9 @@ import pandas as pd
 from heza.assess.claims import ClaimsResult, check_claims
 from heza.assess.context import RunContext
 from heza.assess.ledger import imbalance_reason, source_ledger
+from heza.assess.plausibility import (
+    change_findings, match, membership_findings, no_previous, suspects, zone_total_findings,
+)
 from heza.assess.reconcile import completeness, reconcile_zones
 from heza.assess.validate import validate_table
 from heza.findings import count_by_severity, error_row_ids, finding, findings_frame
@@ -26,6 +29,7 @@ from heza.ingest.discover import set_aside_duplicates
 from heza.ingest.files import FileRead, read_file
 from heza.ingest.normalise import combine_files, normalise_file
 from heza.ingest.tables import ReadError
+from heza.assess.selective import MonthOnMonth, call_list, release_moves
 from heza.assess.split import split_rows
 from schemas import DATA_TABLES
 
@@ -58,6 +62,7 @@ class Assessment:
     claims: ClaimsResult | None = None
     ledger: dict = field(default_factory=dict)
     missing_zones: tuple = ()  # (zone code, registry name) of each active zone with no readable rows
+    month_on_month: MonthOnMonth | None = None  # the rows that look wrong against last month, in calling order
 
     @property
     def severity_counts(self) -> dict:
@@ -244,7 +249,38 @@ def claim_cells(findings: pd.DataFrame, letters: dict) -> pd.DataFrame:
     return findings.assign(cell=findings["cell"].fillna(pd.Series(cells, index=findings.index, dtype="string")))
 
 
-STAGES = (validate_rows, reconcile_period, split_period, check_period_claims)
+def publishable(assessment: Assessment, name: str) -> pd.Series:
+    """Which of a table's typed rows no error holds back."""
+    findings = assessment.findings
+    typed = assessment.tables[name].typed
+    return ~typed["row_id"].isin(error_row_ids(findings[findings["table"] == name]))
+
+
+def check_month_on_month(assessment: Assessment, ctx: RunContext) -> Assessment:
+    """Every publishable enterprise row against last month's publication ([plausibility] in heza.toml),
+    each flagged value scored by what its correction would do to the release figures; a month whose
+    previous month has no publication says so once, and only that is skipped."""
+    last = ctx.last
+    if not last.exists:
+        return replace(assessment, findings=findings_frame([assessment.findings, no_previous(last, ctx.settings.root)]))
+    enterprises, zones = assessment.tables["enterprises"], assessment.tables["zones"]
+    position = match(enterprises.typed["tax_code"], last.enterprises["tax_code"])  # every row read, once
+    keep = publishable(assessment, "enterprises").to_numpy()
+    rows = enterprises.typed[keep]
+    found = suspects(rows, position[keep], last.enterprises, ctx.settings.plausibility, ctx.rate)
+    published = {name: split.published for name, split in assessment.splits.items()}
+    moves = release_moves(found, rows.set_index("row_id").loc[found["row_id"]].reset_index(), assessment.claims,
+                          ctx.catalogue, published, ctx.rate)
+    findings = findings_frame([
+        assessment.findings, change_findings(found, enterprises.column_letters, ctx.rate),
+        membership_findings(rows, position[keep], position, last.enterprises, ctx.whole_period, ctx.registry),
+        zone_total_findings(zones.typed[publishable(assessment, "zones")], last.zones,
+                            float(ctx.settings.plausibility["zone_total_share"]), zones.column_letters)])
+    calls = call_list(found, moves, published.get("enterprises", rows))
+    return replace(assessment, findings=findings, month_on_month=MonthOnMonth(found, moves, calls))
+
+
+STAGES = (validate_rows, reconcile_period, split_period, check_period_claims, check_month_on_month)
 
 
 def assess_period(parts: list, ctx: RunContext) -> Assessment:

@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 
 from heza.assess.claims import in_claim_scale
 from heza.ingest.numbers import format_number
+from heza.present.calls import call_lines, call_views
 from heza.present.charts import charts
 from heza.present.words import (
     CLAIM_STATUS_WORDS, COUNT_WORDS, KIND_WORDS, OUTPUT_FOLDER, RULE_TABLE_HEAD, SEVERITY_WORDS, UNREADABLE_FILE,
@@ -170,7 +171,7 @@ def render_html(report: dict, folder, lang: str = "vi", images: dict | None = No
         critical=[in_lang(reason, lang) for reason in report["critical"]],
         boxes=[{"value": format_number(v, lang), "label": label, "color": color if v else "#2f855a"}
                for (v, color), label in zip(boxes, t["boxes"])],
-        filters=report.get("filters", {}),
+        filters=report.get("filters", {}), calls=call_views(report, lang),
         claims=[_claim_view(c, lang) for c in sorted(report["claims"], key=lambda c: CLAIM_ORDER[c["status"]])],
         counts=[{"table": table_label(name, lang), "read": format_number(c["rows_read"], lang),
                  "published": format_number(c["rows_published"], lang),
@@ -198,6 +199,7 @@ def render_text(report: dict, folder, lang: str = "vi") -> str:
     lines = [f"{t['title']} {period_label(report['period'])}: {head['headline']}", head["detail"],
              *[f"! {line}" for line in head["files"]], ""]
     lines += [f"! {in_lang(reason, lang)}" for reason in report["critical"]]
+    lines += call_lines(report, lang)
     for name, c in report["counts"].items():
         lines.append(count_line(lang, table_label(name, lang), format_number(c["rows_read"], lang),
                                 format_number(c["rows_published"], lang), format_number(c["rows_quarantined"], lang)))

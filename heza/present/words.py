@@ -224,3 +224,39 @@ def count_line(lang: str, table: str, read, published, quarantined) -> str:
 def table_head(words: list) -> str:
     """A markdown table's head row: '| Bảng | Đọc | Công bố | Giữ lại |'."""
     return "| " + " | ".join(words) + " |"
+
+
+# -- the call list (month on month, heza/present/calls.py) ----------------------------------------
+
+CALL_TEXT = {
+    "vi": {
+        "title": "Cần gọi hỏi trước: số liệu khác thường so với tháng trước",
+        "help": "Mỗi dòng so với chính doanh nghiệp đó trong số liệu công bố tháng trước (theo mã số thuế). "
+                "Xếp theo ảnh hưởng tới số liệu dự kiến công bố nếu sửa về giá trị dự kiến (số tháng trước "
+                "nhân mức thay đổi thường thấy trong khu): dòng có thể làm đổi kết quả một số liệu đứng đầu.",
+        "head": ["#", "Khu", "Doanh nghiệp", "Điều khác thường", "Số liệu công bố có thể thay đổi"],
+        "change": "{label}: tháng trước {previous}, tháng này {current} (gấp {ratio} lần; thường gấp {median} lần)",
+        "slip": "{label}: tháng trước {previous}, tháng này {current} (gấp {ratio} lần): có thể nhập nhầm đơn vị, "
+                "có lẽ đúng là {corrected}",
+        "move": "{label} ({reported}): {recomputed} → {moved_to} nếu sửa",
+        "flip": "{before} → {after}",
+        "no_move": "không ảnh hưởng số liệu dự kiến công bố",
+        "more": "… {n} doanh nghiệp nữa trong report.json",
+        "row": "tệp {file}, dòng {row}",
+    },
+    "en": {
+        "title": "Call first: figures unusual against last month",
+        "help": "Each row against the same enterprise in last month's publication (by tax code). Ordered by "
+                "what correcting it to its expected value (last month's times the zone's usual change) would "
+                "do to the figures to be published: a row that could change a figure's result comes first.",
+        "head": ["#", "Zone", "Enterprise", "What looks wrong", "Release figures that could move"],
+        "change": "{label}: last month {previous}, this month {current} ({ratio} times; usually {median} times)",
+        "slip": "{label}: last month {previous}, this month {current} ({ratio} times): perhaps a unit slip, "
+                "likely {corrected}",
+        "move": "{label} ({reported}): {recomputed} → {moved_to} if corrected",
+        "flip": "{before} → {after}",
+        "no_move": "no release figure affected",
+        "more": "… {n} more enterprises in report.json",
+        "row": "file {file}, row {row}",
+    },
+}

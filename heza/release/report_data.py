@@ -12,6 +12,7 @@ from heza import __version__
 from heza.assess.claims import ClaimsResult, implication_text, indicators_table
 from heza.assess.context import RunContext
 from heza.assess.core import Assessment
+from heza.assess.selective import call_records
 from heza.ingest.files import FileRead
 from schemas import DATA_TABLES
 
@@ -36,6 +37,7 @@ def report_data(assessment: Assessment, ctx: RunContext) -> dict:
         "ledger": assessment.ledger,
         "claims": claims_records(assessment.claims),
         "filters": assessment.claims.filters if assessment.claims is not None else {},
+        "calls": call_records(assessment.month_on_month, assessment.claims, ctx.registry.name_of),
     }
 
 

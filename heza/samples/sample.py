@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from heza.ingest.reference import load_zone_registry
+from heza.ingest.reference import load_zone_registry, reference_rate
 from heza.samples.haiphong import CLAIMS_2024_02, PERIODS, SEED, month_enterprises, month_zones
 from heza.samples.workbooks import (
     write_claims_workbook, write_enterprise_csv, write_enterprise_workbook, write_zone_workbook,
@@ -40,6 +40,7 @@ def generate(raw_dir: Path, reference_dir: Path, seed: int = SEED, force: bool =
     returns the files written."""
     refuse_to_overwrite([Path(raw_dir) / period for period in PERIODS], force)
     registry = load_zone_registry(reference_dir)
+    rate, _ = reference_rate(reference_dir, "2024-02")  # January's planted VND slip is at February's rate
     written = []
     for period in PERIODS:
         rng = random.Random(seed)  # the same firms and zone shares in both months
@@ -49,7 +50,7 @@ def generate(raw_dir: Path, reference_dir: Path, seed: int = SEED, force: bool =
         for old in folder.iterdir():
             if old.is_file() and old.suffix in {".xlsx", ".csv"}:
                 old.unlink()
-        rows = month_enterprises(rng, codes, period)
+        rows = month_enterprises(rng, codes, period, rate)
         zones = month_zones(seed, codes, rows, registry, period)
         written += write_month(folder, period, codes, rows, zones, {code: registry.name_of(code) for code in codes})
     return written
