@@ -29,7 +29,7 @@ import click
 from heza.config import PERIOD_PATTERN, ConfigError, check_period, default_period, load_settings
 from heza.present.words import (
     EMAIL_STATUS_WORDS, FILES, NO_DATA_ROW, NOT_FOUND, OUTPUT, PERIOD, PERIOD_FROM, REPORT_EMAIL, SUGGESTED,
-    UNREADABLE_FILE, count_line, field, finding_counts, in_lang, pick, status_headline, table_label,
+    UNREADABLE_FILE, count_line, field, in_lang, pick, status_headline, table_label, tally_line,
 )
 
 
@@ -219,7 +219,7 @@ def _print_outcome(outcome: dict, lang: str) -> None:
     for table, counts in outcome.get("counts", {}).items():
         click.echo("  " + count_line(lang, table_label(table, lang), counts["rows_read"], counts["rows_published"],
                                      counts["rows_quarantined"]))
-    click.echo("  " + finding_counts(lang, outcome["errors"], outcome["warnings"]))
+    click.echo("  " + tally_line(lang, outcome["tally"]))
     click.echo(f"  {pick(lang, OUTPUT)}: {outcome['folder']}")
     email = outcome.get("email")
     if email:
@@ -243,6 +243,7 @@ def _print_outcome(outcome: dict, lang: str) -> None:
 def validate(paths, period, as_json, lang):
     """Kiểm tra tệp hoặc thư mục, không công bố; in từng phát hiện (tệp, trang, dòng, cột)."""
     from heza.assess.core import assess_paths
+    from heza.findings import tally
     from heza.ingest.discover import discover_inputs
 
     settings = _settings()
@@ -284,9 +285,7 @@ def validate(paths, period, as_json, lang):
             if row.suggested is not None:
                 value += f" ({pick(lang, SUGGESTED)}: {row.suggested})"
             click.echo(f"{row.severity.upper():7} {row.rule:26} {where}{column}{value}: {getattr(row, message)}")
-        counts = assessment.severity_counts
-        click.echo(f"{len(files)} {pick(lang, FILES)}: "
-                   f"{finding_counts(lang, counts['error'], counts['warning'])}")
+        click.echo(f"{len(files)} {pick(lang, FILES)}: {tally_line(lang, tally(findings))}")
     if not any(len(table.cells) for f in read for table in f.tables):
         click.echo(pick(lang, NO_DATA_ROW), err=True)
         sys.exit(2)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from schemas import rule
+from schemas import DATA_TABLES, rule
 
 FINDING_COLUMNS = [
     "table", "rule", "severity", "source_file", "source_sheet", "source_row", "column", "cell",
@@ -78,6 +78,26 @@ def error_row_ids(findings: pd.DataFrame) -> set:
 def count_by_severity(findings: pd.DataFrame) -> dict:
     counts = findings["severity"].value_counts()
     return {severity: int(counts.get(severity, 0)) for severity in ("critical", "error", "warning")}
+
+
+ROW_KEY = ["table", "source_file", "source_sheet", "source_row"]
+
+
+def tally(findings: pd.DataFrame) -> dict:
+    """What people count: rows held back, release figures wrong, other rows with a warning, and
+    errors about no row (a file, a sheet, the period); a row or figure with several findings is one.
+    Raw findings double-count (a wrong figure breaks its data check and an identity)."""
+    on_row = findings["source_row"].notna()
+    errors = findings["severity"].isin(["error", "critical"])
+    data = findings["table"].isin(list(DATA_TABLES))
+    rows = findings[ROW_KEY].astype("string").fillna("").agg("\x1f".join, axis=1)
+    held = set(rows[errors & on_row & data])
+    wrong = set(rows[errors & on_row & findings["table"].eq("claims")])
+    warned = set(rows[findings["severity"].eq("warning") & on_row]) - held - wrong
+    loose = findings["severity"].eq("warning") & ~on_row
+    return {"rows_held_back": len(held), "figures_wrong": len(wrong),
+            "rows_with_warnings": len(warned) + int(loose.sum()),
+            "other_errors": int((errors & ~(on_row & (data | findings["table"].eq("claims")))).sum())}
 
 
 # -- how a value is shown in a finding -----------------------------------------------------------

@@ -6,19 +6,18 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-import pandas as pd
-
 from heza import __version__
 from heza.assess.claims import ClaimsResult, implication_text, indicators_table
 from heza.assess.context import RunContext
 from heza.assess.core import Assessment
+from heza.assess.subjects import with_subjects
+from heza.findings import tally
 from heza.ingest.files import FileRead
-from schemas import DATA_TABLES
 
 
 def report_data(assessment: Assessment, ctx: RunContext) -> dict:
     """report.json: status, counts, every finding, claims, files read and sheets skipped."""
-    findings = with_zones(assessment).astype(object)
+    findings = with_subjects(assessment.findings, assessment.tables, ctx.registry.names).astype(object)
     findings = findings.where(findings.notna(), None)
     return {
         "period": ctx.period,
@@ -27,6 +26,7 @@ def report_data(assessment: Assessment, ctx: RunContext) -> dict:
         "run_id": ctx.run_id,
         "critical": list(assessment.critical),
         "summary": assessment.severity_counts,
+        "tally": tally(assessment.findings),
         "counts": {name: split.counts for name, split in assessment.splits.items()},
         "exchange_rate": {"vnd_per_usd": ctx.rate, "source": ctx.rate_source},
         "files": [_file_summary(f) for f in assessment.files],
@@ -37,19 +37,6 @@ def report_data(assessment: Assessment, ctx: RunContext) -> dict:
         "claims": claims_records(assessment.claims),
         "filters": assessment.claims.filters if assessment.claims is not None else {},
     }
-
-
-def with_zones(assessment: Assessment) -> pd.DataFrame:
-    """Findings with the zone of the row they are about (for the per-zone chart and for calls)."""
-    findings = assessment.findings.copy()
-    zones = pd.Series(pd.NA, index=findings.index, dtype="string")
-    for name in DATA_TABLES:
-        typed = assessment.tables[name].typed
-        lookup = pd.Series(typed["zone_code"].to_numpy(), index=typed["row_id"].to_numpy())
-        mine = (findings["table"] == name) & findings["row_id"].notna()
-        zones[mine] = findings.loc[mine, "row_id"].astype("int64").map(lookup).astype("string").to_numpy()
-    findings["zone"] = zones
-    return findings
 
 
 def claims_records(claims: ClaimsResult | None) -> list:
