@@ -10,7 +10,7 @@ import re
 
 from heza.ingest.numbers import format_number
 from heza.present.words import (
-    ALSO_AT, AT_ROW, EMPTY_CELL, TAX_CODE_SHORT, YES_NO, column_label, pick,
+    ALSO_AT, AT_ROW, EMPTY_CELL, SEVERITY_WORDS, SUGGESTED, TAX_CODE_SHORT, YES_NO, column_label, field, pick,
 )
 
 _MACHINE_NUMBER = re.compile(r"-?\d+(\.\d+)?")
@@ -59,7 +59,7 @@ def value_words(item: dict, headers: dict, lang: str) -> str:
     value = item.get("value")
     columns = _columns(item)
     if value is None:
-        return ""
+        return pick(lang, EMPTY_CELL) if columns else ""
     if len(columns) > 1 and all(f"{c}=" in value for c in columns):
         own = headers.get((item.get("source_file"), item.get("source_sheet")), {})
         parts = dict(part.split("=", 1) for part in value.split("; "))
@@ -84,3 +84,21 @@ def also_words(item: dict, lang: str) -> str:
     where = ", ".join(pick(lang, AT_ROW).format(file=p["file"], row=format_number(p["row"], lang))
                       if p.get("row") is not None else p["file"] for p in places)
     return pick(lang, ALSO_AT).format(where=where)
+
+
+def finding_line(item: dict, headers: dict, lang: str) -> str:
+    """One line of `heza validate`: 'Lỗi ENT_GENDER_SUM  tệp:trang:62 (J62) · Công ty A (MST …) ·
+    Lao động Nữ: 130; …: message'; the rule code is the line's only identifier, in its own column."""
+    where = ":".join(str(part) for part in (item["source_file"], item["source_sheet"], item["source_row"]) if part)
+    where += f" ({item['cell']})" if item.get("cell") else ""
+    parts = [where, subject_words(item, lang)]
+    value = value_words(item, headers, lang)
+    if len(_columns(item)) == 1:
+        parts.append(f"{column_words(item, headers, lang)} = {value}")
+    elif value:  # several columns: value_words names each
+        parts.append(value)
+    if item.get("suggested") is not None:
+        parts.append(f"{pick(lang, SUGGESTED)}: {item['suggested']}")
+    parts.append(also_words(item, lang))
+    severity = pick(lang, SEVERITY_WORDS.get(item["severity"], SEVERITY_WORDS["warning"]))
+    return f"{severity:11} {item['rule']:26} {' · '.join(p for p in parts if p)}: {item[field('message', lang)]}"

@@ -14,7 +14,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from heza.assess.claims import in_claim_scale
+from heza.assess.claim_text import in_claim_scale
 from heza.ingest.numbers import format_number
 from heza.present.charts import charts
 from heza.present.finding_text import also_words, column_words, report_headers, subject_words, value_words
@@ -57,16 +57,14 @@ def failed_claims(report: dict) -> int:
 def _claim_view(claim: dict, lang: str) -> dict:
     shape = {"scale": claim.get("scale") or 1.0, "unit": claim.get("unit"), "decimals": claim.get("decimals") or 0,
              "qualifier": claim.get("qualifier")}
-    definition = claim.get(field("definition_short", lang)) or claim.get(field("definition", lang)) or ""
-    label, _, formula = definition.partition(": ")
     lower = "−∞" if claim["lower"] is None else in_claim_scale(claim["lower"], shape, lang, bound=True)
     upper = "∞" if claim["upper"] is None else in_claim_scale(claim["upper"], shape, lang, bound=True)
     return {
-        "indicator": claim["indicator"], "scope": claim["scope"], "label": label or claim["indicator"],
+        "indicator": claim["indicator"], "scope": claim["scope"], "label": claim.get(field("label", lang)) or "",
         "reported": claim["reported"], "recomputed": in_claim_scale(claim["recomputed"], shape, lang),
         "interval": f"{lower} … {upper}" if claim["reported_value"] is not None else "–",
         "status": claim["status"], "status_label": pick(lang, CLAIM_STATUS_WORDS[claim["status"]]),
-        "definition": formula or definition, "implied": claim.get(field("implied", lang)),
+        "definition": claim.get(field("sentence", lang)) or "", "implied": claim.get(field("implied", lang)),
     }
 
 
@@ -195,7 +193,6 @@ def render_html(report: dict, folder, lang: str = "vi", images: dict | None = No
         critical=[in_lang(reason, lang) for reason in report["critical"]],
         boxes=[{"value": format_number(v, lang), "label": label, "color": color if v else "#2f855a"}
                for (v, color), label in zip(boxes, t["boxes"])],
-        filters=report.get("filters", {}),
         claims=[_claim_view(c, lang) for c in sorted(report["claims"], key=lambda c: CLAIM_ORDER[c["status"]])],
         counts=[{"table": table_label(name, lang), "read": format_number(c["rows_read"], lang),
                  "published": format_number(c["rows_published"], lang),

@@ -49,7 +49,7 @@ FINDING_COLUMN_WORDS = {
     "indicator": ("Mã chỉ tiêu", "Indicator code"), "scope": ("Phạm vi", "Scope"), "value": ("Giá trị", "Value"),
     "note": ("Ghi chú", "Note"), "reported": ("Số công bố", "Reported figure"),
     "recomputed": ("Số tính lại", "Recomputed figure"), "unit": ("Đơn vị", "Unit"),
-    "identity": ("Quan hệ với các số liệu khác", "Relation to the other figures"),
+    "identity": ("Số công bố, so với các số liệu khác", "Reported figure, against the other figures"),
     "enterprise_rows": ("Số dòng doanh nghiệp của khu", "Enterprise rows of the zone"),
     "enterprise_workers_total": ("Tổng lao động các dòng doanh nghiệp", "Workers in the enterprise rows"),
     "enterprise_workers_female": ("Lao động nữ các dòng doanh nghiệp", "Female workers in the enterprise rows"),
@@ -156,8 +156,8 @@ CHART_AGAINST_REPORTED = ("so với số công bố", "against the reported figu
 
 FINDINGS_SHEET_TITLE = {"vi": "Kiểm tra", "en": "Findings"}
 FINDINGS_SHEET_HEADERS = {
-    "vi": ["Mức", "Quy tắc", "Trang", "Dòng", "Ô", "Cột", "Giá trị", "Nội dung", "Gợi ý"],
-    "en": ["Severity", "Rule", "Sheet", "Row", "Cell", "Column", "Value", "Message", "Suggested"],
+    "vi": ["Mức", "Mã", "Trang", "Dòng", "Ô", "Doanh nghiệp / khu", "Cột", "Giá trị", "Nội dung", "Gợi ý"],
+    "en": ["Severity", "Code", "Sheet", "Row", "Cell", "Enterprise / zone", "Column", "Value", "Message", "Suggested"],
 }
 
 # -- e-mail ----------------------------------------------------------------------------------------

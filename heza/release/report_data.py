@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 from heza import __version__
-from heza.assess.claims import ClaimsResult, implication_text, indicators_table
+from heza.assess.claims import ClaimsResult, indicators_table
 from heza.assess.context import RunContext
 from heza.assess.core import Assessment
 from heza.assess.subjects import with_subjects
@@ -48,8 +48,8 @@ def claims_records(claims: ClaimsResult | None) -> list:
     for column in ("unit", "scale", "decimals"):
         table[column] = ordered[column].to_numpy()
     for lang in ("vi", "en"):
-        table[f"implied_{lang}"] = [implication_text(i, lang) if i else None for i in ordered["implied"]]
-        table[f"definition_short_{lang}"] = ordered[f"definition_short_{lang}"].to_numpy()
+        for column in ("implied", "label", "sentence"):
+            table[f"{column}_{lang}"] = ordered[f"{column}_{lang}"].to_numpy()
     return table.astype(object).where(table.notna(), None).to_dict(orient="records")
 
 
