@@ -284,7 +284,8 @@ def validate(paths, period, as_json, lang):
         shown = with_subjects(findings, assessment.tables, ctx.registry.names)
         for item in shown.astype(object).where(shown.notna(), None).to_dict(orient="records"):
             click.echo(finding_line(item, headers, lang))
-        click.echo(f"{len(files)} {pick(lang, FILES)}: {tally_line(lang, tally(findings))}")
+        held = sum(split.counts["rows_quarantined"] for split in assessment.splits.values())
+        click.echo(f"{len(files)} {pick(lang, FILES)}: {tally_line(lang, tally(findings, held))}")
     if not any(len(table.cells) for f in read for table in f.tables):
         click.echo(pick(lang, NO_DATA_ROW), err=True)
         sys.exit(2)

@@ -26,7 +26,7 @@ def report_data(assessment: Assessment, ctx: RunContext) -> dict:
         "run_id": ctx.run_id,
         "critical": list(assessment.critical),
         "summary": assessment.severity_counts,
-        "tally": tally(assessment.findings),
+        "tally": tally(assessment.findings, sum(s.counts["rows_quarantined"] for s in assessment.splits.values())),
         "counts": {name: split.counts for name, split in assessment.splits.items()},
         "exchange_rate": {"vnd_per_usd": ctx.rate, "source": ctx.rate_source},
         "files": [_file_summary(f) for f in assessment.files],
