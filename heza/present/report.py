@@ -251,7 +251,7 @@ def summary_markdown(report: dict, folder: Path, lang: str = "vi") -> str:
     lines += ["", table_head(in_lang(RULE_TABLE_HEAD, lang)),
               "|---|---|---:|---|"]
     for view in _rule_views(report, lang):
-        lines.append(f"| {view['severity']} | {view['rule']} | {view['count']} | {view['message']} |")
+        lines.append(f"| {view['severity_label']} | {view['rule']} | {view['count']} | {view['message']} |")
     lines += ["", f"{pick(lang, OUTPUT_FOLDER)}: `{folder}`"]
     return "\n".join(lines) + "\n"
 

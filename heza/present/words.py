@@ -131,7 +131,7 @@ KIND_WORDS = {  # what a person reads for each kind of non-data row of the sourc
 # command's count lines).
 
 COUNT_WORDS = {"vi": ["Bảng", "Đọc", "Công bố", "Giữ lại"], "en": ["Table", "Read", "Published", "Quarantined"]}
-RULE_TABLE_HEAD = {"vi": ["Mức", "Quy tắc", "Số lần", "Nội dung"], "en": ["Severity", "Rule", "Count", "Message"]}
+RULE_TABLE_HEAD = {"vi": ["Mức", "Mã", "Số lần", "Nội dung"], "en": ["Severity", "Code", "Count", "Message"]}
 OUTPUT_FOLDER = ("Thư mục kết quả", "Output folder")
 OUTPUT = ("Kết quả", "Output")
 PERIOD = ("Kỳ", "Period")
