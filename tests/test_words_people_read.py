@@ -44,6 +44,9 @@ def offending(text: str, english: bool = False) -> list:
     return sorted(n for n in names if re.search(rf"(?<![\w.]){re.escape(n)}(?![\w])", text))
 
 
+BLOCKS = {"p", "div", "td", "th", "tr", "li", "ul", "table", "h1", "h2", "br", "title", "body"}
+
+
 class VisibleText(HTMLParser):
     """The text a page shows (and the labels a phone shows before each cell, the images' alt text),
     without <style>, <script> and the elements of class "code"."""
@@ -58,11 +61,13 @@ class VisibleText(HTMLParser):
         if tag not in ("br", "img", "meta", "wbr", "hr", "input"):
             self.skipping.append(hidden)
         if not any(self.skipping):
-            self.parts += [attrs[a] for a in ("data-label", "alt", "title") if attrs.get(a)]
+            self.parts += [f" {attrs[a]} " for a in ("data-label", "alt", "title") if attrs.get(a)]
+            self.parts.append(" " if tag in BLOCKS else "")
 
     def handle_endtag(self, tag):
         if tag not in ("br", "img", "meta", "wbr", "hr", "input") and self.skipping:
             self.skipping.pop()
+        self.parts.append(" " if tag in BLOCKS else "")
 
     def handle_data(self, data):
         if not any(self.skipping):
@@ -72,20 +77,21 @@ class VisibleText(HTMLParser):
 def visible(html: str) -> str:
     parser = VisibleText()
     parser.feed(html)
-    return " ".join(parser.parts)
+    return "".join(parser.parts)
 
 
-def workbook_texts(path: Path) -> str:
-    """Every cell and comment a person sees in a workbook, but the rule codes' own column."""
+def workbook_texts(path: Path, ours: int = 1) -> str:
+    """What we wrote into a workbook: every cell of its first `ours` sheets (but the rule codes' own
+    column, "Mã") and every comment. The other sheets are the submitter's, as submitted (a claims
+    sheet holds the indicator codes its author typed)."""
     texts = []
     book = load_workbook(path)
-    for sheet in book.worksheets:
+    for number, sheet in enumerate(book.worksheets):
         rows = list(sheet.iter_rows())
-        skip = {cell.column for cell in rows[0] if cell.value == "Mã"} if rows and sheet is book.worksheets[0] \
-            else set()
+        skip = {cell.column for cell in rows[0] if cell.value == "Mã"} if rows else set()
         for row in rows:
             for cell in row:
-                if cell.column not in skip and cell.value is not None:
+                if number < ours and cell.column not in skip and cell.value is not None:
                     texts.append(str(cell.value))
                 if cell.comment is not None:  # '[ENT_GENDER_SUM] message': the code is the comment's label
                     texts.append(re.sub(r"^\[[A-Z_]+\] ", "", cell.comment.text, flags=re.M))
@@ -122,6 +128,7 @@ def outputs(tmp_path_factory) -> dict:
         texts[f"annotated/{path.name}"] = workbook_texts(path)
     for name in ("enterprises.xlsx", "zones.xlsx"):
         texts[f"{name} headers"] = "\n".join(str(c.value) for c in next(load_workbook(release / name).active.rows))
+        texts[f"{name}"] = workbook_texts(release / name)  # the published rows in words: Có/Không, no codes
     return texts
 
 
@@ -156,6 +163,6 @@ def test_findings_are_said_in_the_submitters_words(outputs):
 
 def test_the_counts_count_rows_and_figures_the_same_everywhere(outputs):
     line = "14 dòng bị giữ lại · 2 số liệu sai · 8 dòng có cảnh báo"
-    assert line in outputs["heza run"] and line in outputs["e-mail subject"]
+    assert line in outputs["heza run"] and line in outputs["e-mail subject"] and line in outputs["e-mail text"]
     assert line in outputs["heza validate raw/2024-02"]
     assert "Doanh nghiệp: đọc 753, công bố 739, giữ lại 14" in outputs["heza run"]

@@ -20,7 +20,7 @@ from heza.present.charts import charts
 from heza.present.finding_text import also_words, column_words, report_headers, subject_words, value_words
 from heza.present.words import (
     CLAIM_STATUS_WORDS, COUNT_WORDS, KIND_WORDS, OUTPUT_FOLDER, RULE_TABLE_HEAD, SEVERITY_WORDS, UNREADABLE_FILE,
-    count_line, field, in_lang, pick, report_headline, report_text, table_head, table_label,
+    count_line, field, in_lang, pick, report_headline, report_text, table_head, table_label, tally_line,
 )
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -218,7 +218,7 @@ def render_text(report: dict, folder, lang: str = "vi") -> str:
     t = report_text(lang)
     head = banner(report, lang)
     lines = [f"{t['title']} {period_label(report['period'])}: {head['headline']}", head["detail"],
-             *[f"! {line}" for line in head["files"]], ""]
+             tally_line(lang, report["tally"]), *[f"! {line}" for line in head["files"]], ""]
     lines += [f"! {in_lang(reason, lang)}" for reason in report["critical"]]
     for name, c in report["counts"].items():
         lines.append(count_line(lang, table_label(name, lang), format_number(c["rows_read"], lang),
