@@ -69,7 +69,7 @@ def sort_findings(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-SHEET_WIDE_RULES = ("SHEET_MISSING_COLUMN",)  # one finding for the sheet that holds back all its rows
+SHEET_WIDE_RULES = ("SHEET_MISSING_COLUMN", "SHEET_DUPLICATE_COLUMN")  # one finding holding back a whole sheet
 
 
 def row_errors(findings: pd.DataFrame, typed: pd.DataFrame) -> pd.DataFrame:

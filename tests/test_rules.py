@@ -164,7 +164,9 @@ def test_two_columns_meaning_the_same_quarantine_the_sheet(settings, tmp_path):
     rows[0].append("MST")
     rows[1].append("0100109106")
     findings = findings_for(settings, tmp_path, {"DN": rows})
-    assert "SHEET_DUPLICATE_COLUMN" in rules_at(findings, 2)
+    duplicate = findings[findings["rule"] == "SHEET_DUPLICATE_COLUMN"]
+    assert len(duplicate) == 1 and duplicate.iloc[0]["source_row"] == 1  # one finding, on the header row
+    assert "'Mã số thuế', 'MST' đều là cột Mã số thuế; 1 dòng (2) bị giữ lại" in duplicate.iloc[0]["message_vi"]
 
 
 def test_a_total_row_that_differs_from_the_column_sum_is_a_warning(settings, tmp_path):
