@@ -117,7 +117,7 @@ def monthly_pipeline(period: str | None = None, raw: str | None = None, out: str
         "unreadable": [{"file": f["file"], **{k: f["error"][k] for k in ("message_vi", "message_en")}}
                        for f in report["files"] if f["error"]],
         "counts": report["counts"], "errors": report["summary"]["error"],
-        "warnings": report["summary"]["warning"], "folder": str(folder), "email": email,
+        "warnings": report["summary"]["warning"], "tally": report["tally"], "folder": str(folder), "email": email,
     }
 
 

@@ -27,9 +27,10 @@ from pathlib import Path
 import click
 
 from heza.config import PERIOD_PATTERN, ConfigError, check_period, default_period, load_settings
+from heza.ingest.numbers import format_number
 from heza.present.words import (
-    EMAIL_STATUS_WORDS, FILES, NO_DATA_ROW, NOT_FOUND, OUTPUT, PERIOD, PERIOD_FROM, REPORT_EMAIL, SUGGESTED,
-    UNREADABLE_FILE, count_line, field, finding_counts, in_lang, pick, status_headline, table_label,
+    EMAIL_STATUS_WORDS, FILES, NO_DATA_ROW, NOT_FOUND, OUTPUT, PERIOD, PERIOD_FROM, REPORT_EMAIL,
+    UNREADABLE_FILE, count_line, field, in_lang, pick, status_headline, table_label, tally_line,
 )
 
 
@@ -217,9 +218,10 @@ def _print_outcome(outcome: dict, lang: str) -> None:
     for reason in outcome.get("critical", []):
         click.echo(f"  ! {in_lang(reason, lang)}")
     for table, counts in outcome.get("counts", {}).items():
-        click.echo("  " + count_line(lang, table_label(table, lang), counts["rows_read"], counts["rows_published"],
-                                     counts["rows_quarantined"]))
-    click.echo("  " + finding_counts(lang, outcome["errors"], outcome["warnings"]))
+        click.echo("  " + count_line(lang, table_label(table, lang),
+                                     *(format_number(counts[k], lang) for k in ("rows_read", "rows_published",
+                                                                                 "rows_quarantined"))))
+    click.echo("  " + tally_line(lang, outcome["tally"]))
     click.echo(f"  {pick(lang, OUTPUT)}: {outcome['folder']}")
     email = outcome.get("email")
     if email:
@@ -243,6 +245,9 @@ def _print_outcome(outcome: dict, lang: str) -> None:
 def validate(paths, period, as_json, lang):
     """Kiểm tra tệp hoặc thư mục, không công bố; in từng phát hiện (tệp, trang, dòng, cột)."""
     from heza.assess.core import assess_paths
+    from heza.assess.subjects import with_subjects
+    from heza.findings import tally
+    from heza.present.finding_text import finding_line, submitter_headers
     from heza.ingest.discover import discover_inputs
 
     settings = _settings()
@@ -275,18 +280,12 @@ def validate(paths, period, as_json, lang):
                               ensure_ascii=False, indent=2))
     else:
         click.echo(f"{pick(lang, PERIOD)} {period} ({pick(lang, PERIOD_FROM[source])})")
-        message = field("message", lang)
-        for row in findings.astype(object).where(findings.notna(), None).itertuples(index=False):
-            where = ":".join(str(part) for part in (row.source_file, row.source_sheet, row.source_row) if part)
-            where += f" ({row.cell})" if row.cell else ""
-            column = f" [{row.column}]" if row.column else ""
-            value = f" = {row.value!r}" if row.value is not None else ""
-            if row.suggested is not None:
-                value += f" ({pick(lang, SUGGESTED)}: {row.suggested})"
-            click.echo(f"{row.severity.upper():7} {row.rule:26} {where}{column}{value}: {getattr(row, message)}")
-        counts = assessment.severity_counts
-        click.echo(f"{len(files)} {pick(lang, FILES)}: "
-                   f"{finding_counts(lang, counts['error'], counts['warning'])}")
+        headers = submitter_headers((f.file, t.sheet, t.columns) for f in read for t in f.tables)
+        shown = with_subjects(findings, assessment.tables, ctx.registry.names)
+        for item in shown.astype(object).where(shown.notna(), None).to_dict(orient="records"):
+            click.echo(finding_line(item, headers, lang))
+        held = sum(split.counts["rows_quarantined"] for split in assessment.splits.values())
+        click.echo(f"{len(files)} {pick(lang, FILES)}: {tally_line(lang, tally(findings, held))}")
     if not any(len(table.cells) for f in read for table in f.tables):
         click.echo(pick(lang, NO_DATA_ROW), err=True)
         sys.exit(2)

@@ -69,15 +69,52 @@ def sort_findings(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def error_row_ids(findings: pd.DataFrame) -> set:
-    """row_ids that carry at least one error-level finding: the rows to quarantine."""
-    errors = findings[(findings["severity"] == "error") & findings["row_id"].notna()]
-    return set(errors["row_id"].astype(int))
+SHEET_WIDE_RULES = ("SHEET_MISSING_COLUMN", "SHEET_DUPLICATE_COLUMN")  # one finding holding back a whole sheet
+
+
+def row_errors(findings: pd.DataFrame, typed: pd.DataFrame) -> pd.DataFrame:
+    """The error findings that hold back rows of one table, one line per (row, finding), row_id
+    typed int: those on a row, and each SHEET_WIDE_RULES finding spread over every row of its sheet
+    (one finding for a missing column, not one per row, yet each row says why it is held back)."""
+    errors = findings[findings["severity"] == "error"]
+    on_rows = errors[errors["row_id"].notna()]
+    wide = errors[errors["rule"].isin(SHEET_WIDE_RULES) & errors["row_id"].isna()].drop(columns="row_id")
+    spread = wide.merge(typed[["row_id", "source_file", "source_sheet"]].astype({"source_file": "string",
+                                                                                  "source_sheet": "string"}),
+                        on=["source_file", "source_sheet"])
+    both = pd.concat([on_rows, spread], ignore_index=True)
+    return both.assign(row_id=both["row_id"].astype("int64"))
+
+
+def error_row_ids(findings: pd.DataFrame, typed: pd.DataFrame) -> set:
+    """row_ids that carry at least one error (on the row or on its whole sheet): the rows to quarantine."""
+    return set(row_errors(findings, typed)["row_id"])
 
 
 def count_by_severity(findings: pd.DataFrame) -> dict:
     counts = findings["severity"].value_counts()
     return {severity: int(counts.get(severity, 0)) for severity in ("critical", "error", "warning")}
+
+
+ROW_KEY = ["table", "source_file", "source_sheet", "source_row"]
+
+
+def tally(findings: pd.DataFrame, rows_held_back: int) -> dict:
+    """What people count: rows held back (the split's count), release figures wrong, other rows with
+    a warning, and errors about no data row (a file, a sheet, the period); a row or figure with
+    several findings is one. Raw findings double-count (a wrong figure breaks its data check and an
+    identity; a missing column is one finding for many rows)."""
+    on_row = findings["row_id"].notna()
+    errors = findings["severity"].isin(["error", "critical"])
+    claims = findings["table"].eq("claims")
+    rows = findings[ROW_KEY].astype("string").fillna("").agg("\x1f".join, axis=1)
+    held = set(rows[errors & on_row])
+    wrong = set(rows[errors & on_row & claims])
+    warned = set(rows[findings["severity"].eq("warning") & findings["source_row"].notna()]) - held
+    loose = findings["severity"].eq("warning") & findings["source_row"].isna()
+    return {"rows_held_back": rows_held_back, "figures_wrong": len(wrong),
+            "rows_with_warnings": len(warned) + int(loose.sum()),
+            "other_errors": int((errors & ~on_row & ~findings["rule"].isin(SHEET_WIDE_RULES)).sum())}
 
 
 # -- how a value is shown in a finding -----------------------------------------------------------

@@ -166,6 +166,8 @@ def test_a_staff_member_adds_an_indicator_by_editing_the_catalogue_alone(month, 
     catalogue = (PROJECT_ROOT / "heza" / "indicators.toml").read_text(encoding="utf-8")
     catalogue += ('\n[indicators.enterprises_fdi_with_militia]\nvi = "Doanh nghiệp FDI có tổ chức DQTV"\n'
                   'en = "FDI enterprises with a militia unit"\nkind = "count"\ntable = "enterprises"\n'
+                  'sentence_vi = "Đếm doanh nghiệp FDI có tổ chức dân quân tự vệ."\n'
+                  'sentence_en = "Counts foreign-invested enterprises with a militia unit."\n'
                   "filter = \"ownership = 'foreign_invested' and has_militia\"\nunit = \"enterprises\"\n")
     (tmp_path / "my_indicators.toml").write_text(catalogue, encoding="utf-8")
     monkeypatch.setenv("HEZA_PATHS_INDICATORS", str(tmp_path / "my_indicators.toml"))

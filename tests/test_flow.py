@@ -63,8 +63,9 @@ def test_validate_lists_findings_with_file_sheet_row_and_column_and_exits_1():
     result = _heza("validate", str(workbook), "--period", "2024-02")
     assert result.returncode == 1, result.stderr
     assert "ENT_GENDER_SUM" in result.stdout
-    assert "doanh_nghiep_NOMURA_2024-02.xlsx:Danh sách DN:62 (J62) [workers_female,workers_male,workers_total]" \
-        in result.stdout
+    # the columns by the file's own headers (NOMURA writes them without diacritics), with the enterprise
+    assert "doanh_nghiep_NOMURA_2024-02.xlsx:Danh sách DN:62 (J62) · Công ty TNHH Mẫu Lỗi 01 (MST 0200090018) · " \
+        "Lao dong nu: 130; Lao dong nam: 80; Tong so lao dong: 200" in result.stdout
     assert "Traceback" not in result.stderr
 
 

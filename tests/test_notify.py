@@ -87,7 +87,7 @@ def test_the_report_arrives_with_its_vietnamese_subject_parts_and_attachments(pu
     received = email.message_from_bytes(handler.messages[0], policy=email.policy.default)
     assert received["Subject"] == "[KKT Hải Phòng] Kiểm tra dữ liệu tháng 02/2024: ĐÃ CÔNG BỐ (có dòng bị giữ lại) · " \
                                   "2 số liệu dự kiến công bố SAI — không dùng; " \
-                                  f"{report['summary']['error']} lỗi, {report['summary']['warning']} cảnh báo"
+                                  "14 dòng bị giữ lại · 2 số liệu sai · 8 dòng có cảnh báo"
     body = received.get_body(("related", "html", "plain"))
     assert received.get_content_type() == "multipart/mixed"
     alternative = next(p for p in received.iter_parts() if p.get_content_type() == "multipart/alternative")
@@ -164,7 +164,8 @@ def test_smtp_settings_come_from_the_environment(settings, monkeypatch):
 
 
 def test_names_cannot_inject_headers_into_the_subject():
-    report = {"period": "2024-02", "status": "published", "summary": {"error": 1, "warning": 0}}
+    report = {"period": "2024-02", "status": "published", "summary": {"error": 1, "warning": 0},
+              "tally": {"rows_held_back": 1}}
     subject = subject_line(report, "[KKT]\r\nBcc: attacker@example.com", "vi")
     assert "\n" not in subject and "\r" not in subject
 

@@ -137,8 +137,26 @@ def test_a_sheet_missing_a_required_column_quarantines_its_rows_and_names_the_co
     assessment = assess_paths([write_workbook(tmp_path / "dn.xlsx", {"DN": rows})],
                                  prepare(settings, "2024-02"))
     missing = assessment.findings[assessment.findings["rule"] == "SHEET_MISSING_COLUMN"]
-    assert set(missing["column"]) == {"enterprise_name"} and len(missing) == 2
+    assert set(missing["column"]) == {"enterprise_name"} and len(missing) == 1  # one for the sheet, not per row
+    assert missing.iloc[0]["source_row"] == 1 and "2 dòng (2–3) bị giữ lại" in missing.iloc[0]["message_vi"]
     assert assessment.splits["enterprises"].counts["rows_quarantined"] == 2
+    quarantined = assessment.splits["enterprises"].quarantined
+    assert set(quarantined["rules"]) == {"SHEET_MISSING_COLUMN"}  # each held-back row still says why
+
+
+def test_a_renamed_header_is_one_finding_naming_it_and_the_closest_known_name(settings, tmp_path):
+    codes = list(dict.fromkeys(tax_code(serial) for serial in range(1, 200)))[:49]  # 49 distinct, valid
+    rows = enterprise_rows(*({"tax_code": code} for code in codes))
+    rows[0][8] = "Số LĐ nữ (người)"  # "Lao động nữ" renamed: a header nobody taught the reader
+    assessment = assess_paths([write_workbook(tmp_path / "dn.xlsx", {"DN": rows})], prepare(settings, "2024-02"))
+    errors = assessment.findings[assessment.findings["severity"] == "error"]
+    assert list(errors["rule"]) == ["SHEET_MISSING_COLUMN"]  # not 49 identical row errors
+    found = errors.iloc[0]
+    assert (found["column"], found["cell"], found["value"], found["source_row"]) == \
+        ("workers_female", "I1", "Số LĐ nữ (người)", 1)
+    assert "'Số LĐ nữ (người)'" in found["message_vi"] and "'LĐ nữ'" in found["message_vi"]
+    assert "49 dòng (2–50) bị giữ lại" in found["message_vi"] and "49 rows (2–50)" in found["message_en"]
+    assert assessment.splits["enterprises"].counts == {"rows_read": 49, "rows_published": 0, "rows_quarantined": 49}
 
 
 def test_two_columns_meaning_the_same_quarantine_the_sheet(settings, tmp_path):
@@ -146,7 +164,9 @@ def test_two_columns_meaning_the_same_quarantine_the_sheet(settings, tmp_path):
     rows[0].append("MST")
     rows[1].append("0100109106")
     findings = findings_for(settings, tmp_path, {"DN": rows})
-    assert "SHEET_DUPLICATE_COLUMN" in rules_at(findings, 2)
+    duplicate = findings[findings["rule"] == "SHEET_DUPLICATE_COLUMN"]
+    assert len(duplicate) == 1 and duplicate.iloc[0]["source_row"] == 1  # one finding, on the header row
+    assert "'Mã số thuế', 'MST' đều là cột Mã số thuế; 1 dòng (2) bị giữ lại" in duplicate.iloc[0]["message_vi"]
 
 
 def test_a_total_row_that_differs_from_the_column_sum_is_a_warning(settings, tmp_path):

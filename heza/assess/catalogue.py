@@ -37,6 +37,16 @@ class Indicator:
     denominator: str | None = None
     of: str | None = None
     filter_raw: str = ""
+    sentence_vi: str = ""
+    sentence_en: str = ""
+
+    def label(self, lang: str = "vi") -> str:
+        return self.label_en if lang == "en" else self.label_vi
+
+    def sentence(self, lang: str = "vi") -> str:
+        """What the figure is, in a sentence (the catalogue's sentence_vi / sentence_en): the report
+        says this, never the formula, which is for computing."""
+        return self.sentence_en if lang == "en" else self.sentence_vi
 
     def definition(self, lang: str = "vi", compact: bool = False) -> str:
         """The definition in words, as the report states it; compact keeps @named filters."""
@@ -91,12 +101,17 @@ def load_catalogue(path: Path | None = None) -> Catalogue:
         indicators[code] = Indicator(
             code, entry.get("vi", code), entry.get("en", code), kind, unit, table, entry.get("column"),
             expand_filter(entry.get("filter", ""), data.get("filters", {})), tree, entry.get("numerator"),
-            entry.get("denominator"), entry.get("of"), entry.get("filter", ""),
+            entry.get("denominator"), entry.get("of"), entry.get("filter", ""), entry.get("sentence_vi", ""),
+            entry.get("sentence_en", ""),
         )
     for indicator in indicators.values():
         for reference in (indicator.numerator, indicator.denominator, indicator.of):
             if reference is not None and reference not in indicators:
                 raise CatalogueError(f"{path}: indicator {indicator.code} refers to unknown {reference!r}")
+    for indicator in indicators.values():
+        if not (indicator.sentence_vi and indicator.sentence_en):
+            raise CatalogueError(f"{path}: indicator {indicator.code}: sentence_vi and sentence_en (what it is, "
+                                 "in words, as the report says it) are required")
     identities = data.get("identities", {})
     for name, identity in identities.items():
         for reference in [identity["total"], *identity["parts"]]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from heza.assess.catalogue import COUNT_UNITS, WHOLE_CITY, Catalogue, Indicator
+from heza.assess.claim_text import describe_claim_findings, identity_text, implication_text
 from heza.assess.filters import apply_filter
 from heza.findings import empty_findings, finding, findings_frame
 from heza.ingest.headers import fold
@@ -157,15 +158,22 @@ def _implication(catalogue: Catalogue, name: str, low: float, high: float, centr
     return name, low, high, central
 
 
+def _said(catalogue: Catalogue, rate: float | None, template: str, *codes) -> dict:
+    """An identity in words, per language: '{0} = 100 × {1} / {2}' with the indicators' labels."""
+    return {f"words_{lang}": template.format(*(catalogue.indicators[c].label(lang) for c in codes),
+                                             rate=format_number(rate or 0, lang))
+            for lang in ("vi", "en")}
+
+
 def claim_identities(table: pd.DataFrame, catalogue: Catalogue, rate: float | None):
     """(identities frame, implications per claim row_id): every identity the claims allow."""
     usable = table[table["known"] & table["parsed"] & table["unit_ok"] & table["scope_known"]]
     by_scope = {scope: {r["indicator"]: r for _, r in group.iterrows()} for scope, group in usable.groupby("scope")}
     identities, implied = [], {}
 
-    def add(target, name, implied_interval, others):
+    def add(target, name, implied_interval, others, words):
         identities.append({
-            "identity": name, "claimed_lower": target["lower"], "claimed_upper": target["upper"],
+            "identity": name, **words, "claimed_lower": target["lower"], "claimed_upper": target["upper"],
             "implied_lower": implied_interval[0], "implied_upper": implied_interval[1],
             "participants": [target["row_id"], *[o["row_id"] for o in others]],
             **{c: target[c] for c in ("source_file", "source_sheet", "source_row", "row_id")},
@@ -177,7 +185,9 @@ def claim_identities(table: pd.DataFrame, catalogue: Catalogue, rate: float | No
                 share, part, whole = (claims.get(c) for c in (code, indicator.numerator, indicator.denominator))
                 name = f"{code} = 100 × {indicator.numerator} / {indicator.denominator}"
                 if share is not None and part is not None and whole is not None:
-                    add(share, name, _ratio_interval(_interval(part), _interval(whole)), [part, whole])
+                    add(share, name, _ratio_interval(_interval(part), _interval(whole)), [part, whole],
+                        _said(catalogue, rate, "{0} = 100 × {1} / {2}", code, indicator.numerator,
+                              indicator.denominator))
                 elif share is not None and part is not None and share["lower"] > 0:
                     low, high = _interval(share)
                     implied[share["row_id"]] = _implication(
@@ -197,17 +207,21 @@ def claim_identities(table: pd.DataFrame, catalogue: Catalogue, rate: float | No
                         base["reported_value"] / converted["reported_value"])
                 if rate:
                     scale = (1 / rate) if indicator.unit == "USD" else rate
-                    add(converted, f"{code} = {indicator.of} ÷ {format_number(rate)} VND/USD",
-                        (low * scale, high * scale), [base])
+                    sign = "÷" if indicator.unit == "USD" else "×"
+                    add(converted, f"{code} = {indicator.of} {sign} {format_number(rate)} VND/USD",
+                        (low * scale, high * scale), [base],
+                        _said(catalogue, rate, f"{{0}} = {{1}} {sign} {{rate}} VND/USD", code, indicator.of))
         for name, identity in catalogue.identities.items():
             parts = [claims.get(p) for p in identity["parts"]]
             total = claims.get(identity["total"])
             if total is not None and all(p is not None for p in parts):
                 add(total, f"{identity['total']} = {' + '.join(identity['parts'])}",
-                    (sum(p["lower"] for p in parts), sum(p["upper"] for p in parts)), parts)
+                    (sum(p["lower"] for p in parts), sum(p["upper"] for p in parts)), parts,
+                    _said(catalogue, rate, "{0} = " + " + ".join(f"{{{i}}}" for i in range(1, len(parts) + 1)),
+                         identity["total"], *identity["parts"]))
     implied = {row_id: value for row_id, value in implied.items() if value is not None}
     frame = pd.DataFrame(identities, columns=[
-        "identity", "claimed_lower", "claimed_upper", "implied_lower", "implied_upper", "participants",
+        "identity", "words_vi", "words_en", "claimed_lower", "claimed_upper", "implied_lower", "implied_upper", "participants",
         "source_file", "source_sheet", "source_row", "row_id"])
     return frame, implied
 
@@ -257,7 +271,10 @@ def check_claims(claims: pd.DataFrame, published: dict, catalogue: Catalogue, re
         identity_findings = findings_from_cases(identity_cases, identity_frame, "claims")
         if len(identity_findings):
             identity_findings["row_id"] = broken["row_id"].to_numpy()
-            identity_findings["value"] = [_identity_text(r) for _, r in broken.iterrows()]
+            identity_findings["value"] = broken["row_id"].map(table["reported"]).to_numpy()
+            for lang in ("vi", "en"):
+                identity_findings[f"message_{lang}"] += [": " + identity_text(r, table.loc[r["row_id"]], lang)
+                                                       for _, r in broken.iterrows()]
         identities["holds"] = ~identities.index.isin(broken.index)
         findings = findings_frame([findings, identity_findings])
     else:
@@ -270,9 +287,11 @@ def check_claims(claims: pd.DataFrame, published: dict, catalogue: Catalogue, re
     table["definition_en"] = table["indicator"].map(lambda c: catalogue.indicators[c].definition("en")
                                                     if c in catalogue.indicators else None)
     for lang in ("vi", "en"):
-        table[f"definition_short_{lang}"] = table["indicator"].map(
-            lambda c: catalogue.indicators[c].definition(lang, compact=True) if c in catalogue.indicators else None)
-    findings = _describe_claim_findings(findings, table)
+        known = table["indicator"].map(catalogue.indicators.get)
+        table[f"label_{lang}"] = known.map(lambda i: i.label(lang) if i else None)
+        table[f"sentence_{lang}"] = known.map(lambda i: i.sentence(lang) if i else None)
+        table[f"implied_{lang}"] = table["implied"].map(lambda i: implication_text(i, lang, catalogue) if i else None)
+    findings = describe_claim_findings(findings, table)
     return ClaimsResult(table.reset_index(drop=True), identities, findings, catalogue.filters)
 
 
@@ -297,77 +316,6 @@ def claim_status(table: pd.DataFrame, identities: pd.DataFrame, findings: pd.Dat
     return pd.Series(status, index=table.index)
 
 
-def _identity_text(row) -> str:
-    return (f"{row['identity']}: {_fmt(row['claimed_lower'])}…{_fmt(row['claimed_upper'])} "
-            f"≠ {_fmt(row['implied_lower'])}…{_fmt(row['implied_upper'])}")
-
-
-def _fmt(value, lang: str = "vi") -> str:
-    if value is None or pd.isna(value):
-        return "–"
-    if math.isinf(value):
-        return "∞" if value > 0 else "−∞"
-    decimals = 0 if abs(value) >= 1000 else 2
-    return format_number(float(value), lang, decimals)
-
-
-_SCALE_WORDS = {1e3: ("nghìn", "thousand"), 1e6: ("triệu", "million"), 1e9: ("tỷ", "billion")}
-_UNIT_WORDS = {"%": ("%", "%"), "USD": ("USD", "USD"), "VND": ("đồng", "VND")}
-
-
-def in_claim_scale(value, row, lang: str = "vi", bound: bool = False) -> str:
-    """A figure written the way its claim is written: 13356726121 beside '13,47 tỷ USD' is
-    '13,36 tỷ USD'; 7.7029 beside '7,5%' is '7,70%'. Bounds of an exact claim get one more digit
-    (7,45% … 7,55%), so that the reader sees where the rounding ends."""
-    if value is None or pd.isna(value):
-        return "–"
-    if math.isinf(value):
-        return "∞" if value > 0 else "−∞"
-    scale = float(row["scale"]) if row["scale"] else 1.0
-    written = int(row["decimals"] or 0)
-    qualifier = row.get("qualifier")
-    exact = qualifier is None or pd.isna(qualifier)
-    if row["unit"] in COUNT_UNITS and scale == 1:
-        decimals = 0
-    elif bound:
-        decimals = written + 1 if exact else written
-    elif row["unit"] == "%":
-        decimals = max(2, written)
-    else:
-        decimals = written
-    text = format_number(float(value) / scale, lang, decimals)
-    words = [w[1 if lang == "en" else 0] for w in (_SCALE_WORDS.get(scale), _UNIT_WORDS.get(row["unit"])) if w]
-    return f"{text}%" if row["unit"] == "%" else " ".join([text, *words])
-
-
-def _describe_claim_findings(findings: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
-    """Say the numbers: 'reported 7,5% → recomputed 7,70' and what the claims imply."""
-    by_row = table.set_index("row_id")
-    for index, item in findings.iterrows():
-        if item["table"] != "claims" or pd.isna(item["row_id"]) or int(item["row_id"]) not in by_row.index:
-            continue
-        row = by_row.loc[int(item["row_id"])]
-        if item["rule"] == "CLAIM_FAILS_DATA":
-            shown = {lang: {k: in_claim_scale(row[k], row, lang, bound=k != "recomputed")
-                            for k in ("recomputed", "lower", "upper")} for lang in ("vi", "en")}
-            findings.at[index, "value"] = f"{row['reported']} → {shown['vi']['recomputed']}"
-            findings.at[index, "message_vi"] += (f": tính lại {shown['vi']['recomputed']}, khoảng chấp nhận "
-                                                 f"{shown['vi']['lower']} … {shown['vi']['upper']}")
-            findings.at[index, "message_en"] += (f": recomputed {shown['en']['recomputed']}, accepted "
-                                                 f"{shown['en']['lower']} … {shown['en']['upper']}")
-        if item["rule"] in {"CLAIM_NOT_CHECKABLE", "CLAIM_IDENTITY_BROKEN", "CLAIM_FAILS_DATA"} and row["implied"]:
-            findings.at[index, "message_vi"] += "; " + implication_text(row["implied"], "vi")
-            findings.at[index, "message_en"] += "; " + implication_text(row["implied"], "en")
-    return findings
-
-
-def implication_text(implied, lang: str = "vi") -> str:
-    """'các số liệu khác suy ra vnd_per_usd ≈ 23.794 (23.785 … 23.803)'."""
-    name, low, high, central = implied
-    words = "the other claims imply" if lang == "en" else "các số liệu khác suy ra"
-    return f"{words} {name} ≈ {_fmt(central, lang)} ({_fmt(low, lang)} … {_fmt(high, lang)})"
-
-
 # the data contract's columns first (a reader by position keeps working), then ours: the indicator's
 # unit from the catalogue (persons, enterprises, projects, USD, VND, %; empty for an unknown code)
 INDICATOR_COLUMNS = ["indicator", "scope", "reported", "reported_value", "qualifier", "recomputed", "lower",
@@ -380,7 +328,7 @@ def indicators_table(result: ClaimsResult) -> pd.DataFrame:
     if result.table.empty:
         return pd.DataFrame(columns=INDICATOR_COLUMNS)
     table = result.table.copy()
-    table["implied"] = table["implied"].map(lambda i: None if not i else implication_text(i, "en"))
+    table["implied"] = table["implied_en"]
     table = table.sort_values(["source_file", "source_sheet", "source_row"], kind="stable")
     for column in ("lower", "upper"):
         table[column] = table[column].astype("Float64").mask(table[column].astype("Float64").abs() == math.inf)

@@ -24,7 +24,7 @@ from heza.assess.plausibility import (
 )
 from heza.assess.reconcile import completeness, reconcile_zones
 from heza.assess.validate import validate_table
-from heza.findings import count_by_severity, error_row_ids, finding, findings_frame
+from heza.findings import SHEET_WIDE_RULES, count_by_severity, error_row_ids, finding, findings_frame
 from heza.ingest.discover import set_aside_duplicates
 from heza.ingest.files import FileRead, read_file
 from heza.ingest.normalise import combine_files, normalise_file
@@ -111,22 +111,24 @@ def validate_rows(assessment: Assessment, ctx: RunContext) -> Assessment:
 
 def drop_echoes(findings: pd.DataFrame) -> pd.DataFrame:
     """A cell that could not be typed is empty to the schema; its 'required' finding only echoes
-    the parsing finding on the same cell, so it is dropped."""
-    parsing = (findings["rule"].str.startswith("CELL_") | findings["rule"].eq("SHEET_MISSING_COLUMN")) \
-        & findings["row_id"].notna()
+    the parsing finding on the same cell (or the column missing from its sheet), so it is dropped."""
+    parsing = findings["rule"].str.startswith("CELL_") & findings["row_id"].notna()
     seen = set(zip(findings.loc[parsing, "row_id"], findings.loc[parsing, "column"]))
+    absent = findings["rule"].isin(SHEET_WIDE_RULES)  # a column missing from a whole sheet
+    gone = set(zip(findings.loc[absent, "source_file"], findings.loc[absent, "source_sheet"],
+                   findings.loc[absent, "column"]))
     required = findings["rule"].str.endswith("_REQUIRED")
-    echo = required & pd.Series([(r, c) in seen for r, c in zip(findings["row_id"], findings["column"])],
-                                index=findings.index)
+    echo = required & pd.Series([(r, c) in seen or (f, s, c) in gone for r, c, f, s in zip(
+        findings["row_id"], findings["column"], findings["source_file"], findings["source_sheet"])],
+        index=findings.index)
     return findings[~echo].reset_index(drop=True)
 
 
 def reconcile_period(assessment: Assessment, ctx: RunContext) -> Assessment:
     """Zone rows against the enterprise rows that will be published, and the last publication."""
     zones, enterprises = assessment.tables["zones"], assessment.tables["enterprises"]
-    held_back = error_row_ids(assessment.findings[assessment.findings["table"] == "enterprises"])
-    publishable = enterprises.typed[~enterprises.typed["row_id"].isin(held_back)]
-    extra = reconcile_zones(zones.typed, publishable, ctx.previous, zones.column_letters)
+    extra = reconcile_zones(zones.typed, enterprises.typed[publishable(assessment, "enterprises")], ctx.previous,
+                            zones.column_letters)
     return replace(assessment, findings=findings_frame([assessment.findings, extra]))
 
 
@@ -253,7 +255,7 @@ def publishable(assessment: Assessment, name: str) -> pd.Series:
     """Which of a table's typed rows no error holds back."""
     findings = assessment.findings
     typed = assessment.tables[name].typed
-    return ~typed["row_id"].isin(error_row_ids(findings[findings["table"] == name]))
+    return ~typed["row_id"].isin(error_row_ids(findings[findings["table"] == name], typed))
 
 
 def check_month_on_month(assessment: Assessment, ctx: RunContext) -> Assessment:

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from heza.findings import error_row_ids
-from heza.findings import display_column
+from heza.findings import display_column, row_errors
 from schemas import PUBLISHED_COLUMNS
 
 
@@ -34,13 +33,12 @@ class Split:
 def split_rows(table: str, typed: pd.DataFrame, submitted: pd.DataFrame, findings: pd.DataFrame) -> Split:
     """Rows with an error-level finding go to quarantine (as submitted, with every rule and
     message that rejected them); the others are published in a stable order."""
-    bad = error_row_ids(findings[findings["table"] == table])
+    reasons = row_errors(findings[findings["table"] == table], typed)
+    bad = set(reasons["row_id"])
     held = typed["row_id"].isin(bad)
     published = typed[~held].sort_values(["source_file", "source_sheet", "source_row"], kind="stable")
     published = published[PUBLISHED_COLUMNS[table]].reset_index(drop=True) if table in PUBLISHED_COLUMNS \
         else published.reset_index(drop=True)
-    reasons = findings[(findings["severity"] == "error") & findings["row_id"].notna()]
-    reasons = reasons.assign(row_id=reasons["row_id"].astype("int64"))
     joined = reasons.groupby("row_id").agg(
         rules=("rule", lambda s: "; ".join(dict.fromkeys(s))),
         columns=("column", lambda s: "; ".join(dict.fromkeys(s.dropna()))),

@@ -147,10 +147,10 @@ def table_from_grid(grid, file: str, sheet: str, search_rows: int, max_columns: 
         by_column.setdefault(column, []).append(index)
     duplicates = {c: [guess.labels[i] for i in idx] for c, idx in by_column.items() if len(idx) > 1}
     chosen = {column: indexes[0] for column, indexes in by_column.items()}
-    ignored = [
-        label for index, label in enumerate(guess.labels)
+    unmatched = {  # header text -> its column letter, for headers that name no known column
+        label: column_letter(index) for index, label in enumerate(guess.labels)
         if label and index not in guess.mapping and not is_ignored_header(label)
-    ]
+    }
     header_first = guess.row + 1 - guess.rows  # grid index of the first header row
     non_data = [layout.ledger_entry(r + 1, "title", layout.row_text(top[r]))
                 for r in range(header_first) if content[r]]
@@ -181,7 +181,8 @@ def table_from_grid(grid, file: str, sheet: str, search_rows: int, max_columns: 
         units={column: unit for column, index in chosen.items()
                if (unit := split_header(guess.labels[index])[1]) is not None},
         cells=cells.reset_index(drop=True), totals=plan.totals, duplicate_columns=duplicates,
-        ignored_columns=ignored, non_data=non_data, rows_with_content=seen, merged_spans=spans,
+        ignored_columns=list(unmatched), ignored_letters=unmatched, non_data=non_data, rows_with_content=seen,
+        merged_spans=spans,
     )
 
 

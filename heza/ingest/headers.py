@@ -10,6 +10,7 @@ import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from functools import lru_cache
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from heza.ingest.numbers import SCALES, UNIT_WORDS, clean_text
 
 VOCABULARY_FILE = Path(__file__).with_name("headers.toml")
 SHEET_KINDS = ("enterprise", "zone", "claims")
+CLOSE_ENOUGH = 0.6  # how alike (0–1, difflib) an unrecognised header and a known name must be to be named
 _PARENTHESES = re.compile(r"\(([^()]*)\)")
 # punctuation and symbols are spaces; letters of any script stay, so that a look-alike (Cyrillic 'С'
 # in 'KСN', 'Да' in a yes/no cell) keeps the text from matching instead of vanishing from it
@@ -100,6 +102,16 @@ def match_header(kind: str, text: str) -> str | None:
     """The canonical column a header means for one kind of sheet, or None."""
     words, _ = split_header(text)
     return header_index()[kind].get(word_key(words))
+
+
+def closest_header(kind: str, column: str, labels) -> tuple[str, str] | None:
+    """(header, alias): of the headers a sheet wrote that matched nothing, the one most like a known
+    name of `column`, and that name; None when none comes close (the column is simply absent)."""
+    aliases = vocabulary()[kind].get(column, [])
+    scored = [(SequenceMatcher(None, fold(split_header(label)[0]), fold(alias)).ratio(), label, alias)
+              for label in labels for alias in aliases]
+    score, label, alias = max(scored, default=(0.0, "", ""))
+    return (label, alias) if score >= CLOSE_ENOUGH else None
 
 
 def is_ignored_header(text: str) -> bool:

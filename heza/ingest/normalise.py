@@ -17,12 +17,12 @@ from heza.ingest.cells import (
     restore_tax_codes,
 )
 from heza.ingest.files import FileRead
-from heza.ingest.headers import fold, value_index
+from heza.ingest.headers import closest_header, fold, value_index
 from heza.ingest.numbers import format_number
 from heza.ingest.reference import ZoneRegistry
 from heza.ingest.tables import CellError, SheetTable
 from schemas.columns import column_specs
-from schemas.tables import TABLE_OF_KIND
+from schemas.tables import COLUMN_LABELS, TABLE_OF_KIND
 
 
 
@@ -188,25 +188,49 @@ def _zones_from_subheadings(cells: pd.DataFrame, registry: ZoneRegistry) -> pd.S
     return pd.Series(by_distinct(cells["subheading"], registry.code_for), index=cells.index, dtype="string")
 
 
+def _missing_column(table: SheetTable, cells: pd.DataFrame, column: str, name: str) -> dict:
+    """One SHEET_MISSING_COLUMN for the sheet, on its header row: the header written instead (the
+    unrecognised one most like a known name of the column, in its cell) and that name, and the rows
+    it holds back. Every row of the sheet is held back by it (heza.findings.row_errors)."""
+    label = COLUMN_LABELS.get(column, (column, column))
+    close = closest_header(table.kind, column, table.ignored_columns)
+    held = _rows_held(cells)
+    if close:
+        detail = (f"không nhận ra tên cột '{close[0]}' (gần nhất: '{close[1]}', tức cột {label[0]}); {held[0]}",
+                  f"the header '{close[0]}' is not known (closest: '{close[1]}', the {label[1]} column); {held[1]}")
+    else:
+        detail = (f"không có cột {label[0]}; {held[0]}", f"no {label[1]} column; {held[1]}")
+    return finding("SHEET_MISSING_COLUMN", table=name, detail_vi=detail[0], detail_en=detail[1], **_where(table),
+                   column=column, source_row=table.header_rows[-1] if table.header_rows else None,
+                   cell=f"{table.ignored_letters[close[0]]}{table.header_rows[-1]}" if close else None,
+                   value=close[0] if close else None)
+
+
+def _rows_held(cells: pd.DataFrame) -> tuple:
+    """'49 dòng (8–56) bị giữ lại': the rows a finding about the whole sheet holds back."""
+    rows = cells["source_row"]
+    if not len(rows):
+        return "không có dòng nào", "no rows"
+    span = f"{rows.min()}–{rows.max()}" if rows.max() > rows.min() else f"{rows.min()}"
+    return f"{len(rows)} dòng ({span}) bị giữ lại", f"{len(rows)} rows ({span}) held back"
+
+
 def _column_findings(table: SheetTable, cells: pd.DataFrame, specs: dict, headed: pd.Series, name: str) -> list:
     """SHEET_MISSING_COLUMN (a required column the header lacks; the zone may come from subheadings)
-    and SHEET_DUPLICATE_COLUMN, once per row of the sheet (once for the sheet when it has none)."""
-    where, index, records = _where(table), cells.index, []
+    and SHEET_DUPLICATE_COLUMN (two headers meaning one column), each once for the sheet, on its
+    header row: one cause, one finding, however many rows it holds back."""
+    index, records = cells.index, []
     named_by_headings = {"zone_code"} if len(index) and headed.notna().all() else set()
     for column in [c for c, s in specs.items() if s.required and c not in table.columns and c not in named_by_headings]:
-        detail = (f"không có cột '{column}' (các cột đọc được: {', '.join(table.columns.values())})",
-                  f"no '{column}' column (columns read: {', '.join(table.columns.values())})")
-        records.extend(finding("SHEET_MISSING_COLUMN", table=name, detail_vi=detail[0], detail_en=detail[1],
-                               **where, column=column, source_row=int(cells.at[p, "source_row"]),
-                               row_id=int(p)) for p in index)
-        if not len(index):
-            records.append(finding("SHEET_MISSING_COLUMN", table=name, detail_vi=detail[0],
-                                   detail_en=detail[1], **where, column=column))
+        records.append(_missing_column(table, cells, column, name))
+    held = _rows_held(cells)
     for column, labels in table.duplicate_columns.items():
-        detail = (f"các cột {labels} đều là '{column}'", f"columns {labels} all mean '{column}'")
-        records.extend(finding("SHEET_DUPLICATE_COLUMN", table=name, detail_vi=detail[0], detail_en=detail[1],
-                               **where, column=column, source_row=int(cells.at[p, "source_row"]),
-                               row_id=int(p)) for p in index)
+        label = COLUMN_LABELS.get(column, (column, column))
+        written = ", ".join(f"'{text}'" for text in labels)
+        records.append(finding(
+            "SHEET_DUPLICATE_COLUMN", table=name, detail_vi=f"các cột {written} đều là cột {label[0]}; {held[0]}",
+            detail_en=f"the headers {written} all mean the {label[1]} column; {held[1]}", **_where(table),
+            column=column, source_row=table.header_rows[-1] if table.header_rows else None, value=labels[-1]))
     return records
 
 

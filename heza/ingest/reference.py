@@ -54,6 +54,11 @@ class ZoneRegistry:
             return None
         return self.lookup.get(fold(skeleton(str(text))))
 
+    @property
+    def names(self) -> dict:
+        """zone code -> the zone's name in the registry ("KCN Đồ Sơn")."""
+        return dict(zip(self.zones["zone_code"], self.zones["zone_name"]))
+
     def name_of(self, code: str) -> str:
         match = self.zones.loc[self.zones["zone_code"] == code, "zone_name"]
         return match.iloc[0] if len(match) else code

@@ -46,7 +46,8 @@ class SheetTable:
     cells: pd.DataFrame  # canonical columns (as submitted) + source_row
     totals: list = field(default_factory=list)  # {"source_row", "closes": (first, last), column: as submitted}
     duplicate_columns: dict = field(default_factory=dict)  # canonical -> [headers]
-    ignored_columns: list = field(default_factory=list)
+    ignored_columns: list = field(default_factory=list)  # headers that name no known column, as written
+    ignored_letters: dict = field(default_factory=dict)  # each of those headers -> its column letter
     non_data: list = field(default_factory=list)  # ledger entries: every row with content that is not data
     rows_with_content: int = 0  # rows of the sheet with at least one non-empty cell, counted apart
     hidden_rows: list = field(default_factory=list)  # Excel row numbers hidden in the sheet

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 from heza.ingest.files import FileRead, read_sheets
+from heza.present.finding_text import also_words, column_words, subject_words, submitter_headers, value_words
 from heza.present.words import FINDINGS_SHEET_HEADERS, FINDINGS_SHEET_TITLE, SEVERITY_WORDS, field, in_lang, pick
 from heza.present.xlsx_writer import BOLD, StreamingWorkbook, clean
 
@@ -97,7 +98,7 @@ def _notes(findings: pd.DataFrame, letters: dict, merged: dict, lang: str) -> di
                 continue
             text = f"[{item.rule}] {getattr(item, message)}"
             if not pd.isna(item.suggested):
-                text += f" → {in_lang(FINDINGS_SHEET_HEADERS, lang)[8]}: {item.suggested}"
+                text += f" → {in_lang(FINDINGS_SHEET_HEADERS, lang)[9]}: {item.suggested}"
             marks = notes.setdefault(sheet, {})
             if where in marks:
                 old_severity, old_text = marks[where]
@@ -108,20 +109,23 @@ def _notes(findings: pd.DataFrame, letters: dict, merged: dict, lang: str) -> di
     return notes
 
 
-def _write_summary(workbook: StreamingWorkbook, findings: pd.DataFrame, lang: str, used: set) -> None:
-    headers = in_lang(FINDINGS_SHEET_HEADERS, lang)
+def _write_summary(workbook: StreamingWorkbook, findings: pd.DataFrame, headers: dict, lang: str,
+                   used: set) -> None:
+    """The first sheet: one line per finding, in words (the submitter's headers, Có/Không, the
+    enterprise or zone); the rule code only in its own column."""
+    titles = in_lang(FINDINGS_SHEET_HEADERS, lang)
     summary = workbook.add_sheet(safe_title(in_lang(FINDINGS_SHEET_TITLE, lang), used),
-                                 widths=dict(enumerate((10, 26, 16, 7, 7, 22, 22, 70, 12))))
-    summary.append(headers, styles={c: BOLD for c in range(len(headers))})
+                                 widths=dict(enumerate((10, 26, 16, 7, 7, 30, 22, 22, 70, 12))))
+    summary.append(titles, styles={c: BOLD for c in range(len(titles))})
     message = field("message", lang)
-    for item in findings.itertuples(index=False):
-        values = [pick(lang, SEVERITY_WORDS.get(item.severity, SEVERITY_WORDS["warning"])),
-                  item.rule, item.source_sheet, None if pd.isna(item.source_row) else int(item.source_row),
-                  item.cell, item.column, item.value, getattr(item, message), item.suggested]
-        values = [None if value is None or value is pd.NA or (isinstance(value, float) and value != value)
-                  else value for value in values]
-        severity = item.severity if item.severity in ("error", "warning") else "warning"
-        summary.append(values, marks={0: (severity, None)})
+    for item in findings.astype(object).where(findings.notna(), None).to_dict(orient="records"):
+        also = also_words(item, lang)
+        values = [pick(lang, SEVERITY_WORDS.get(item["severity"], SEVERITY_WORDS["warning"])),
+                  item["rule"], item["source_sheet"], None if item["source_row"] is None else int(item["source_row"]),
+                  item["cell"], subject_words(item, lang), column_words(item, headers, lang),
+                  value_words(item, headers, lang), item[message] + (f" ({also})" if also else ""), item["suggested"]]
+        severity = item["severity"] if item["severity"] in ("error", "warning") else "warning"
+        summary.append([value if value != "" else None for value in values], marks={0: (severity, None)})
 
 
 def _widths(grid: list, rows: int = 40) -> dict:
@@ -136,7 +140,8 @@ def _widths(grid: list, rows: int = 40) -> dict:
 
 def annotate_file(file: FileRead, findings: pd.DataFrame, letters: dict, out_dir: Path, limits: dict,
                   lang: str = "vi", name: str | None = None) -> Path:
-    """Write the annotated copy of one submitted file; returns its path."""
+    """Write the annotated copy of one submitted file; returns its path. `findings` may carry who
+    each is about (heza.assess.subjects.with_subjects); the first sheet then names them."""
     sheets = read_sheets(file.path, limits)
     merged = {sheet: marks.get("merged", []) for sheet, _, marks in sheets}
     notes = _notes(findings, letters, merged, lang)
@@ -146,7 +151,8 @@ def annotate_file(file: FileRead, findings: pd.DataFrame, letters: dict, out_dir
     used: set = set()
     width = int(limits["max_columns_per_sheet"])
     try:
-        _write_summary(workbook, findings, lang, used)
+        headers = submitter_headers((file.file, t.sheet, t.columns) for t in file.tables)
+        _write_summary(workbook, findings, headers, lang, used)
         for sheet_name, grid, _ in sheets:
             sheet = workbook.add_sheet(safe_title(sheet_name, used), widths=_widths(grid))
             marked_rows: dict = {}

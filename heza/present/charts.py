@@ -9,7 +9,7 @@ import io
 import math
 from collections import Counter
 
-from heza.present.words import CHART_AGAINST_REPORTED, CHART_OTHER, SEVERITY_WORDS, pick, report_text
+from heza.present.words import CHART_AGAINST_REPORTED, CHART_OTHER, SEVERITY_WORDS, field, pick, report_text
 
 MAX_BARS = 25  # a chart shows this many bars at most; the rest are summed as "khác / other"
 MAX_LABEL = 40  # characters of a label shown on a chart
@@ -46,7 +46,7 @@ def chart_findings_per_zone(report: dict, lang: str) -> bytes | None:
     for item in report["findings"]:
         if item["rule"] == "PERIOD_ZONE_MISSING":
             continue
-        where = item.get("zone") or item.get("source_file") or "–"
+        where = item.get("zone_name") or item.get("zone") or item.get("source_file") or "–"
         counts.setdefault(where, Counter())[item["severity"]] += 1
     if not counts:
         return None
@@ -101,7 +101,8 @@ def chart_claims(report: dict, lang: str) -> bytes | None:
         value = max(min(100 * (claim["recomputed"] / base - 1), 12), -12)
         axis.plot(value, position, "o", color="#c53030" if claim["status"] == "fail" else "#2f855a")
     axis.axvline(0, color="#52606d", linewidth=0.8)
-    axis.set_yticks(range(len(rows)), [chart_label(c["indicator"]) for c in rows], fontsize=8)
+    axis.set_yticks(range(len(rows)), [chart_label(c.get(field("label", lang)) or c["indicator"]) for c in rows],
+                    fontsize=8)
     axis.set_xlabel("% " + pick(lang, CHART_AGAINST_REPORTED), fontsize=9)
     axis.set_title(report_text(lang)["chart_claims"], loc="left", fontsize=11)
     axis.spines[["top", "right"]].set_visible(False)

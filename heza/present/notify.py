@@ -22,7 +22,7 @@ from pathlib import Path
 
 from heza.config import Settings
 from heza.present.report import period_label, render_html, render_text
-from heza.present.words import SUBJECT, TOO_LARGE_TO_ATTACH, finding_counts, pick, report_headline
+from heza.present.words import SUBJECT, TOO_LARGE_TO_ATTACH, pick, report_headline, tally_line
 
 SECURITY = ("none", "starttls", "ssl")
 _UNSAFE_HEADER = re.compile(r"[\r\n\x00-\x1f\x7f]+")
@@ -77,8 +77,9 @@ def smtp_settings(settings: Settings) -> SmtpSettings | None:
 
 def subject_line(report: dict, prefix: str, lang: str = "vi") -> str:
     """'[KKT Hải Phòng] Kiểm tra dữ liệu tháng 02/2024: CÔNG BỐ THIẾU: chưa có số liệu của KCN Đồ Sơn
-    ; 12 lỗi, 5 cảnh báo': the report's headline first, then the counts (no line breaks)."""
-    counts = finding_counts(lang, report["summary"]["error"], report["summary"]["warning"])
+    ; 14 dòng bị giữ lại · 2 số liệu sai · 8 dòng có cảnh báo': the report's headline first, then
+    what needs doing, counted in rows and figures as the page counts them (no line breaks)."""
+    counts = tally_line(lang, report["tally"])
     text = pick(lang, SUBJECT).format(prefix=prefix, period=period_label(report["period"]),
                                       headline=report_headline(report, lang), counts=counts)
     return _UNSAFE_HEADER.sub(" ", text).strip()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from heza.assess.subjects import with_subjects
 from heza.present.annotate import annotate_submissions
 from heza.release.outputs import file_sha256
 from heza.present.report import write_report_html
@@ -20,6 +21,7 @@ def present_release(report: dict, assessment, ctx, release: Path, shown: Path, l
     tables = [] if assessment.critical else write_tables_xlsx(
         {name: assessment.splits[name] for name in DATA_TABLES}, release, lang)
     letters = {key: letter for table in assessment.tables.values() for key, letter in table.column_letters.items()}
-    copies = annotate_submissions(assessment.findings, list(assessment.files), letters, release / "annotated",
+    findings = with_subjects(assessment.findings, assessment.tables, ctx.registry.names)
+    copies = annotate_submissions(findings, list(assessment.files), letters, release / "annotated",
                                   ctx.settings.limits, lang)
     return tables + [{"file": f"annotated/{path.name}", "rows": None, "sha256": file_sha256(path)} for path in copies]

@@ -14,13 +14,14 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from heza.assess.claims import in_claim_scale
+from heza.assess.claim_text import in_claim_scale
 from heza.ingest.numbers import format_number
 from heza.present.calls import call_lines, call_views
 from heza.present.charts import charts
+from heza.present.finding_text import also_words, column_words, report_headers, subject_words, value_words
 from heza.present.words import (
     CLAIM_STATUS_WORDS, COUNT_WORDS, KIND_WORDS, OUTPUT_FOLDER, RULE_TABLE_HEAD, SEVERITY_WORDS, UNREADABLE_FILE,
-    count_line, field, in_lang, pick, report_headline, report_text, table_head, table_label,
+    count_line, field, in_lang, pick, report_headline, report_text, table_head, table_label, tally_line,
 )
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -57,22 +58,46 @@ def failed_claims(report: dict) -> int:
 def _claim_view(claim: dict, lang: str) -> dict:
     shape = {"scale": claim.get("scale") or 1.0, "unit": claim.get("unit"), "decimals": claim.get("decimals") or 0,
              "qualifier": claim.get("qualifier")}
-    definition = claim.get(field("definition_short", lang)) or claim.get(field("definition", lang)) or ""
-    label, _, formula = definition.partition(": ")
     lower = "−∞" if claim["lower"] is None else in_claim_scale(claim["lower"], shape, lang, bound=True)
     upper = "∞" if claim["upper"] is None else in_claim_scale(claim["upper"], shape, lang, bound=True)
     return {
-        "indicator": claim["indicator"], "scope": claim["scope"], "label": label or claim["indicator"],
+        "indicator": claim["indicator"], "scope": claim["scope"], "label": claim.get(field("label", lang)) or "",
         "reported": claim["reported"], "recomputed": in_claim_scale(claim["recomputed"], shape, lang),
         "interval": f"{lower} … {upper}" if claim["reported_value"] is not None else "–",
         "status": claim["status"], "status_label": pick(lang, CLAIM_STATUS_WORDS[claim["status"]]),
-        "definition": formula or definition, "implied": claim.get(field("implied", lang)),
+        "definition": claim.get(field("sentence", lang)) or "", "implied": claim.get(field("implied", lang)),
     }
 
 
+def _row_key(item: dict) -> tuple:
+    return item["table"], item["source_file"], item["source_sheet"], item["source_row"]
+
+
+def _folded(findings: list) -> tuple[list, dict]:
+    """(findings to list, warnings by row): a warning on a row held back (or a wrong figure) is said
+    in that row's entry, not listed again on its own."""
+    failing = {_row_key(i) for i in findings if i["severity"] != "warning" and i["source_row"] is not None}
+    folded: dict = {}
+    for item in findings:
+        if item["severity"] == "warning" and _row_key(item) in failing:
+            folded.setdefault(_row_key(item), []).append(item)
+    return [i for i in findings if not (i["severity"] == "warning" and _row_key(i) in failing)], folded
+
+
+def _row_view(item: dict, headers: dict, folded: dict, lang: str) -> dict:
+    """One finding's line: where, whose, which column (the submitter's header), the value in words."""
+    also = [f"{i[field('message', lang)]} ({value_words(i, headers, lang)})" for i in folded.pop(_row_key(item), [])]
+    return {"file": item["source_file"] or "", "sheet": item["source_sheet"] or "", "row": item["source_row"] or "",
+            "cell": item["cell"] or "", "column": column_words(item, headers, lang),
+            "subject": subject_words(item, lang), "value": _finding_value(item, headers, lang),
+            "also": also_words(item, lang), "same_row": also, "suggested": item.get("suggested")}
+
+
 def _rule_views(report: dict, lang: str) -> list:
+    headers = report_headers(report)
+    listed, folded = _folded(report["findings"])
     grouped: dict = {}
-    for item in report["findings"]:
+    for item in listed:
         grouped.setdefault((item["severity"], item["rule"]), []).append(item)
     views = []
     for (severity, rule), items in sorted(grouped.items(), key=lambda kv: ({"error": 0, "warning": 1}.get(kv[0][0], 2),
@@ -81,20 +106,17 @@ def _rule_views(report: dict, lang: str) -> list:
         views.append({
             "rule": rule, "severity": severity, "severity_label": pick(lang, SEVERITY_WORDS[severity]),
             "message": message.split(": ")[0], "count": format_number(len(items), lang),
-            "rows": [{"file": i["source_file"] or "", "sheet": i["source_sheet"] or "", "row": i["source_row"] or "",
-                      "cell": i["cell"] or "", "column": i["column"] or "",
-                      "value": _finding_value(i, lang), "suggested": i.get("suggested")}
-                     for i in items[:FIRST_ROWS]],
+            "rows": [_row_view(i, headers, folded, lang) for i in items[:FIRST_ROWS]],
             "more": format_number(len(items) - FIRST_ROWS, lang) if len(items) > FIRST_ROWS else None,
         })
     return views
 
 
-def _finding_value(item: dict, lang: str) -> str:
-    """The value, plus what the message adds after its rule sentence (the numbers)."""
+def _finding_value(item: dict, headers: dict, lang: str) -> str:
+    """The value in words, plus what the message adds after its rule sentence (the numbers)."""
     message = item[field("message", lang)]
     _, _, detail = message.partition(": ")
-    value = item["value"] or ""
+    value = value_words(item, headers, lang)
     return f"{value} — {detail}" if detail and value else (detail or value)
 
 
@@ -164,14 +186,15 @@ def render_html(report: dict, folder, lang: str = "vi", images: dict | None = No
     missing += [f"{z['zone_code']}: {z['zone_name']} ({t['no_rows']})" for z in report.get("missing_zones", [])
                 if z["zone_code"] not in listed]
     no_rows = len(report.get("missing_zones", []))
-    boxes = [(report["summary"]["error"], "#c53030"), (report["summary"]["warning"], "#b7791f"),
-             (failed_claims(report), "#c53030"), (len(missing), "#c53030" if no_rows else "#52606d")]
+    counted = report["tally"]
+    boxes = [(counted["rows_held_back"], "#c53030"), (counted["figures_wrong"], "#c53030"),
+             (counted["rows_with_warnings"], "#b7791f"), (len(missing), "#c53030" if no_rows else "#52606d")]
     return environment.get_template("report.html.j2").render(
         lang=lang, t=t, period_label=period_label(report["period"]), banner=banner(report, lang),
         critical=[in_lang(reason, lang) for reason in report["critical"]],
         boxes=[{"value": format_number(v, lang), "label": label, "color": color if v else "#2f855a"}
                for (v, color), label in zip(boxes, t["boxes"])],
-        filters=report.get("filters", {}), calls=call_views(report, lang),
+        calls=call_views(report, lang),
         claims=[_claim_view(c, lang) for c in sorted(report["claims"], key=lambda c: CLAIM_ORDER[c["status"]])],
         counts=[{"table": table_label(name, lang), "read": format_number(c["rows_read"], lang),
                  "published": format_number(c["rows_published"], lang),
@@ -197,7 +220,7 @@ def render_text(report: dict, folder, lang: str = "vi") -> str:
     t = report_text(lang)
     head = banner(report, lang)
     lines = [f"{t['title']} {period_label(report['period'])}: {head['headline']}", head["detail"],
-             *[f"! {line}" for line in head["files"]], ""]
+             tally_line(lang, report["tally"]), *[f"! {line}" for line in head["files"]], ""]
     lines += [f"! {in_lang(reason, lang)}" for reason in report["critical"]]
     lines += call_lines(report, lang)
     for name, c in report["counts"].items():
@@ -231,7 +254,7 @@ def summary_markdown(report: dict, folder: Path, lang: str = "vi") -> str:
     lines += ["", table_head(in_lang(RULE_TABLE_HEAD, lang)),
               "|---|---|---:|---|"]
     for view in _rule_views(report, lang):
-        lines.append(f"| {view['severity']} | {view['rule']} | {view['count']} | {view['message']} |")
+        lines.append(f"| {view['severity_label']} | {view['rule']} | {view['count']} | {view['message']} |")
     lines += ["", f"{pick(lang, OUTPUT_FOLDER)}: `{folder}`"]
     return "\n".join(lines) + "\n"
 

@@ -11,6 +11,7 @@ report.json themselves (reasons, messages with both languages, claim labels) sta
 
 from __future__ import annotations
 
+from heza.ingest.numbers import format_number
 from schemas.tables import COLUMN_LABELS, TABLES
 
 LANGS = ("vi", "en")
@@ -42,13 +43,33 @@ def table_label(name: str, lang: str) -> str:
     return pick(lang, (table.label_vi, table.label_en)) if table else name
 
 
+# Columns a finding can name that are not published: the release figures sheet's, what a figure
+# was checked against, and the sums of a zone's enterprise rows that its report is compared with.
+FINDING_COLUMN_WORDS = {
+    "indicator": ("Mã chỉ tiêu", "Indicator code"), "scope": ("Phạm vi", "Scope"), "value": ("Giá trị", "Value"),
+    "note": ("Ghi chú", "Note"), "reported": ("Số công bố", "Reported figure"),
+    "recomputed": ("Số tính lại", "Recomputed figure"), "unit": ("Đơn vị", "Unit"),
+    "identity": ("Số công bố, so với các số liệu khác", "Reported figure, against the other figures"),
+    "enterprise_rows": ("Số dòng doanh nghiệp của khu", "Enterprise rows of the zone"),
+    "enterprise_workers_total": ("Tổng lao động các dòng doanh nghiệp", "Workers in the enterprise rows"),
+    "enterprise_workers_female": ("Lao động nữ các dòng doanh nghiệp", "Female workers in the enterprise rows"),
+    "enterprise_workers_male": ("Lao động nam các dòng doanh nghiệp", "Male workers in the enterprise rows"),
+}
+
+
 def column_label(name: str, lang: str) -> str:
-    """A published column's name as people read it (schemas/tables.py declares it): "Mã số thuế"."""
-    pair = COLUMN_LABELS.get(name)
+    """A column's name as people read it: a published column as schemas/tables.py declares it
+    ("Mã số thuế"), else a finding's own column (FINDING_COLUMN_WORDS); never the internal name
+    when a word is known."""
+    pair = COLUMN_LABELS.get(name) or FINDING_COLUMN_WORDS.get(name)
     return pick(lang, pair) if pair else name
 
 
 YES_NO = {True: ("Có", "Yes"), False: ("Không", "No")}  # a yes/no value: never True/False
+EMPTY_CELL = ("(trống)", "(empty)")
+TAX_CODE_SHORT = ("MST", "tax code")
+ALSO_AT = ("cũng ở {where}", "also in {where}")
+AT_ROW = ("{file} dòng {row}", "{file} row {row}")
 OWNERSHIP_WORDS = {  # schemas.enterprise.OWNERSHIP_VALUES in words
     "state": ("Nhà nước", "State"), "domestic_private": ("Tư nhân trong nước", "Domestic private"),
     "foreign_invested": ("Có vốn đầu tư nước ngoài", "Foreign-invested"),
@@ -88,7 +109,11 @@ def report_headline(report: dict, lang: str) -> str:
 SEVERITY_WORDS = {
     "error": ("Lỗi", "Error"), "warning": ("Cảnh báo", "Warning"), "critical": ("Nghiêm trọng", "Critical"),
 }
-FINDING_COUNTS = ("{errors} lỗi, {warnings} cảnh báo", "{errors} errors, {warnings} warnings")
+TALLY_WORDS = {  # heza.findings.tally's counts, in the order people read them
+    "rows_held_back": ("dòng bị giữ lại", "rows held back"), "figures_wrong": ("số liệu sai", "wrong figures"),
+    "rows_with_warnings": ("dòng có cảnh báo", "rows with warnings"),
+    "other_errors": ("lỗi tệp/trang", "file or sheet errors"),
+}
 SUGGESTED = ("gợi ý", "suggested")
 CLAIM_STATUS_WORDS = {
     "pass": ("Khớp dữ liệu", "Matches data"), "fail": ("Sai", "Wrong"),
@@ -106,7 +131,7 @@ KIND_WORDS = {  # what a person reads for each kind of non-data row of the sourc
 # command's count lines).
 
 COUNT_WORDS = {"vi": ["Bảng", "Đọc", "Công bố", "Giữ lại"], "en": ["Table", "Read", "Published", "Quarantined"]}
-RULE_TABLE_HEAD = {"vi": ["Mức", "Quy tắc", "Số lần", "Nội dung"], "en": ["Severity", "Rule", "Count", "Message"]}
+RULE_TABLE_HEAD = {"vi": ["Mức", "Mã", "Số lần", "Nội dung"], "en": ["Severity", "Code", "Count", "Message"]}
 OUTPUT_FOLDER = ("Thư mục kết quả", "Output folder")
 OUTPUT = ("Kết quả", "Output")
 PERIOD = ("Kỳ", "Period")
@@ -131,8 +156,8 @@ CHART_AGAINST_REPORTED = ("so với số công bố", "against the reported figu
 
 FINDINGS_SHEET_TITLE = {"vi": "Kiểm tra", "en": "Findings"}
 FINDINGS_SHEET_HEADERS = {
-    "vi": ["Mức", "Quy tắc", "Trang", "Dòng", "Ô", "Cột", "Giá trị", "Nội dung", "Gợi ý"],
-    "en": ["Severity", "Rule", "Sheet", "Row", "Cell", "Column", "Value", "Message", "Suggested"],
+    "vi": ["Mức", "Mã", "Trang", "Dòng", "Ô", "Doanh nghiệp / khu", "Cột", "Giá trị", "Nội dung", "Gợi ý"],
+    "en": ["Severity", "Code", "Sheet", "Row", "Cell", "Enterprise / zone", "Column", "Value", "Message", "Suggested"],
 }
 
 # -- e-mail ----------------------------------------------------------------------------------------
@@ -157,7 +182,9 @@ REPORT_TEXT = {
                        "(7,5% nghĩa là 7,45–7,55%; “hơn”, “xấp xỉ” theo quy ước).",
         "claims_head": ["Chỉ tiêu", "Công bố", "Tính lại", "Khoảng chấp nhận", "Kết quả", "Định nghĩa đã dùng"],
         "counts": "Số dòng theo bảng", "counts_head": COUNT_WORDS["vi"],
-        "findings": "Các dòng cần sửa", "findings_head": ["Tệp", "Trang", "Dòng", "Ô", "Cột", "Giá trị"],
+        "findings": "Các dòng cần sửa",
+        "findings_head": ["Tệp", "Trang", "Dòng", "Ô", "Doanh nghiệp / khu", "Cột", "Giá trị"],
+        "same_row": "Cùng dòng, cảnh báo",
         "no_findings": "Không có phát hiện nào.", "times": "lần", "more_rows": "dòng nữa trong report.json",
         "suggested": "Gợi ý", "completeness": "Khu chưa báo cáo",
         "missing_help": "Các khu đang hoạt động trong kỳ nhưng chưa có báo cáo được công bố:",
@@ -165,7 +192,7 @@ REPORT_TEXT = {
         "all_reported": "Tất cả các khu đang hoạt động đã báo cáo.", "files": "Tệp và trang không đọc",
         "where": "Kết quả công bố", "run": "Lần chạy", "rate": "Tỷ giá tham chiếu",
         "chart_zones": "Số phát hiện theo khu", "chart_claims": "Số công bố so với số tính lại",
-        "boxes": ["Lỗi", "Cảnh báo", "Số liệu sai", "Khu chưa báo cáo"],
+        "boxes": ["Dòng bị giữ lại", "Số liệu sai", "Dòng có cảnh báo", "Khu chưa báo cáo"],
         "incomplete": "Số liệu công bố thiếu các khu trên: mọi tổng số của tháng đều thiếu phần của các khu này.",
         "held_back": "{n} dòng bị giữ lại do lỗi; các dòng còn lại đã được công bố.",
         "clean": "Mọi dòng đều đạt; đã công bố.", "claims_failed": "{n} số liệu dự kiến công bố bị sai.",
@@ -183,7 +210,9 @@ REPORT_TEXT = {
                        "is written (7.5% means 7.45–7.55%; “over”, “about” by convention).",
         "claims_head": ["Indicator", "Reported", "Recomputed", "Accepted", "Result", "Definition used"],
         "counts": "Rows per table", "counts_head": COUNT_WORDS["en"],
-        "findings": "Rows to fix", "findings_head": ["File", "Sheet", "Row", "Cell", "Column", "Value"],
+        "findings": "Rows to fix",
+        "findings_head": ["File", "Sheet", "Row", "Cell", "Enterprise / zone", "Column", "Value"],
+        "same_row": "Same row, warning",
         "no_findings": "No findings.", "times": "times", "more_rows": "more rows in report.json",
         "suggested": "Suggested", "completeness": "Zones that did not report",
         "missing_help": "Zones active in the period without a published report:",
@@ -191,7 +220,7 @@ REPORT_TEXT = {
         "all_reported": "Every active zone reported.", "files": "Files and sheets not read",
         "where": "Published output", "run": "Run", "rate": "Reference rate",
         "chart_zones": "Findings per zone", "chart_claims": "Reported against recomputed",
-        "boxes": ["Errors", "Warnings", "Wrong figures", "Zones missing"],
+        "boxes": ["Rows held back", "Wrong figures", "Rows with warnings", "Zones missing"],
         "incomplete": "The publication lacks the zones above: every total of the month lacks their share.",
         "held_back": "{n} rows held back for errors; the rest is published.",
         "clean": "Every row passed; published.", "claims_failed": "{n} figures to be published are wrong.",
@@ -210,9 +239,11 @@ def report_text(lang: str) -> dict:
     return in_lang(REPORT_TEXT, lang)
 
 
-def finding_counts(lang: str, errors, warnings) -> str:
-    """'12 lỗi, 5 cảnh báo' / '12 errors, 5 warnings'."""
-    return pick(lang, FINDING_COUNTS).format(errors=errors, warnings=warnings)
+def tally_line(lang: str, counts: dict) -> str:
+    """'14 dòng bị giữ lại · 2 số liệu sai · 8 dòng có cảnh báo': what heza.findings.tally counts (rows
+    and figures, not raw findings); file or sheet errors only when there are some."""
+    shown = [key for key in TALLY_WORDS if counts.get(key) or key != "other_errors"]
+    return " · ".join(f"{format_number(counts.get(key, 0), lang)} {pick(lang, TALLY_WORDS[key])}" for key in shown)
 
 
 def count_line(lang: str, table: str, read, published, quarantined) -> str:

@@ -6,20 +6,19 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-import pandas as pd
-
 from heza import __version__
-from heza.assess.claims import ClaimsResult, implication_text, indicators_table
+from heza.assess.claims import ClaimsResult, indicators_table
 from heza.assess.context import RunContext
 from heza.assess.core import Assessment
 from heza.assess.selective import call_records
+from heza.assess.subjects import with_subjects
+from heza.findings import tally
 from heza.ingest.files import FileRead
-from schemas import DATA_TABLES
 
 
 def report_data(assessment: Assessment, ctx: RunContext) -> dict:
     """report.json: status, counts, every finding, claims, files read and sheets skipped."""
-    findings = with_zones(assessment).astype(object)
+    findings = with_subjects(assessment.findings, assessment.tables, ctx.registry.names).astype(object)
     findings = findings.where(findings.notna(), None)
     return {
         "period": ctx.period,
@@ -28,6 +27,7 @@ def report_data(assessment: Assessment, ctx: RunContext) -> dict:
         "run_id": ctx.run_id,
         "critical": list(assessment.critical),
         "summary": assessment.severity_counts,
+        "tally": tally(assessment.findings, sum(s.counts["rows_quarantined"] for s in assessment.splits.values())),
         "counts": {name: split.counts for name, split in assessment.splits.items()},
         "exchange_rate": {"vnd_per_usd": ctx.rate, "source": ctx.rate_source},
         "files": [_file_summary(f) for f in assessment.files],
@@ -41,19 +41,6 @@ def report_data(assessment: Assessment, ctx: RunContext) -> dict:
     }
 
 
-def with_zones(assessment: Assessment) -> pd.DataFrame:
-    """Findings with the zone of the row they are about (for the per-zone chart and for calls)."""
-    findings = assessment.findings.copy()
-    zones = pd.Series(pd.NA, index=findings.index, dtype="string")
-    for name in DATA_TABLES:
-        typed = assessment.tables[name].typed
-        lookup = pd.Series(typed["zone_code"].to_numpy(), index=typed["row_id"].to_numpy())
-        mine = (findings["table"] == name) & findings["row_id"].notna()
-        zones[mine] = findings.loc[mine, "row_id"].astype("int64").map(lookup).astype("string").to_numpy()
-    findings["zone"] = zones
-    return findings
-
-
 def claims_records(claims: ClaimsResult | None) -> list:
     """report.json's claims: every column of indicators.csv, plus how each claim is written."""
     if claims is None or claims.table.empty:
@@ -63,8 +50,8 @@ def claims_records(claims: ClaimsResult | None) -> list:
     for column in ("unit", "scale", "decimals"):
         table[column] = ordered[column].to_numpy()
     for lang in ("vi", "en"):
-        table[f"implied_{lang}"] = [implication_text(i, lang) if i else None for i in ordered["implied"]]
-        table[f"definition_short_{lang}"] = ordered[f"definition_short_{lang}"].to_numpy()
+        for column in ("implied", "label", "sentence"):
+            table[f"{column}_{lang}"] = ordered[f"{column}_{lang}"].to_numpy()
     return table.astype(object).where(table.notna(), None).to_dict(orient="records")
 
 
