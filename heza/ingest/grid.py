@@ -152,14 +152,7 @@ def table_from_grid(grid, file: str, sheet: str, search_rows: int, max_columns: 
         if label and index not in guess.mapping and not is_ignored_header(label)
     }
     header_first = guess.row + 1 - guess.rows  # grid index of the first header row
-    non_data = [layout.ledger_entry(r + 1, "title", layout.row_text(top[r]))
-                for r in range(header_first) if content[r]]
-    non_data += [layout.ledger_entry(r + 1, "header", layout.row_text(top[r]))
-                 for r in range(header_first, guess.row + 1) if content[r]]
-    body_start = guess.row + 1
-    if len(top) > body_start and _is_numbering_row(top[body_start]):
-        non_data.append(layout.ledger_entry(body_start + 1, "numbering", layout.row_text(top[body_start])))
-        body_start += 1
+    non_data, body_start = _rows_above_the_body(top, content, header_first, guess.row)
     rows = whole.iloc[body_start:].reset_index(drop=True)
     frame = pd.DataFrame({column: rows[index] if index in rows else pd.Series(None, index=rows.index, dtype=object)
                           for column, index in chosen.items()}, index=rows.index)
@@ -184,6 +177,20 @@ def table_from_grid(grid, file: str, sheet: str, search_rows: int, max_columns: 
         ignored_columns=list(unmatched), ignored_letters=unmatched, non_data=non_data, rows_with_content=seen,
         merged_spans=spans,
     )
+
+
+def _rows_above_the_body(top: list, content, header_first: int, header_last: int) -> tuple:
+    """(ledger entries, grid index where data may start) for the title rows, the header rows and a
+    column-numbering row under the header ("(1) (2) (3)...")."""
+    non_data = [layout.ledger_entry(r + 1, "title", layout.row_text(top[r]))
+                for r in range(header_first) if content[r]]
+    non_data += [layout.ledger_entry(r + 1, "header", layout.row_text(top[r]))
+                 for r in range(header_first, header_last + 1) if content[r]]
+    body_start = header_last + 1
+    if len(top) > body_start and _is_numbering_row(top[body_start]):
+        non_data.append(layout.ledger_entry(body_start + 1, "numbering", layout.row_text(top[body_start])))
+        body_start += 1
+    return non_data, body_start
 
 
 def _merged_down(cells: pd.DataFrame, merged, chosen: dict, fill_columns: tuple) -> tuple:
