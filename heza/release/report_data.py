@@ -13,6 +13,7 @@ from heza.assess.claims import ClaimsResult, implication_text, indicators_table
 from heza.assess.context import RunContext
 from heza.assess.core import Assessment
 from heza.ingest.files import FileRead
+from heza.release.rule_history import rule_summary_section
 from schemas import DATA_TABLES
 
 
@@ -36,6 +37,7 @@ def report_data(assessment: Assessment, ctx: RunContext) -> dict:
         "ledger": assessment.ledger,
         "claims": claims_records(assessment.claims),
         "filters": assessment.claims.filters if assessment.claims is not None else {},
+        **rule_summary_section(assessment, ctx),
     }
 
 
