@@ -41,7 +41,7 @@ UNIT_KEYS = {
 # The cells each cell rule looks at (see _cell_populations).
 _CELLS_OF = {
     "CELL_NOT_A_NUMBER": "number", "CELL_AMBIGUOUS_NUMBER": "number", "CELL_QUALIFIED": "number",
-    "CELL_UNIT_MISMATCH": "number", "CELL_NO_EXCHANGE_RATE": "number", "CELL_NOT_WHOLE": "count",
+    "CELL_UNIT_MISMATCH": "number", "CELL_NO_EXCHANGE_RATE": "money", "CELL_NOT_WHOLE": "count",
     "CELL_NOT_BOOLEAN": "boolean", "CELL_LEGACY_ENCODING": "text", "CELL_TOO_LONG": "text",
     "CELL_ERROR_VALUE": "any", "CELL_LOOKALIKE_LETTERS": "identity", "CELL_UNBALANCED_QUOTE": "csv",
 }
@@ -115,10 +115,11 @@ def _number_columns(kind: str) -> set:
 
 
 def _cell_populations(assessment) -> dict:
-    """Non-empty submitted cells by what a cell rule looks at: numbers, counts, yes/no, text, zone
-    and tax codes, any cell, any cell of a CSV file."""
+    """Non-empty submitted cells by what a cell rule looks at: numbers, counts, amounts of money (in
+    USD or VND, converted when the header says the other), yes/no, text, zone and tax codes, any
+    cell, any cell of a CSV file."""
     csv_files = {f.file for f in assessment.files if f.format == "csv"}
-    totals = dict.fromkeys(("number", "count", "boolean", "text", "identity", "any", "csv"), 0)
+    totals = dict.fromkeys(("number", "count", "money", "boolean", "text", "identity", "any", "csv"), 0)
     for table in (*DATA_TABLES, "claims"):
         kind = next(k for k, name in TABLE_OF_KIND.items() if name == table)
         submitted = assessment.tables[table].submitted
@@ -135,6 +136,7 @@ def _cell_populations(assessment) -> dict:
                 continue
             totals["number"] += n if spec.dtype in {"Int64", "Float64"} else 0
             totals["count"] += n if spec.dtype == "Int64" else 0
+            totals["money"] += n if spec.unit in {"USD", "VND"} else 0
             totals["boolean"] += n if spec.dtype == "boolean" else 0
             totals["text"] += n if spec.dtype == "string" else 0
             totals["identity"] += n if column in {"zone_code", "tax_code"} else 0
