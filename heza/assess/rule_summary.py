@@ -74,7 +74,7 @@ def rule_counts(assessment, ctx: RunContext) -> pd.DataFrame:
 
 def failed_units(findings: pd.DataFrame) -> pd.Series:
     """Per rule, how many distinct units its findings fall on."""
-    units = findings["rule"].map(unit_of)
+    units = findings["rule"].map({code: unit_of(code) for code in RULES})  # once per rule, not per finding
     counts = [findings[units == unit].drop_duplicates(["rule", *keys]).groupby("rule").size()
               for unit, keys in UNIT_KEYS.items() if (units == unit).any()]
     return pd.concat(counts) if counts else pd.Series(dtype="int64")
