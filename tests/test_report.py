@@ -41,7 +41,7 @@ def test_the_report_is_self_contained(published):
     folder, _ = published
     html = (folder / "report.html").read_text(encoding="utf-8")
     assert not re.search(r'(src|href)="(https?:)?//', html)
-    assert html.count('src="data:image/png;base64,') == 2
+    assert html.count('src="data:image/png;base64,') == 3  # findings per zone, release figures, rule history
 
 
 def test_text_from_submissions_is_escaped(project, settings):

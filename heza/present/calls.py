@@ -3,7 +3,7 @@ and how far each release figure could move if the value were corrected (report.j
 
 from __future__ import annotations
 
-from heza.assess.claims import in_claim_scale
+from heza.assess.claim_text import in_claim_scale
 from heza.ingest.numbers import format_number
 from heza.present.words import CLAIM_STATUS_WORDS, CALL_TEXT, column_label, field, in_lang, pick
 

@@ -9,7 +9,10 @@ import io
 import math
 from collections import Counter
 
-from heza.present.words import CHART_AGAINST_REPORTED, CHART_OTHER, SEVERITY_WORDS, field, pick, report_text
+from heza.present.rule_summary import history_series
+from heza.present.words import (
+    CHART_AGAINST_REPORTED, CHART_OTHER, RULE_SUMMARY_TEXT, SEVERITY_WORDS, field, in_lang, pick, report_text,
+)
 
 MAX_BARS = 25  # a chart shows this many bars at most; the rest are summed as "khác / other"
 MAX_LABEL = 40  # characters of a label shown on a chart
@@ -111,7 +114,35 @@ def chart_claims(report: dict, lang: str) -> bytes | None:
     return data
 
 
+def chart_rule_history(report: dict, lang: str) -> bytes | None:
+    """Failed units per month over the months kept in the history, stacked by rule (the rules that
+    failed most, each named in words); none when no rule failed in any of them."""
+    months, series = history_series(report, lang)
+    if not series:
+        return None
+    pyplot = _pyplot()
+    words = in_lang(RULE_SUMMARY_TEXT, lang)
+    figure, axis = pyplot.subplots(figsize=(8, 2.8 + 0.2 * len(series)))
+    base = [0] * len(months)
+    colours = pyplot.get_cmap("tab10").colors
+    for index, (label, values) in enumerate(series.items()):
+        axis.bar(range(len(months)), values, bottom=base, width=0.6, color=colours[index % len(colours)],
+                 label=label)
+        base = [b + v for b, v in zip(base, values)]
+    axis.set_xticks(range(len(months)), months)
+    axis.set_xlabel(words["chart_month"], fontsize=9)
+    axis.set_ylabel(words["chart_axis"], fontsize=9)
+    axis.set_title(words["chart"], loc="left", fontsize=11)
+    axis.yaxis.get_major_locator().set_params(integer=True)
+    axis.spines[["top", "right"]].set_visible(False)
+    axis.legend(loc="upper left", bbox_to_anchor=(0, -0.2), fontsize=8, frameon=False)
+    data = _png(figure)
+    pyplot.close(figure)
+    return data
+
+
 def charts(report: dict, lang: str) -> dict:
     """{name: PNG bytes} for the charts this report has."""
-    made = {"zones": chart_findings_per_zone(report, lang), "claims": chart_claims(report, lang)}
+    made = {"zones": chart_findings_per_zone(report, lang), "claims": chart_claims(report, lang),
+            "rules": chart_rule_history(report, lang)}
     return {name: data for name, data in made.items() if data}

@@ -19,6 +19,7 @@ from heza.ingest.numbers import format_number
 from heza.present.calls import call_lines, call_views
 from heza.present.charts import charts
 from heza.present.finding_text import also_words, column_words, report_headers, subject_words, value_words
+from heza.present.rule_summary import rule_summary_lines, rule_summary_view
 from heza.present.words import (
     CLAIM_STATUS_WORDS, COUNT_WORDS, KIND_WORDS, OUTPUT_FOLDER, RULE_TABLE_HEAD, SEVERITY_WORDS, UNREADABLE_FILE,
     count_line, field, in_lang, pick, report_headline, report_text, table_head, table_label, tally_line,
@@ -206,6 +207,7 @@ def render_html(report: dict, folder, lang: str = "vi", images: dict | None = No
         skipped=[{"file": s["file"], "sheet": s["sheet"], "reason": s[field("reason", lang)]}
                  for s in report["skipped"]],
         charts=images or {}, folder=str(folder), run_id=report["run_id"], ledger=ledger_view(report, lang),
+        rule_summary=rule_summary_view(report, lang),
         rate=(f"{format_number(report['exchange_rate']['vnd_per_usd'], lang)} VND/USD "
               f"({report['exchange_rate']['source']})") if report["exchange_rate"]["vnd_per_usd"] else "–",
     )
@@ -236,6 +238,7 @@ def render_text(report: dict, folder, lang: str = "vi") -> str:
                   for view in (_claim_view(c, lang) for c in wrong)]
     lines += ["", t["findings"] + ":"]
     lines += [f"- [{r['severity_label']}] {r['rule']} ({r['count']}): {r['message']}" for r in _rule_views(report, lang)]
+    lines += rule_summary_lines(report, lang)
     lines += ["", f"{t['where']}: {folder}"]
     return "\n".join(lines) + "\n"
 

@@ -291,3 +291,43 @@ CALL_TEXT = {
         "row": "file {file}, row {row}",
     },
 }
+
+
+# -- the rule summary (heza/present/rule_summary.py) -----------------------------------------------
+
+UNIT_WORDS = {  # what a rule counts, one at a time (heza.assess.rule_summary.unit_of)
+    "enterprise_rows": ("dòng doanh nghiệp", "enterprise rows"), "zone_rows": ("dòng báo cáo khu", "zone report rows"),
+    "zones": ("khu", "zones"), "active_zones": ("khu đang hoạt động", "active zones"),
+    "cumulative_columns": ("cột lũy kế", "cumulative columns"), "periods": ("kỳ", "periods"),
+    "figures": ("số liệu dự kiến công bố", "release figures"), "files": ("tệp", "files"),
+    "sheets": ("trang tính", "sheets"), "total_rows": ("dòng tổng", "total rows"), "cells": ("ô", "cells"),
+    "number_columns": ("cột số", "number columns"), "csv_lines": ("dòng tệp CSV", "CSV lines"),
+}
+RULE_SUMMARY_TEXT = {
+    "vi": {
+        "title": "Tổng hợp theo quy tắc",
+        "help": "Mỗi quy tắc: số đơn vị đã kiểm tra (dòng, ô, khu, số liệu…), số đạt, số không đạt và thay đổi "
+                "số không đạt so với tháng {previous} (▲ tăng, ▼ giảm, = không đổi, “mới”: tháng trước không kiểm "
+                "quy tắc này).",
+        "no_previous": "Chưa có lần công bố của tháng trước để so sánh (–).",
+        "head": ["Quy tắc (đơn vị kiểm)", "Đã kiểm", "Đạt", "Không đạt", "So với tháng trước", "Mã"],
+        "not_applied": "không áp dụng tháng này", "new": "mới", "same": "=",
+        "chart": "Số đơn vị không đạt theo tháng, theo quy tắc", "chart_axis": "Số đơn vị không đạt",
+        "chart_month": "Tháng",
+        "line": "- {rule} ({unit}): kiểm {checked}, đạt {passed}, không đạt {failed}; so với tháng trước {change}",
+        "line_not_applied": "- {rule} ({unit}): không áp dụng tháng này",
+        "rest_passed": "- {n} quy tắc khác: mọi đơn vị đã kiểm đều đạt",
+    },
+    "en": {
+        "title": "Summary by rule",
+        "help": "Each rule: the units checked (rows, cells, zones, figures…), how many passed and failed, and the "
+                "change in failures since {previous} (▲ up, ▼ down, = unchanged, “new”: not checked last month).",
+        "no_previous": "No publication of last month to compare with (–).",
+        "head": ["Rule (unit checked)", "Checked", "Passed", "Failed", "Since last month", "Code"],
+        "not_applied": "did not apply this month", "new": "new", "same": "=",
+        "chart": "Failed units per month, by rule", "chart_axis": "Failed units", "chart_month": "Month",
+        "line": "- {rule} ({unit}): checked {checked}, passed {passed}, failed {failed}; since last month {change}",
+        "line_not_applied": "- {rule} ({unit}): did not apply this month",
+        "rest_passed": "- {n} other rules: every unit checked passed",
+    },
+}

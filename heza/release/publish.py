@@ -19,6 +19,7 @@ from heza.assess.core import Assessment
 from heza.release.folders import discard_partial_releases, make_live, new_release_dir
 from heza.release.outputs import data_package, write_csv, write_json
 from heza.release.report_data import code_version, report_data
+from heza.release.rule_history import record_history
 from schemas import DATA_TABLES, SCHEMA_VERSION, TABLES, published_schema
 
 # present(report, assessment, ctx, release folder, folder people will open, lang) -> output records
@@ -66,6 +67,8 @@ def _write_release(assessment: Assessment, ctx: RunContext, lang: str, release: 
     if assessment.critical:
         release.rename(_not_published(release))
         return _not_published(release), report
+    # the history line goes in just before the swap: a write that fails leaves both unchanged
+    record_history(ctx.settings.processed, ctx.period, ctx.run_id, report["rule_summary"]["rules"])
     make_live(ctx.settings.processed, ctx.period, release)
     return ctx.settings.processed / ctx.period, report
 

@@ -14,6 +14,7 @@ from heza.assess.selective import call_records
 from heza.assess.subjects import with_subjects
 from heza.findings import tally
 from heza.ingest.files import FileRead
+from heza.release.rule_history import rule_summary_section
 
 
 def report_data(assessment: Assessment, ctx: RunContext) -> dict:
@@ -38,6 +39,7 @@ def report_data(assessment: Assessment, ctx: RunContext) -> dict:
         "claims": claims_records(assessment.claims),
         "filters": assessment.claims.filters if assessment.claims is not None else {},
         "calls": call_records(assessment.month_on_month, assessment.claims, ctx.registry.name_of),
+        **rule_summary_section(assessment, ctx),
     }
 
 
