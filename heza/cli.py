@@ -29,7 +29,7 @@ import click
 from heza.config import PERIOD_PATTERN, ConfigError, check_period, default_period, load_settings
 from heza.present.words import (
     EMAIL_STATUS_WORDS, FILES, NO_DATA_ROW, NOT_FOUND, OUTPUT, PERIOD, PERIOD_FROM, REPORT_EMAIL, SUGGESTED,
-    UNREADABLE_FILE, count_line, field, finding_counts, in_lang, pick, status_headline, table_label,
+    UNREADABLE_FILE, count_line, field, finding_counts, in_lang, pick, status_headline, suggestion, table_label,
 )
 
 
@@ -281,8 +281,9 @@ def validate(paths, period, as_json, lang):
             where += f" ({row.cell})" if row.cell else ""
             column = f" [{row.column}]" if row.column else ""
             value = f" = {row.value!r}" if row.value is not None else ""
-            if row.suggested is not None:
-                value += f" ({pick(lang, SUGGESTED)}: {row.suggested})"
+            hint = suggestion(row.suggested, getattr(row, field("reason", lang)))
+            if hint:
+                value += f" ({pick(lang, SUGGESTED)}: {hint})"
             click.echo(f"{row.severity.upper():7} {row.rule:26} {where}{column}{value}: {getattr(row, message)}")
         counts = assessment.severity_counts
         click.echo(f"{len(files)} {pick(lang, FILES)}: "

@@ -126,3 +126,52 @@ def test_every_determined_value_is_the_planted_true_value_and_explained_ones_nea
     right = (explained["blamed"] == truth.loc[explained.index, "field"]) & \
         (explained["suggested"] == truth.loc[explained.index, "value"])
     assert right.mean() >= 0.95
+
+
+def test_the_annotated_workbook_marks_only_the_blamed_cell_red(settings, tmp_path):
+    from openpyxl import load_workbook
+
+    from heza.assess.context import prepare
+    from heza.assess.core import assess_paths
+    from heza.present.annotate import annotate_submissions
+    from tests.conftest import write_workbook
+
+    path = write_workbook(tmp_path / "dn.xlsx", {"DN": enterprise_rows({"female": 30, "male": 20, "total": 500,
+                                                                         "managerial": 5})})
+    assessment = assess_paths([path], prepare(settings, "2024-02"))
+    letters = {key: letter for table in assessment.tables.values() for key, letter in table.column_letters.items()}
+    [copy] = annotate_submissions(assessment.findings, list(assessment.files), letters, tmp_path / "out",
+                                  settings.limits)
+    sheet = load_workbook(copy)["DN"]
+    total, female, male = sheet["H2"], sheet["I2"], sheet["J2"]
+    assert total.fill.fgColor.rgb == "FFFFC7CE"
+    assert "Gợi ý: 50 (có thể gõ thừa chữ số 0)" in total.comment.text
+    for cell in (female, male):
+        assert cell.fill.fgColor.rgb in (None, "00000000")
+        assert "Ô liên quan, có thể đúng; ô cần sửa: H2" in cell.comment.text
+
+
+def test_heza_validate_json_and_report_json_carry_the_grades(settings, tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from heza.assess.context import prepare
+    from heza.assess.core import assess_paths
+    from heza.cli import main
+    from heza.release.report_data import report_data
+    from tests.conftest import write_workbook
+
+    path = write_workbook(tmp_path / "dn_2024-02.xlsx", {"DN": enterprise_rows({"female": None, "male": 20,
+                                                                                 "total": 50, "managerial": 5})})
+    result = CliRunner().invoke(main, ["validate", str(path), "--period", "2024-02", "--json"])
+    [hit] = [f for f in json.loads(result.stdout)["findings"] if f["rule"] == "ENT_REQUIRED"]
+    expected = {"blamed": "workers_female", "cell_grade": "certain", "value_grade": "determined",
+                "suggested": "30", "reason_vi": "tính từ các ô khác của dòng",
+                "reason_en": "computed from the row's other cells"}
+    assert {key: hit[key] for key in expected} == expected
+    ctx = prepare(settings, "2024-02")
+    [hit] = [f for f in report_data(assess_paths([path], ctx), ctx)["findings"] if f["rule"] == "ENT_REQUIRED"]
+    assert {key: hit[key] for key in expected} == expected
+    text = CliRunner().invoke(main, ["validate", str(path), "--period", "2024-02"]).output
+    assert "(gợi ý: 30 (tính từ các ô khác của dòng))" in text

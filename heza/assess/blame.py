@@ -21,7 +21,7 @@ from schemas.tables import COLUMN_LABELS, TABLES
 
 BLAME_COLUMNS = ["blamed", "cell_grade", "value_grade", "suggested", "reason_vi", "reason_en"]
 _FROM_OTHERS = ("tính từ các ô khác của dòng", "computed from the row's other cells")
-_UNKNOWN = ("ô này sai; chưa xác định được giá trị đúng", "this cell is wrong; its right value cannot be told")
+_UNKNOWN = ("sửa ô này; chưa xác định được giá trị đúng", "fix this cell; its right value cannot be told")
 _AMBIGUOUS = ("không xác định được ô nào sai, có thể là: ", "which cell is wrong cannot be told; it may be: ")
 _OR = (" hoặc ", " or ")
 _AND = (" và ", " and ")

@@ -19,7 +19,8 @@ from heza.ingest.numbers import format_number
 from heza.present.charts import charts
 from heza.present.words import (
     CLAIM_STATUS_WORDS, COUNT_WORDS, KIND_WORDS, OUTPUT_FOLDER, RULE_TABLE_HEAD, SEVERITY_WORDS, UNREADABLE_FILE,
-    count_line, field, in_lang, pick, report_headline, report_text, table_head, table_label,
+    count_line, field, in_lang, pick, report_headline, report_text, suggestion, table_head,
+    table_label,
 )
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -82,7 +83,8 @@ def _rule_views(report: dict, lang: str) -> list:
             "message": message.split(": ")[0], "count": format_number(len(items), lang),
             "rows": [{"file": i["source_file"] or "", "sheet": i["source_sheet"] or "", "row": i["source_row"] or "",
                       "cell": i["cell"] or "", "column": i["column"] or "",
-                      "value": _finding_value(i, lang), "suggested": i.get("suggested")}
+                      "value": _finding_value(i, lang),
+                      "suggested": suggestion(i.get("suggested"), i.get(field("reason", lang)))}
                      for i in items[:FIRST_ROWS]],
             "more": format_number(len(items) - FIRST_ROWS, lang) if len(items) > FIRST_ROWS else None,
         })

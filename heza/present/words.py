@@ -224,3 +224,15 @@ def count_line(lang: str, table: str, read, published, quarantined) -> str:
 def table_head(words: list) -> str:
     """A markdown table's head row: '| Bảng | Đọc | Công bố | Giữ lại |'."""
     return "| " + " | ".join(words) + " |"
+
+
+# -- error localisation (heza/assess/blame.py): the blamed cell's suggestion and the cells beside it
+INVOLVED = ("Ô liên quan, có thể đúng; ô cần sửa: {cells}", "Involved, may be right; the cell to fix: {cells}")
+
+
+def suggestion(value: str | None, reason: str | None) -> str | None:
+    """'50 (có thể gõ thừa chữ số 0)': the suggested value and why; the reason alone when the
+    localiser blamed a cell but the rules do not fix its value; None when there is neither."""
+    if value and reason:
+        return f"{value} ({reason})"
+    return value or reason or None
