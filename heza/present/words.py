@@ -236,3 +236,10 @@ def suggestion(value: str | None, reason: str | None) -> str | None:
     if value and reason:
         return f"{value} ({reason})"
     return value or reason or None
+
+
+# -- heza rules check
+RULES_CHECK_KIND = {"infeasible": ("MÂU THUẪN", "INFEASIBLE"), "redundant": ("THỪA", "REDUNDANT"),
+                    "never_fails": ("LUÔN ĐÚNG", "NEVER FAILS")}
+RULES_CHECK_OK = ("Bộ quy tắc không có mâu thuẫn, quy tắc thừa hay quy tắc luôn đúng",
+                  "The rule set has no contradiction, no redundant rule and no rule that can never fail")
