@@ -119,8 +119,12 @@ def localise_table(table: str, frame: pd.DataFrame) -> pd.DataFrame:
 def with_blame(findings: pd.DataFrame, frame: pd.DataFrame, table: str) -> pd.DataFrame:
     """The row's localisation on each of its findings about a field of an edit (the first such
     field of the finding's columns decides which component)."""
-    blame = localise_table(table, frame)
-    if blame.empty or findings.empty:
+    if findings.empty:
+        return findings
+    # a row with no finding passes every edit (its checks are built from them) and fills every
+    # required cell: only the rows with findings can need the localiser
+    blame = localise_table(table, frame[frame["row_id"].isin(findings["row_id"].dropna().astype("int64"))])
+    if blame.empty:
         return findings
     component_of = {field: c.fields[0] for c in components(table) for field in c.fields}
     first = findings["column"].fillna("").str.split(",").map(

@@ -8,6 +8,8 @@ and English, with the digit(s) it is about.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -50,12 +52,12 @@ def _keystroke(written: str, right: str) -> tuple | None:
 def slip_of(written: float, right: float) -> tuple | None:
     """(slip code, digits) naming how `right` could have been typed as `written`; None if no
     known slip turns one into the other."""
-    if np.isnan(written) or np.isnan(right) or written == right:
+    if math.isnan(written) or math.isnan(right) or written == right:
         return None
     if written == -right:
         return "sign", ""
     for code, factor in _UNITS.items():
-        if right != 0 and np.isclose(written, right * factor, rtol=1e-12, atol=0):
+        if right != 0 and abs(written - right * factor) <= 1e-12 * abs(right * factor):
             return code, ""
     if written <= 0 or right <= 0 or not (float(written).is_integer() and float(right).is_integer()) \
             or max(written, right) >= 1e15:
