@@ -26,6 +26,7 @@ from pathlib import Path
 
 import click
 
+from heza.cli_rules import rules
 from heza.config import PERIOD_PATTERN, ConfigError, check_period, default_period, load_settings
 from heza.ingest.numbers import format_number
 from heza.present.words import (
@@ -380,6 +381,8 @@ def sample(raw, enterprises, zones, period, fmt, bad_share, out, force):
         _fail(f"Không ghi được dữ liệu mẫu vào {where} ({exc.strerror or exc}) / "
               f"cannot write the sample to {where} ({exc.strerror or exc})")
 
+
+main.add_command(rules)
 
 if __name__ == "__main__":
     main()

@@ -15,6 +15,8 @@ from schemas import rule
 FINDING_COLUMNS = [
     "table", "rule", "severity", "source_file", "source_sheet", "source_row", "column", "cell",
     "value", "message_vi", "message_en", "suggested", "row_id",
+    # error localisation (heza/assess/blame.py): the cell(s) to blame, how sure, and why
+    "blamed", "cell_grade", "value_grade", "reason_vi", "reason_en",
 ]
 SEVERITY_ORDER = {"critical": 0, "error": 1, "warning": 2}
 _DTYPES = {"source_row": "Int64", "row_id": "Int64"}

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import operator
+from functools import reduce
+
 import numpy as np
 import pandas as pd
+import pandera.pandas as pa
+
+from schemas.catalogue import RULES
 
 
 def no_duplicates(series: pd.Series) -> pd.Series:
@@ -11,10 +17,28 @@ def no_duplicates(series: pd.Series) -> pd.Series:
     return ~series.duplicated(keep=False) | series.isna()
 
 
-def gender_sum_holds(frame: pd.DataFrame) -> pd.Series:
-    """female + male = total; rows with a missing count are left to the required-value rule."""
-    total = frame["workers_female"] + frame["workers_male"]
-    return (total == frame["workers_total"]).fillna(True).astype(bool)
+def with_edit_checks(schema: pa.DataFrameSchema, table: str) -> pa.DataFrameSchema:
+    """The schema plus one check per linear rule of the table, built from the rule's edits in
+    rules.toml (the localiser reads the same edits): an unconditional edit on one column is a
+    check of that column (one finding per cell), any other a check of the row."""
+    columns = {name: list(column.checks) for name, column in schema.columns.items()}
+    frame_checks = list(schema.checks)
+    for code, entry in RULES.items():
+        if entry.table != table or not entry.edits:
+            continue
+        cell_edits = [e for e in entry.edits if len(e.columns) == 1 and e.when is None and not e.empty_as_zero]
+        for edit in cell_edits:
+            columns[edit.columns[0]].append(pa.Check(
+                lambda series, edit=edit: edit.holds(series.to_frame(edit.columns[0])), name=code, error=code))
+        rest = tuple(e for e in entry.edits if e not in cell_edits)
+        if rest:
+            frame_checks.append(pa.Check(lambda frame, rest=rest: reduce(operator.and_, (e.holds(frame) for e in rest)),
+                                         name=code, error=code))
+    for name, checks in columns.items():
+        if len(checks) != len(schema.columns[name].checks):
+            schema = schema.update_column(name, checks=checks)
+    return pa.DataFrameSchema(schema.columns, checks=frame_checks, name=schema.name, strict=schema.strict,
+                              coerce=schema.coerce)
 
 
 MST_WEIGHTS = np.array([31, 29, 23, 19, 17, 13, 7, 5, 3])

@@ -6,7 +6,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas.checks import gender_sum_holds, no_duplicates, tax_code_valid
+from schemas.checks import no_duplicates, tax_code_valid, with_edit_checks
 
 OWNERSHIP_VALUES = ("state", "domestic_private", "foreign_invested")
 NON_STATE = ("domestic_private", "foreign_invested")
@@ -34,7 +34,8 @@ class WorkerCounts(pa.DataFrameModel):
 
 
 class EnterpriseReport(WorkerCounts, SourceColumns):
-    """Every rule of the contract's enterprise report, as checks named by their rule code."""
+    """The contract's enterprise report, its rules as checks named by their rule code (the linear
+    ones are added from rules.toml by enterprise_schema)."""
 
     tax_code: Series[pd.StringDtype] = _field("Tax code (mã số thuế): 10 digits or 10-3", nullable=False)
     tax_code_restored: Series[pd.BooleanDtype] = _field(
@@ -73,37 +74,11 @@ class EnterpriseReport(WorkerCounts, SourceColumns):
     def _ownership_known(cls, series: Series[str]) -> Series[bool]:
         return series.isin(OWNERSHIP_VALUES)
 
-    @pa.check("party_members", "workers_total", "workers_female", "workers_male",
-              "workers_managerial", name="ENT_COUNT_NEGATIVE")
-    def _count_not_negative(cls, series: Series[int]) -> Series[bool]:
-        return series >= 0
-
-    @pa.check("capital_usd", "export_usd", "import_usd", name="ENT_AMOUNT_NEGATIVE")
-    def _amount_not_negative(cls, series: Series[float]) -> Series[bool]:
-        return series >= 0
-
-    @pa.dataframe_check(name="ENT_GENDER_SUM")
-    def _gender_sum(cls, frame: pd.DataFrame) -> Series[bool]:
-        return gender_sum_holds(frame)
-
-    @pa.dataframe_check(name="ENT_MANAGERIAL_RANGE")
-    def _managerial_within_total(cls, frame: pd.DataFrame) -> Series[bool]:
-        return (frame["workers_managerial"] <= frame["workers_total"]).fillna(True).astype(bool)
-
-    @pa.dataframe_check(name="ENT_PARTY_CELL_TOO_SMALL")
-    def _party_cell_size(cls, frame: pd.DataFrame) -> Series[bool]:
-        small = frame["has_party_org"] & (frame["party_members"].fillna(0) < 3)
-        return ~small.fillna(False).astype(bool)
-
-    @pa.dataframe_check(name="ENT_MEMBERS_WITHOUT_ORG")
-    def _members_need_org(cls, frame: pd.DataFrame) -> Series[bool]:
-        stray = ~frame["has_party_org"] & (frame["party_members"] > 0)
-        return ~stray.fillna(False).astype(bool)
-
 
 def enterprise_schema(zone_codes) -> pa.DataFrameSchema:
-    """The enterprise model plus the registry check, whose zone list is data (zones.csv)."""
-    schema = EnterpriseReport.to_schema()
+    """The enterprise model plus the linear rules (built from their edits in rules.toml) and the
+    registry check, whose zone list is data (zones.csv)."""
+    schema = with_edit_checks(EnterpriseReport.to_schema(), "enterprises")
     column = schema.columns["zone_code"]
     return schema.update_column(
         "zone_code", checks=[*column.checks, pa.Check.isin(sorted(zone_codes), name="ENT_ZONE_UNKNOWN", error="ENT_ZONE_UNKNOWN")]

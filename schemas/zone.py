@@ -6,7 +6,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas.checks import gender_sum_holds, no_duplicates
+from schemas.checks import no_duplicates, with_edit_checks
 from schemas.enterprise import SourceColumns, WorkerCounts, _field
 
 CUMULATIVE_COLUMNS = ("fdi_projects_cum", "fdi_capital_usd_cum", "di_projects_cum", "di_capital_vnd_cum")
@@ -35,24 +35,11 @@ class ZoneReport(WorkerCounts, SourceColumns):
     def _one_row_per_zone(cls, series: Series[str]) -> Series[bool]:
         return no_duplicates(series)
 
-    @pa.check("enterprises", "workers_total", "workers_female", "workers_male",
-              "fdi_projects_cum", "di_projects_cum", name="ZONE_COUNT_NEGATIVE")
-    def _count_not_negative(cls, series: Series[int]) -> Series[bool]:
-        return series >= 0
-
-    @pa.check("fdi_capital_usd_cum", "di_capital_vnd_cum", "export_usd", "import_usd",
-              name="ZONE_AMOUNT_NEGATIVE")
-    def _amount_not_negative(cls, series: Series[float]) -> Series[bool]:
-        return series >= 0
-
-    @pa.dataframe_check(name="ZONE_GENDER_SUM")
-    def _gender_sum(cls, frame: pd.DataFrame) -> Series[bool]:
-        return gender_sum_holds(frame)
-
 
 def zone_schema(zone_codes) -> pa.DataFrameSchema:
-    """The zone model plus the registry check, whose zone list is data (zones.csv)."""
-    schema = ZoneReport.to_schema()
+    """The zone model plus the linear rules (built from their edits in rules.toml) and the
+    registry check, whose zone list is data (zones.csv)."""
+    schema = with_edit_checks(ZoneReport.to_schema(), "zones")
     column = schema.columns["zone_code"]
     return schema.update_column(
         "zone_code", checks=[*column.checks, pa.Check.isin(sorted(zone_codes), name="ZONE_UNKNOWN", error="ZONE_UNKNOWN")]

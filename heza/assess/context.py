@@ -13,6 +13,7 @@ import pandas as pd
 from heza.assess.catalogue import Catalogue, load_catalogue
 from heza.assess.plausibility import LastRelease, load_last_release
 from heza.assess.reconcile import previous_cumulative
+from heza.assess.rulecheck import startup_check
 from heza.config import Settings, previous_period
 from heza.ingest.discover import discover_inputs
 from heza.ingest.reference import ZoneRegistry, load_zone_registry, reference_rate
@@ -53,7 +54,9 @@ def prepare(settings: Settings, period: str, raw: Path | None = None, processed:
     folders (heza run --raw/--out); `whole_period` says whether the files checked are the period's
     whole folder; `require_complete` (default: [publish] require_complete) withholds an incomplete
     month. Raises ReferenceDataError, CatalogueError or FilterError with a
-    message naming the file when reference data cannot be used."""
+    message naming the file when reference data cannot be used, and RuleSetError when no row could
+    ever pass the rules of rules.toml (checked once per process, before any data is read)."""
+    startup_check()
     settings = replace(settings, raw=Path(raw).resolve() if raw else settings.raw,
                        processed=Path(processed).resolve() if processed else settings.processed)
     band = (settings.limits["vnd_per_usd_min"], settings.limits["vnd_per_usd_max"])

@@ -9,12 +9,10 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
+from heza.assess.blame import with_blame
 from heza.findings import FINDING_COLUMNS, display_value, empty_findings, findings_frame
 from schemas import RULES
 from schemas.tables import TABLES
-
-_WORKER_COLUMNS = ("workers_total", "workers_female", "workers_male")
-
 
 class SchemaBugError(RuntimeError):
     """Raised when pandera reports a failure that typed input cannot cause (a pipeline bug)."""
@@ -91,41 +89,26 @@ def findings_from_cases(cases: pd.DataFrame, frame: pd.DataFrame, table: str,
 
 
 def with_cells(findings: pd.DataFrame, letters: dict) -> pd.DataFrame:
-    """Excel addresses (F12) for findings on one known column."""
+    """Excel addresses (F12) for findings on one known column: the blamed cell where the
+    localiser names one, else the finding's first column."""
     if findings.empty or not letters:
         return findings
+    blamed = findings["blamed"].where(findings["cell_grade"].isin(["certain", "explained"])
+                                      & ~findings["blamed"].fillna("").str.contains(",|\\|"))
     keys = zip(findings["source_file"], findings["source_sheet"],
-               findings["column"].fillna("").str.split(",").str[0])
+               blamed.fillna(findings["column"].fillna("").str.split(",").str[0]))
     letter = pd.Series([letters.get(key) for key in keys], index=findings.index, dtype="string")
     findings["cell"] = findings["cell"].fillna(letter + findings["source_row"].astype("string"))
     return findings
 
 
-def suggest_missing_counts(findings: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
-    """Where one of total/female/male is empty and the other two are given, the fix is certain:
-    show it as a suggestion (never applied)."""
-    required = [table.required_rule for table in TABLES.values() if table.required_rule]
-    mask = findings["rule"].isin(required) & findings["column"].isin(_WORKER_COLUMNS)
-    if not mask.any() or not set(_WORKER_COLUMNS) <= set(frame.columns):
-        return findings
-    rows = frame.loc[findings.loc[mask, "row_id"].astype("int64")]
-    total, female, male = (rows[c].to_numpy() for c in _WORKER_COLUMNS)
-    column = findings.loc[mask, "column"].to_numpy()
-    suggestion = pd.Series(
-        [t - f if c == "workers_male" else t - m if c == "workers_female" else f + m
-         for c, t, f, m in zip(column, total, female, male)],
-        dtype="Int64",
-    )
-    findings.loc[mask, "suggested"] = suggestion.astype("string").to_numpy()
-    return findings
-
-
 def validate_table(table: str, frame: pd.DataFrame, zone_codes, letters: dict | None = None) -> pd.DataFrame:
-    """All findings of one canonical table against its pandera model, in one lazy pass."""
+    """All findings of one canonical table against its pandera model, in one lazy pass, each
+    finding of a linear rule with the cell the localiser blames, its grades and suggested value."""
     if frame.empty:
         return empty_findings()
     indexed = frame.set_index("row_id", drop=False)
     indexed.index.name = None
     cases = failure_cases(TABLES[table].schema(zone_codes), indexed)
-    findings = findings_from_cases(cases, indexed, table, letters)
-    return suggest_missing_counts(findings, indexed)[FINDING_COLUMNS]
+    findings = with_blame(findings_from_cases(cases, indexed, table), indexed, table)
+    return with_cells(findings, letters or {})[FINDING_COLUMNS]

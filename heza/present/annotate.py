@@ -18,10 +18,12 @@ from pathlib import Path
 import pandas as pd
 from heza.ingest.files import FileRead, read_sheets
 from heza.present.finding_text import also_words, column_words, subject_words, submitter_headers, value_words
-from heza.present.words import FINDINGS_SHEET_HEADERS, FINDINGS_SHEET_TITLE, SEVERITY_WORDS, field, in_lang, pick
+from heza.present.words import (
+    FINDINGS_SHEET_HEADERS, FINDINGS_SHEET_TITLE, INVOLVED, SEVERITY_WORDS, field, in_lang, pick, suggestion,
+)
 from heza.present.xlsx_writer import BOLD, StreamingWorkbook, clean
 
-SEVERITY_RANK = {"critical": 0, "error": 1, "warning": 2}
+SEVERITY_RANK = {"critical": 0, "error": 1, "warning": 2, "involved": 3}  # involved: a rule's cell not blamed
 MAX_COMMENTS = 10_000  # per sheet; past this, cells are filled only (the first sheet lists every finding)
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # what an .xlsx cannot hold
 _TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
@@ -59,16 +61,32 @@ def safe_file_stem(name: str) -> str:
     return stem[:100] or "tep"
 
 
+def _blamed(item) -> set | None:
+    """The columns the localiser is sure enough to blame (certain or explained), else None."""
+    if pd.isna(item.blamed) or item.cell_grade not in ("certain", "explained"):
+        return None
+    return set(str(item.blamed).split(","))
+
+
 def _cells(item, letters: dict) -> list:
-    """Excel addresses a finding is about: each of its columns on its row."""
+    """(Excel address, wrong) of each cell a finding is about: the blamed cell is wrong, the rule's
+    other cells only involved; with no cell blamed, every cell of the finding is wrong."""
     if pd.isna(item.source_row):
         return []
     columns = [] if pd.isna(item.column) else str(item.column).split(",")
-    found = [f"{letters[(item.source_file, item.source_sheet, c)]}{int(item.source_row)}"
+    blamed = _blamed(item)
+    columns += sorted(blamed - set(columns)) if blamed else []
+    found = [(f"{letters[(item.source_file, item.source_sheet, c)]}{int(item.source_row)}", blamed is None or c in blamed)
              for c in columns if (item.source_file, item.source_sheet, c) in letters]
     if not found and not pd.isna(item.cell):
-        found = [str(item.cell)]
+        found = [(str(item.cell), True)]
     return found
+
+
+def _suggestion(item, lang: str) -> str | None:
+    value = None if pd.isna(item.suggested) else str(item.suggested)
+    reason = getattr(item, field("reason", lang))
+    return suggestion(value, None if pd.isna(reason) else str(reason))
 
 
 def _position(address: str, merged: list) -> tuple | None:
@@ -92,20 +110,26 @@ def _notes(findings: pd.DataFrame, letters: dict, merged: dict, lang: str) -> di
     notes: dict = {}
     for item in findings.itertuples(index=False):
         sheet = str(item.source_sheet)
-        for address in _cells(item, letters):
+        cells = _cells(item, letters)
+        wrong = ", ".join(address for address, is_wrong in cells if is_wrong)
+        for address, is_wrong in cells:
             where = _position(address, merged.get(sheet, []))
             if where is None:
                 continue
             text = f"[{item.rule}] {getattr(item, message)}"
-            if not pd.isna(item.suggested):
-                text += f" → {in_lang(FINDINGS_SHEET_HEADERS, lang)[9]}: {item.suggested}"
+            hint = _suggestion(item, lang)
+            if is_wrong and hint:
+                text += f" → {in_lang(FINDINGS_SHEET_HEADERS, lang)[9]}: {hint}"
+            elif not is_wrong:
+                text += "\n" + pick(lang, INVOLVED).format(cells=wrong)
+            severity = item.severity if is_wrong else "involved"
             marks = notes.setdefault(sheet, {})
             if where in marks:
                 old_severity, old_text = marks[where]
-                severity = min(old_severity, item.severity, key=lambda s: SEVERITY_RANK.get(s, 9))
+                severity = min(old_severity, severity, key=lambda s: SEVERITY_RANK.get(s, 9))
                 marks[where] = (severity, old_text + "\n" + text)
             else:
-                marks[where] = (item.severity, text)
+                marks[where] = (severity, text)
     return notes
 
 
@@ -123,7 +147,8 @@ def _write_summary(workbook: StreamingWorkbook, findings: pd.DataFrame, headers:
         values = [pick(lang, SEVERITY_WORDS.get(item["severity"], SEVERITY_WORDS["warning"])),
                   item["rule"], item["source_sheet"], None if item["source_row"] is None else int(item["source_row"]),
                   item["cell"], subject_words(item, lang), column_words(item, headers, lang),
-                  value_words(item, headers, lang), item[message] + (f" ({also})" if also else ""), item["suggested"]]
+                  value_words(item, headers, lang), item[message] + (f" ({also})" if also else ""),
+                  suggestion(None if item["suggested"] is None else str(item["suggested"]), item[field("reason", lang)])]
         severity = item["severity"] if item["severity"] in ("error", "warning") else "warning"
         summary.append([value if value != "" else None for value in values], marks={0: (severity, None)})
 
@@ -159,8 +184,8 @@ def annotate_file(file: FileRead, findings: pd.DataFrame, letters: dict, out_dir
             for index, ((row, col), (severity, text)) in enumerate(sorted(notes.get(sheet_name, {}).items())):
                 if row >= len(grid) or col >= width:
                     continue  # outside what was read (a stray cell): listed on the first sheet only
-                severity = severity if severity in ("error", "warning") else "error"
-                marked_rows.setdefault(row, {})[col] = (severity, text if index < MAX_COMMENTS else None)
+                fill = None if severity == "involved" else severity if severity in ("error", "warning") else "error"
+                marked_rows.setdefault(row, {})[col] = (fill, text if index < MAX_COMMENTS else None)
             for index, row in enumerate(grid):
                 sheet.append(row, marked_rows.get(index))
     finally:

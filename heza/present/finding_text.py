@@ -11,6 +11,7 @@ import re
 from heza.ingest.numbers import format_number
 from heza.present.words import (
     ALSO_AT, AT_ROW, EMPTY_CELL, SEVERITY_WORDS, SUGGESTED, TAX_CODE_SHORT, YES_NO, column_label, field, pick,
+    suggestion,
 )
 
 _MACHINE_NUMBER = re.compile(r"-?\d+(\.\d+)?")
@@ -97,8 +98,9 @@ def finding_line(item: dict, headers: dict, lang: str) -> str:
         parts.append(f"{column_words(item, headers, lang)} = {value}")
     elif value:  # several columns: value_words names each
         parts.append(value)
-    if item.get("suggested") is not None:
-        parts.append(f"{pick(lang, SUGGESTED)}: {item['suggested']}")
+    hint = suggestion(item.get("suggested"), item.get(field("reason", lang)))
+    if hint:
+        parts.append(f"{pick(lang, SUGGESTED)}: {hint}")
     parts.append(also_words(item, lang))
     severity = pick(lang, SEVERITY_WORDS.get(item["severity"], SEVERITY_WORDS["warning"]))
     return f"{severity:11} {item['rule']:26} {' · '.join(p for p in parts if p)}: {item[field('message', lang)]}"

@@ -22,7 +22,8 @@ from heza.present.finding_text import also_words, column_words, report_headers, 
 from heza.present.rule_summary import rule_summary_lines, rule_summary_view
 from heza.present.words import (
     CLAIM_STATUS_WORDS, COUNT_WORDS, KIND_WORDS, OUTPUT_FOLDER, RULE_TABLE_HEAD, SEVERITY_WORDS, UNREADABLE_FILE,
-    count_line, field, in_lang, pick, report_headline, report_text, table_head, table_label, tally_line,
+    count_line, field, in_lang, pick, report_headline, report_text, suggestion, table_head, table_label,
+    tally_line,
 )
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -91,7 +92,8 @@ def _row_view(item: dict, headers: dict, folded: dict, lang: str) -> dict:
     return {"file": item["source_file"] or "", "sheet": item["source_sheet"] or "", "row": item["source_row"] or "",
             "cell": item["cell"] or "", "column": column_words(item, headers, lang),
             "subject": subject_words(item, lang), "value": _finding_value(item, headers, lang),
-            "also": also_words(item, lang), "same_row": also, "suggested": item.get("suggested")}
+            "also": also_words(item, lang), "same_row": also,
+            "suggested": suggestion(item.get("suggested"), item.get(field("reason", lang)))}
 
 
 def _rule_views(report: dict, lang: str) -> list:

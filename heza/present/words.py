@@ -331,3 +331,22 @@ RULE_SUMMARY_TEXT = {
         "rest_passed": "- {n} other rules: every unit checked passed",
     },
 }
+
+
+# -- error localisation (heza/assess/blame.py): the blamed cell's suggestion and the cells beside it
+INVOLVED = ("Ô liên quan, có thể đúng; ô cần sửa: {cells}", "Involved, may be right; the cell to fix: {cells}")
+
+
+def suggestion(value: str | None, reason: str | None) -> str | None:
+    """'50 (có thể gõ thừa chữ số 0)': the suggested value and why; the reason alone when the
+    localiser blamed a cell but the rules do not fix its value; None when there is neither."""
+    if value and reason:
+        return f"{value} ({reason})"
+    return value or reason or None
+
+
+# -- heza rules check
+RULES_CHECK_KIND = {"infeasible": ("MÂU THUẪN", "INFEASIBLE"), "redundant": ("THỪA", "REDUNDANT"),
+                    "never_fails": ("LUÔN ĐÚNG", "NEVER FAILS")}
+RULES_CHECK_OK = ("Bộ quy tắc không có mâu thuẫn, quy tắc thừa hay quy tắc luôn đúng",
+                  "The rule set has no contradiction, no redundant rule and no rule that can never fail")
