@@ -174,4 +174,4 @@ def test_heza_validate_json_and_report_json_carry_the_grades(settings, tmp_path)
     [hit] = [f for f in report_data(assess_paths([path], ctx), ctx)["findings"] if f["rule"] == "ENT_REQUIRED"]
     assert {key: hit[key] for key in expected} == expected
     text = CliRunner().invoke(main, ["validate", str(path), "--period", "2024-02"]).output
-    assert "(gợi ý: 30 (tính từ các ô khác của dòng))" in text
+    assert "gợi ý: 30 (tính từ các ô khác của dòng)" in text

@@ -125,7 +125,7 @@ def call_list(found: pd.DataFrame, moves: pd.DataFrame, published: pd.DataFrame)
 
 
 _PROBLEM_COLUMNS = ["variable", "previous", "current", "ratio", "median_ratio", "expected", "factor", "corrected"]
-_SHAPE_COLUMNS = ["unit", "scale", "decimals", "qualifier", "definition_short_vi", "definition_short_en"]
+_SHAPE_COLUMNS = ["unit", "scale", "decimals", "qualifier", "label_vi", "label_en"]
 
 
 def _plain(frame: pd.DataFrame) -> list:

@@ -29,8 +29,7 @@ def move_text(move: dict, lang: str) -> dict:
     """One release figure's move: its label, the figure as written, recomputed now and after the
     correction (written the way the figure is written), and its result now and after."""
     words = in_lang(CALL_TEXT, lang)
-    definition = move.get(field("definition_short", lang)) or move["indicator"]
-    label = definition.partition(": ")[0]
+    label = move.get(field("label", lang)) or move["indicator"]
     shape = {k: move.get(k) for k in ("unit", "scale", "decimals", "qualifier")}
     shape["decimals"] = (shape["decimals"] or 0) + 1  # one digit more than written: 'hơn 10,2' is 10,23
     text = words["move"].format(label=label, reported=move["reported"],
