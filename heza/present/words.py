@@ -11,7 +11,7 @@ report.json themselves (reasons, messages with both languages, claim labels) sta
 
 from __future__ import annotations
 
-from schemas.tables import COLUMN_LABELS, TABLES
+from schemas.tables import COLUMN_LABELS, OWNERSHIP_LABELS, TABLES
 
 LANGS = ("vi", "en")
 
@@ -49,10 +49,7 @@ def column_label(name: str, lang: str) -> str:
 
 
 YES_NO = {True: ("Có", "Yes"), False: ("Không", "No")}  # a yes/no value: never True/False
-OWNERSHIP_WORDS = {  # schemas.enterprise.OWNERSHIP_VALUES in words
-    "state": ("Nhà nước", "State"), "domestic_private": ("Tư nhân trong nước", "Domestic private"),
-    "foreign_invested": ("Có vốn đầu tư nước ngoài", "Foreign-invested"),
-}
+OWNERSHIP_WORDS = OWNERSHIP_LABELS  # declared beside the tables (schemas/tables.py)
 
 
 # -- run status ------------------------------------------------------------------------------------
