@@ -41,8 +41,7 @@ class Table:
 
     def columns_up_to(self, tier: str) -> list:
         """The published columns a reader of `tier` may see, in published order."""
-        allowed = TIERS[:TIERS.index(tier) + 1][::-1]
-        return [c for c in self.published if self.tier(c) in allowed and (tier != "public" or c in self.public)]
+        return [c for c in self.published if TIERS.index(self.tier(c)) <= TIERS.index(tier)]
 
     @property
     def quarantine_file(self) -> str:

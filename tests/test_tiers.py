@@ -255,3 +255,11 @@ def test_legacy_paths_keep_todays_files_until_switched_off(settings, project):
     assert (folder / "restricted" / "zones.csv").exists() and report["status"] != "not_published"
     outputs = {o["file"] for o in json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["outputs"]}
     assert "enterprises.csv" not in outputs and "internal/enterprises.csv" in outputs
+
+
+def test_tier_tags_name_published_columns_and_the_party_and_militia_columns_are_restricted():
+    for table in TABLES.values():
+        assert set(table.public) | set(table.restricted) <= set(table.published)
+        assert not set(table.public) & set(table.restricted)
+    assert RESTRICTED == {"has_party_org", "has_militia", "party_members"}
+    assert TABLES["enterprises"].columns_up_to("public") == []

@@ -78,22 +78,31 @@ class Disclosure:
                  "published": t.published} for t in self.tables]
 
 
-def cell_stats(enterprises: pd.DataFrame, measure: str, zones: list, top: int) -> pd.DataFrame:
-    """Per cell (zone or city, ownership or total): the sum, the contributing enterprises (value > 0)
-    and the sum of the `top` largest of them. Each enterprise adds to four cells: its zone and
-    ownership, its zone's total, its ownership's city total and the city total."""
-    value = pd.Series(1.0, index=enterprises.index) if measure == "enterprises" else \
-        enterprises[measure].astype("Float64").fillna(0).astype(float)
-    rows = pd.DataFrame({"zone_code": enterprises["zone_code"].astype(str),
-                         "ownership": enterprises["ownership"].astype(str), "value": value})
-    every = pd.concat([rows, rows.assign(ownership=TOTAL), rows.assign(zone_code=CITY),
-                       rows.assign(zone_code=CITY, ownership=TOTAL)], ignore_index=True)
-    keys = ["zone_code", "ownership"]
-    positive = every[every["value"] > 0].sort_values("value", ascending=False, kind="stable")
-    stats = pd.DataFrame({"value": every.groupby(keys)["value"].sum(),
-                          "contributors": positive.groupby(keys).size(),
-                          "largest": positive.groupby(keys).head(top).groupby(keys)["value"].sum()})
-    return stats.reindex(pd.MultiIndex.from_product([[*zones, CITY], OWNERSHIP_AXIS], names=keys)).fillna(0.0)
+def cell_index(enterprises: pd.DataFrame, zones: list) -> np.ndarray:
+    """The four cells each enterprise adds to, as positions in the grid of (zones, city) x (ownership
+    types, total): its zone and ownership, its zone's total, its ownership's city total, the city total."""
+    zone = pd.Index(zones).get_indexer(enterprises["zone_code"].astype(str))
+    kind = pd.Index(OWNERSHIP_AXIS).get_indexer(enterprises["ownership"].astype(str))
+    width, total = len(OWNERSHIP_AXIS), len(OWNERSHIP_AXIS) - 1
+    city = np.full(len(zone), len(zones))
+    return np.concatenate([zone * width + kind, zone * width + total, city * width + kind, city * width + total])
+
+
+def cell_stats(enterprises: pd.DataFrame, measure: str, zones: list, cells: np.ndarray, top: int) -> pd.DataFrame:
+    """Per cell of the grid: the sum, the contributing enterprises (value > 0) and the sum of the
+    `top` largest of them; `cells` from cell_index."""
+    value = np.ones(len(enterprises)) if measure == "enterprises" else \
+        enterprises[measure].astype("Float64").fillna(0).to_numpy(float)
+    value = np.tile(value, 4)
+    size = (len(zones) + 1) * len(OWNERSHIP_AXIS)
+    order = np.lexsort((-value, cells))  # by cell, largest first
+    ranked = cells[order]
+    rank = np.arange(len(order)) - np.searchsorted(ranked, ranked)
+    largest = np.where(rank < top, value[order], 0.0)
+    index = pd.MultiIndex.from_product([[*zones, CITY], OWNERSHIP_AXIS], names=["zone_code", "ownership"])
+    return pd.DataFrame({"value": np.bincount(cells, weights=value, minlength=size),
+                         "contributors": np.bincount(cells, weights=value > 0, minlength=size),
+                         "largest": np.bincount(ranked, weights=largest, minlength=size)}, index=index)
 
 
 def too_revealing(contributors, largest, total, rules: dict):
@@ -106,12 +115,13 @@ def too_revealing(contributors, largest, total, rules: dict):
 def aggregate_tables(enterprises: pd.DataFrame, rules: dict) -> list:
     """Every public measure by zone and ownership, suppressed group by group."""
     zones = sorted(enterprises["zone_code"].dropna().astype(str).unique())
+    cells = cell_index(enterprises, zones)
     groups: dict = {}
     for measure, group in PUBLIC_MEASURES.items():
         groups.setdefault(group, []).append(measure)
     tables = []
     for group, measures in groups.items():
-        stats = [cell_stats(enterprises, m, zones, int(rules["dominance_top"])) for m in measures]
+        stats = [cell_stats(enterprises, m, zones, cells, int(rules["dominance_top"])) for m in measures]
         shape = (len(measures), len(zones) + 1, len(OWNERSHIP_AXIS))
         values = np.stack([s["value"].to_numpy(float) for s in stats]).reshape(shape)
         sensitive = np.zeros(shape, dtype=bool) if group is None else np.stack(
@@ -159,7 +169,7 @@ def _claim_problem(leaf: Indicator, frame: pd.DataFrame, rules: dict) -> tuple |
             f"{format_number(100 * rules['dominance_share'], 'en')} %")
 
 
-def check_claims(indicators: pd.DataFrame, enterprises: pd.DataFrame, catalogue: Catalogue,
+def disclosive_claims(indicators: pd.DataFrame, enterprises: pd.DataFrame, catalogue: Catalogue,
                  registry: ZoneRegistry, rules: dict) -> tuple[pd.Series, list]:
     """(disclosive, findings): which release figures (rows of indicators.csv) would disclose."""
     disclosive = pd.Series(False, index=indicators.index)
@@ -226,7 +236,7 @@ def disclose(enterprises: pd.DataFrame, indicators: pd.DataFrame | None, catalog
     records = table_findings(tables, registry, float(rules["protection"]))
     public = None
     if indicators is not None and not indicators.empty:
-        disclosive, claim_records = check_claims(indicators, enterprises, catalogue, registry, rules)
+        disclosive, claim_records = disclosive_claims(indicators, enterprises, catalogue, registry, rules)
         records += claim_records
         public = public_indicators(indicators, disclosive)
     return Disclosure(tuple(tables), public, findings_frame(records))
