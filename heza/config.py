@@ -4,8 +4,8 @@ Every key is checked when the settings load, so an operator's mistake is one mes
 file and the key, never a traceback later in the run:
 - [paths] keys are required: a missing one is an error (a guessed folder could publish to the
   wrong place);
-- a key missing from [limits], [tolerances], [email], [schedule], [prefect], [publish] or [plausibility] (or the
-  whole section) takes
+- a key missing from [limits], [tolerances], [email], [schedule], [prefect], [publish], [disclosure] or
+  [plausibility] (or the whole section) takes
   the built-in default below, the same value as the shipped heza.toml;
 - a value of the wrong type ("50" or "50 MB" where a number belongs) is an error, as are a
   negative limit, an unknown time zone and a cron expression that is not five valid fields;
@@ -40,11 +40,12 @@ DEFAULTS = {
     "email": {
         "to": [], "from": "heza-pipeline@localhost", "smtp_host": "", "smtp_port": 587,
         "smtp_security": "starttls", "subject_prefix": "[KKT Hải Phòng]", "max_attachments_mb": 10,
-        "retry_delays": [2, 10, 30], "timeout_seconds": 30,
+        "retry_delays": [2, 10, 30], "timeout_seconds": 30, "include_restricted": False,
     },
     "schedule": {"cron": "0 7 5 * *", "timezone": "Asia/Ho_Chi_Minh"},
     "prefect": {"startup_timeout_seconds": 120},
-    "publish": {"require_complete": False},
+    "publish": {"require_complete": False, "legacy_paths": True},
+    "disclosure": {"min_contributors": 3, "dominance_top": 2, "dominance_share": 0.85, "protection": 0.1},
     # month-on-month edits (heza/assess/plausibility.py): Hidiroglou-Berthelot U, A, C per variable
     "plausibility": {
         "min_zone_enterprises": 20,
@@ -80,6 +81,7 @@ class Settings:
     prefect: dict = field(default_factory=dict)
     publish: dict = field(default_factory=dict)
     plausibility: dict = field(default_factory=lambda: dict(DEFAULTS["plausibility"]))
+    disclosure: dict = field(default_factory=dict)
 
 
 def _kind(default) -> str:
@@ -206,7 +208,8 @@ def load_settings(config_file: Path | None = None) -> Settings:
     check_cron(schedule["cron"], path)
     return Settings(root=base, **paths, limits=merged["limits"], tolerances=merged["tolerances"],
                     email=merged["email"], schedule=schedule, prefect=merged["prefect"],
-                    publish=merged["publish"], plausibility=merged["plausibility"])
+                    publish=merged["publish"], plausibility=merged["plausibility"],
+                    disclosure=merged["disclosure"])
 
 
 def check_timezone(name: str, path: Path | str = "heza.toml") -> ZoneInfo:

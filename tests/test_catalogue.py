@@ -18,7 +18,7 @@ def _schema_check_codes() -> set:
 
 def _code_check_codes() -> set:
     text = "".join(p.read_text(encoding="utf-8") for p in sorted((PROJECT_ROOT / "heza").rglob("*.py")))
-    return set(re.findall(r'"((?:FILE|SHEET|CELL|PERIOD)_[A-Z_]+)"', text))
+    return set(re.findall(r'"((?:FILE|SHEET|CELL|PERIOD|DISCLOSURE)_[A-Z_]+)"', text))
 
 
 def test_every_rule_in_the_catalogue_has_a_check():

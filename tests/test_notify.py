@@ -81,6 +81,7 @@ def message_for(published, smtp):
 def test_the_report_arrives_with_its_vietnamese_subject_parts_and_attachments(published, smtp_server):
     controller, handler = smtp_server()
     folder, report, settings = published
+    settings.email["include_restricted"] = True  # the annotated copies carry Party columns: restricted only
     result = deliver(message_for(published, smtp_at(controller.port)), smtp_at(controller.port),
                      settings.outbox, "heza-2024-02")
     assert result["status"] == "sent" and len(handler.messages) == 1

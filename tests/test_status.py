@@ -146,7 +146,7 @@ def test_require_complete_defaults_to_false_when_the_section_is_absent(project):
     config = project / "heza.toml"
     text = config.read_text(encoding="utf-8")
     config.write_text(text[:text.index("[publish]")], encoding="utf-8")
-    assert load_settings().publish == {"require_complete": False}
+    assert load_settings().publish == {"require_complete": False, "legacy_paths": True}
 
 
 def test_heza_run_of_an_incomplete_month_exits_4_and_names_the_zone_and_the_file(sample_month, tmp_path):

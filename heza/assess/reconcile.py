@@ -31,7 +31,9 @@ def previous_cumulative(processed_dir: Path, previous_period: str) -> pd.DataFra
     does not stop the run: the column is left empty, so its cumulative check is skipped, and
     `attrs["missing"]` names it (with `attrs["path"]`) for reconcile_zones to say so."""
     columns = [f"previous_{c}" for c in CUMULATIVE_COLUMNS]
-    path = Path(processed_dir) / previous_period / "zones.csv"
+    # today's path, or the restricted tier's copy when [publish] legacy_paths is off
+    paths = [Path(processed_dir) / previous_period / folder / "zones.csv" for folder in ("", "restricted")]
+    path = next((p for p in paths if p.exists()), paths[0])
     if not path.exists():
         return pd.DataFrame(columns=columns)
     try:

@@ -23,6 +23,7 @@ from pathlib import Path
 from heza.config import Settings
 from heza.present.report import period_label, render_html, render_text
 from heza.present.words import SUBJECT, TOO_LARGE_TO_ATTACH, pick, report_headline, tally_line
+from heza.release.tiers import redact_report
 
 SECURITY = ("none", "starttls", "ssl")
 _UNSAFE_HEADER = re.compile(r"[\r\n\x00-\x1f\x7f]+")
@@ -85,12 +86,16 @@ def subject_line(report: dict, prefix: str, lang: str = "vi") -> str:
     return _UNSAFE_HEADER.sub(" ", text).strip()
 
 
-def choose_attachments(folder: Path, cap_bytes: int) -> tuple[list, list]:
+def choose_attachments(folder: Path, cap_bytes: int, include_restricted: bool = False) -> tuple[list, list]:
     """(attached, linked): report.json first, then indicators, quarantine CSVs, annotated workbooks,
-    each attached while the total stays under the cap; the rest are linked by path."""
+    each attached while the total stays under the cap; the rest are linked by path. Without
+    `include_restricted` they come from the internal tier (no Party membership or militia per
+    enterprise), and the annotated workbooks, copies of what enterprises submitted, stay out."""
     folder = Path(folder)
-    candidates = [folder / "report.json", folder / "indicators.csv",
-                  *sorted((folder / "quarantine").glob("*.csv")), *sorted((folder / "annotated").glob("*.xls*"))]
+    tier = folder / ("restricted" if include_restricted else "internal")
+    candidates = [(folder if include_restricted else tier) / "report.json", tier / "indicators.csv",
+                  *sorted((tier / "quarantine").glob("*.csv")),
+                  *(sorted((folder / "annotated").glob("*.xls*")) if include_restricted else [])]
     attached, linked, total = [], [], 0
     for path in (p for p in candidates if p.exists()):
         size = path.stat().st_size
@@ -106,7 +111,9 @@ def build_message(report: dict, folder: Path, shown_folder, pngs: dict, smtp: Sm
                   settings: Settings, lang: str = "vi") -> EmailMessage:
     """The report as a multipart/alternative message with inline charts and attachments."""
     cap = int(float(settings.email.get("max_attachments_mb", 10)) * 1024 * 1024)
-    attached, linked = choose_attachments(folder, cap)
+    include_restricted = bool(settings.email.get("include_restricted", False))
+    report = report if include_restricted else redact_report(report)
+    attached, linked = choose_attachments(folder, cap, include_restricted)
     text = render_text(report, shown_folder, lang)
     if linked:
         note = pick(lang, TOO_LARGE_TO_ATTACH)

@@ -12,7 +12,7 @@ report.json themselves (reasons, messages with both languages, claim labels) sta
 from __future__ import annotations
 
 from heza.ingest.numbers import format_number
-from schemas.tables import COLUMN_LABELS, TABLES
+from schemas.tables import COLUMN_LABELS, OWNERSHIP_LABELS, TABLES
 
 LANGS = ("vi", "en")
 
@@ -70,10 +70,7 @@ EMPTY_CELL = ("(trống)", "(empty)")
 TAX_CODE_SHORT = ("MST", "tax code")
 ALSO_AT = ("cũng ở {where}", "also in {where}")
 AT_ROW = ("{file} dòng {row}", "{file} row {row}")
-OWNERSHIP_WORDS = {  # schemas.enterprise.OWNERSHIP_VALUES in words
-    "state": ("Nhà nước", "State"), "domestic_private": ("Tư nhân trong nước", "Domestic private"),
-    "foreign_invested": ("Có vốn đầu tư nước ngoài", "Foreign-invested"),
-}
+OWNERSHIP_WORDS = OWNERSHIP_LABELS  # declared beside the tables (schemas/tables.py)
 
 
 # -- run status ------------------------------------------------------------------------------------

@@ -44,36 +44,43 @@ def file_sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+def schema_fields(schema, zone_codes) -> list:
+    """A pandera schema's columns as Frictionless fields: type, description, constraints."""
+    fields = []
+    for name, column in schema.columns.items():
+        field = {"name": name, "type": _FRICTIONLESS_TYPES[re.sub(r"\[.*\]$", "", str(column.dtype))]}
+        if column.description:
+            field["description"] = column.description
+        constraints = {}
+        if not column.nullable:
+            constraints["required"] = True
+        if any(check.name.endswith("_NEGATIVE") for check in column.checks):
+            constraints["minimum"] = 0
+        if name == "ownership":
+            constraints["enum"] = list(OWNERSHIP_VALUES)
+        if name == "zone_code":
+            constraints["enum"] = sorted(zone_codes)
+        if name == "tax_code":
+            constraints["pattern"] = r"\d{10}(-\d{3})?"
+        if constraints:
+            field["constraints"] = constraints
+        fields.append(field)
+    return fields
+
+
+def resource(path: str, fields: list, key: list | None = None) -> dict:
+    """One CSV of a release folder as a Frictionless tabular resource."""
+    schema = {"fields": fields, "missingValues": [""]}
+    if key:
+        schema["primaryKey"] = key
+    return {"name": Path(path).stem.lower(), "path": path, "profile": "tabular-data-resource", "format": "csv",
+            "mediatype": "text/csv", "encoding": "utf-8", "schema": schema}
+
+
 def data_package(period: str, zone_codes, extra_resources: list | None = None) -> dict:
     """A Frictionless Data Package describing the published tables, generated from the schemas."""
-    resources = []
-    for table in PUBLISHED_COLUMNS:
-        schema = published_schema(table, zone_codes)
-        fields = []
-        for name, column in schema.columns.items():
-            field = {"name": name, "type": _FRICTIONLESS_TYPES[re.sub(r"\[.*\]$", "", str(column.dtype))]}
-            if column.description:
-                field["description"] = column.description
-            constraints = {}
-            if not column.nullable:
-                constraints["required"] = True
-            if any(check.name.endswith("_NEGATIVE") for check in column.checks):
-                constraints["minimum"] = 0
-            if name == "ownership":
-                constraints["enum"] = list(OWNERSHIP_VALUES)
-            if name == "zone_code":
-                constraints["enum"] = sorted(zone_codes)
-            if name == "tax_code":
-                constraints["pattern"] = r"\d{10}(-\d{3})?"
-            if constraints:
-                field["constraints"] = constraints
-            fields.append(field)
-        key = TABLES[table].key
-        resources.append({
-            "name": table, "path": f"{table}.csv", "profile": "tabular-data-resource",
-            "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
-            "schema": {"fields": fields, "primaryKey": [key], "missingValues": [""]},
-        })
+    resources = [resource(f"{table}.csv", schema_fields(published_schema(table, zone_codes), zone_codes),
+                          [TABLES[table].key]) for table in PUBLISHED_COLUMNS]
     resources.extend(extra_resources or [])
     return {"name": f"heza-{period}", "title": f"HEZA validated tables {period}",
             "profile": "tabular-data-package", "resources": resources}

@@ -16,10 +16,13 @@ from typing import Callable
 from heza.assess.claims import indicators_table
 from heza.assess.context import RunContext
 from heza.assess.core import Assessment
+from heza.findings import findings_frame
+from heza.release.disclosure import Disclosure, disclose
 from heza.release.folders import discard_partial_releases, make_live, new_release_dir
-from heza.release.outputs import data_package, write_csv, write_json
+from heza.release.outputs import data_package, file_sha256, write_csv, write_json
 from heza.release.report_data import code_version, report_data
 from heza.release.rule_history import record_history
+from heza.release.tiers import redact_report, tier_files, write_tiers
 from schemas import DATA_TABLES, SCHEMA_VERSION, TABLES, published_schema
 
 # present(report, assessment, ctx, release folder, folder people will open, lang) -> output records
@@ -57,9 +60,18 @@ def _not_published(release: Path) -> Path:
 
 def _write_release(assessment: Assessment, ctx: RunContext, lang: str, release: Path,
                    present: Present | None) -> tuple[Path, dict]:
-    outputs = [] if assessment.critical else _write_tables(assessment, ctx, release)
+    disclosure = None if assessment.critical else public_disclosure(assessment, ctx)
+    if disclosure is not None:  # its findings (a table withheld, a release figure that discloses) are the run's
+        assessment = replace(assessment, findings=findings_frame([assessment.findings, disclosure.findings]))
+    outputs = [] if disclosure is None else _write_tables(assessment, ctx, release, disclosure)
     report = report_data(assessment, ctx)
+    if disclosure is not None:
+        report["disclosure"] = disclosure.summary
     write_json(report, release / "report.json")
+    (release / "internal").mkdir(exist_ok=True)
+    write_json(redact_report(report), release / "internal" / "report.json")
+    outputs.append({"file": "internal/report.json", "rows": None,
+                    "sha256": file_sha256(release / "internal" / "report.json")})
     shown = _not_published(release) if assessment.critical else ctx.settings.processed / ctx.period
     if present is not None:
         outputs += present(report, assessment, ctx, release, shown, lang)
@@ -73,19 +85,36 @@ def _write_release(assessment: Assessment, ctx: RunContext, lang: str, release: 
     return ctx.settings.processed / ctx.period, report
 
 
-def _write_tables(assessment: Assessment, ctx: RunContext, release: Path) -> list:
-    """The published and quarantined rows of each table, the release figures and the data package;
-    every published table is checked against its published schema before it is written."""
-    outputs = []
+def public_disclosure(assessment: Assessment, ctx: RunContext) -> Disclosure:
+    """The public tier after disclosure control ([disclosure] in heza.toml)."""
+    return disclose(assessment.splits["enterprises"].published, _indicators(assessment), ctx.catalogue,
+                    ctx.registry, ctx.settings.disclosure)
+
+
+def _indicators(assessment: Assessment):
+    claims = assessment.claims
+    return None if claims is None or claims.table.empty else indicators_table(claims)
+
+
+def _write_tables(assessment: Assessment, ctx: RunContext, release: Path, disclosure: Disclosure) -> list:
+    """Every tier's tables and data package, and, with `[publish] legacy_paths`, the tables where
+    consumers read them before the tiers; every published table is checked against its published
+    schema before anything is written."""
+    for name in DATA_TABLES:
+        published_schema(name, ctx.registry.codes).validate(assessment.splits[name].published, lazy=True)
+    indicators = _indicators(assessment)
+    outputs = write_tiers(tier_files(assessment.splits, indicators, disclosure), release, ctx.period,
+                          ctx.registry.codes)
+    if not ctx.settings.publish.get("legacy_paths", True):
+        return outputs
     (release / "quarantine").mkdir(exist_ok=True)
     for name in DATA_TABLES:
         split = assessment.splits[name]
-        published_schema(name, ctx.registry.codes).validate(split.published, lazy=True)
         outputs.append(write_csv(split.published, release / f"{name}.csv"))
         held_back = TABLES[name].quarantine_file
         outputs.append({**write_csv(split.quarantined, release / held_back), "file": held_back})
-    if assessment.claims is not None and not assessment.claims.table.empty:
-        outputs.append(write_csv(indicators_table(assessment.claims), release / "indicators.csv"))
+    if indicators is not None:
+        outputs.append(write_csv(indicators, release / "indicators.csv"))
     write_json(data_package(ctx.period, ctx.registry.codes), release / "datapackage.json")
     return outputs
 

@@ -1,0 +1,97 @@
+"""The release's three tiers, each a folder with its own data package: `public/` (aggregates only,
+after disclosure control: anyone), `internal/` (the enterprise tables without the restricted columns:
+HEZA staff, the ministry), `restricted/` (everything, Party membership and militia per enterprise
+included: named staff only). Which column goes where is declared with the tables (schemas/tables.py).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from heza.release.disclosure import CITY, CLAIM_FLAG, OWNERSHIP_AXIS, SUPPRESSED, Disclosure
+from heza.release.outputs import file_sha256, resource, schema_fields, write_csv, write_json
+from schemas import DATA_TABLES, TABLES, published_schema
+from schemas.catalogue import RULES
+from schemas.tables import COLUMN_LABELS, TIERS
+
+_FRICTIONLESS = {"Int64": "integer", "int64": "integer", "Float64": "number", "float64": "number",
+                 "boolean": "boolean", "bool": "boolean"}
+
+
+def tier_files(splits: dict, indicators: pd.DataFrame | None, disclosure: Disclosure) -> dict:
+    """{tier: {path inside the tier's folder: table}}: what each tier publishes."""
+    files: dict = {tier: {} for tier in TIERS}
+    for tier in ("internal", "restricted"):
+        for name in DATA_TABLES:
+            table, split = TABLES[name], splits[name]
+            files[tier][f"{name}.csv"] = split.published[table.columns_up_to(tier)]
+            hidden = [] if tier == "restricted" else list(table.restricted)
+            files[tier][table.quarantine_file] = split.quarantined.drop(columns=hidden, errors="ignore")
+        if indicators is not None:
+            files[tier]["indicators.csv"] = indicators
+    files["public"]["zones.csv"] = splits["zones"].published[TABLES["zones"].columns_up_to("public")]
+    for table in disclosure.tables:
+        if table.published:  # the gate: a table whose audit found a cell within reach is not written
+            files["public"][table.file] = table.frame
+    if disclosure.indicators is not None:
+        files["public"]["indicators.csv"] = disclosure.indicators
+    return files
+
+
+def write_tiers(files: dict, release: Path, period: str, zone_codes) -> list:
+    """Every tier's tables and data package; their manifest output records (paths from the release)."""
+    outputs = []
+    for tier, tables in files.items():
+        folder = Path(release) / tier
+        (folder / "quarantine").mkdir(parents=True, exist_ok=True)
+        for path, frame in tables.items():
+            outputs.append({**write_csv(frame, folder / path), "file": f"{tier}/{path}"})
+        package = {"name": f"heza-{period}-{tier}", "title": f"HEZA {period}: {tier}",
+                   "profile": "tabular-data-package",
+                   "resources": [resource(path, _fields(tier, path, frame, zone_codes)) for path, frame in tables.items()]}
+        write_json(package, folder / "datapackage.json")
+        outputs.append({"file": f"{tier}/datapackage.json", "rows": None,
+                        "sha256": file_sha256(folder / "datapackage.json")})
+    return outputs
+
+
+def _fields(tier: str, path: str, frame: pd.DataFrame, zone_codes) -> list:
+    """A table's fields: from its published schema where it has one, else from its columns' types."""
+    name = path.removesuffix(".csv")
+    if name in DATA_TABLES:
+        return schema_fields(published_schema(name, zone_codes).select_columns(list(frame.columns)), zone_codes)
+    fields = []
+    for column in frame.columns:
+        field = {"name": column, "type": _FRICTIONLESS.get(str(frame[column].dtype), "string")}
+        if column in COLUMN_LABELS:
+            field["description"] = f"{COLUMN_LABELS[column][0]} / {COLUMN_LABELS[column][1]}"
+        if column == "flag":
+            code = CLAIM_FLAG if name == "indicators" else SUPPRESSED
+            field["description"] = f"{RULES[code].message_vi} / {RULES[code].message_en}"
+            field["constraints"] = {"enum": [code]}
+        elif column == "zone_code" and tier == "public":
+            field["constraints"] = {"enum": sorted(zone_codes) + [CITY]}
+        elif column == "ownership" and tier == "public":
+            field["constraints"] = {"enum": list(OWNERSHIP_AXIS)}
+        fields.append(field)
+    return fields
+
+
+def _restricted_columns(table: str) -> set:
+    return set(TABLES[table].restricted) if table in TABLES else set()
+
+
+def redact_report(report: dict) -> dict:
+    """report.json for readers below the restricted tier (internal/report.json, the staff e-mail): a
+    finding on a restricted column keeps its rule, place and rule sentence, never the value."""
+    findings = []
+    for item in report.get("findings", []):
+        columns = set((item.get("column") or "").split(","))
+        if columns & _restricted_columns(item.get("table")):
+            rule = RULES.get(item["rule"])
+            item = {**item, "value": None, "suggested": None,
+                    "message_vi": rule.message_vi if rule else None, "message_en": rule.message_en if rule else None}
+        findings.append(item)
+    return {**report, "findings": findings}
