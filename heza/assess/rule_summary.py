@@ -17,6 +17,7 @@ from heza.assess.context import RunContext
 from heza.findings import is_text
 from schemas import CUMULATIVE_COLUMNS, DATA_TABLES, RULES, TABLE_OF_KIND
 from schemas.columns import column_specs
+from schemas.tables import PUBLIC_MEASURES
 
 # The unit of each rule, where the rule's code prefix and table do not say it (see unit_of).
 _UNIT_OF = {
@@ -25,7 +26,8 @@ _UNIT_OF = {
     "PERIOD_NO_EXCHANGE_RATE": "periods", "SHEET_TOTAL_ROW_MISMATCH": "total_rows",
     "CELL_MIXED_CONVENTION": "number_columns", "CELL_MIXED_ENCODING": "csv_lines",
 }
-_UNIT_OF_TABLE = {"enterprises": "enterprise_rows", "zones": "zone_rows", "claims": "figures", "files": "files"}
+_UNIT_OF_TABLE = {"enterprises": "enterprise_rows", "zones": "zone_rows", "claims": "figures", "files": "files",
+                  "public": "public_tables"}
 _UNIT_OF_PREFIX = {"CELL_": "cells", "SHEET_": "sheets", "FILE_": "files"}
 
 # What makes two findings of a rule one unit: the same row, cell, sheet, file...
@@ -36,6 +38,7 @@ UNIT_KEYS = {
     "total_rows": ["source_file", "source_sheet", "source_row"],
     "cells": ["source_file", "source_sheet", "source_row", "column"],
     "number_columns": ["source_file", "source_sheet", "column"], "csv_lines": ["source_file", "source_row"],
+    "public_tables": ["source_file"],
 }
 
 # The cells each cell rule looks at (see _cell_populations).
@@ -101,6 +104,8 @@ def _checked(assessment, ctx: RunContext) -> dict:
         "CLAIM_FAILS_DATA": int(claims["recomputed"].notna().sum()) if "recomputed" in claims else 0,
         "CLAIM_IDENTITY_BROKEN": int(identities["row_id"].nunique()) if "row_id" in identities else 0,
         "SHEET_STRAY_CELL": len(sheets) + sum(1 for f in files for s in f.skipped if s.sheet),
+        # every public table is checked for disclosure before a release that publishes anything
+        "public_tables": 0 if assessment.critical else len(PUBLIC_MEASURES),
     }
     cells = _cell_populations(assessment)
     counts.update({code: cells[population] for code, population in _CELLS_OF.items()})

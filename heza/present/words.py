@@ -299,6 +299,7 @@ UNIT_WORDS = {  # what a rule counts, one at a time (heza.assess.rule_summary.un
     "figures": ("số liệu dự kiến công bố", "release figures"), "files": ("tệp", "files"),
     "sheets": ("trang tính", "sheets"), "total_rows": ("dòng tổng", "total rows"), "cells": ("ô", "cells"),
     "number_columns": ("cột số", "number columns"), "csv_lines": ("dòng tệp CSV", "CSV lines"),
+    "public_tables": ("bảng công khai", "public tables"),
 }
 RULE_SUMMARY_TEXT = {
     "vi": {
