@@ -103,7 +103,8 @@ ROW_KEY = ["table", "source_file", "source_sheet", "source_row"]
 
 def tally(findings: pd.DataFrame, rows_held_back: int) -> dict:
     """What people count: rows held back (the split's count), release figures wrong, other rows with
-    a warning, and errors about no data row (a file, a sheet, the period); a row or figure with
+    a warning, and warnings and errors about no data row (a file, a sheet, a public table, the period;
+    never counted as rows); a row or figure with
     several findings is one. Raw findings double-count (a wrong figure breaks its data check and an
     identity; a missing column is one finding for many rows)."""
     on_row = findings["row_id"].notna()
@@ -114,8 +115,8 @@ def tally(findings: pd.DataFrame, rows_held_back: int) -> dict:
     wrong = set(rows[errors & on_row & claims])
     warned = set(rows[findings["severity"].eq("warning") & findings["source_row"].notna()]) - held
     loose = findings["severity"].eq("warning") & findings["source_row"].isna()
-    return {"rows_held_back": rows_held_back, "figures_wrong": len(wrong),
-            "rows_with_warnings": len(warned) + int(loose.sum()),
+    return {"rows_held_back": rows_held_back, "figures_wrong": len(wrong), "rows_with_warnings": len(warned),
+            "other_warnings": int(loose.sum()),
             "other_errors": int((errors & ~on_row & ~findings["rule"].isin(SHEET_WIDE_RULES)).sum())}
 
 

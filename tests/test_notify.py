@@ -88,7 +88,8 @@ def test_the_report_arrives_with_its_vietnamese_subject_parts_and_attachments(pu
     received = email.message_from_bytes(handler.messages[0], policy=email.policy.default)
     assert received["Subject"] == "[KKT Hải Phòng] Kiểm tra dữ liệu tháng 02/2024: ĐÃ CÔNG BỐ (có dòng bị giữ lại) · " \
                                   "2 số liệu dự kiến công bố SAI — không dùng; " \
-                                  "14 dòng bị giữ lại · 2 số liệu sai · 8 dòng có cảnh báo"
+                                  "14 dòng bị giữ lại · 2 số liệu sai · 8 dòng có cảnh báo · " \
+                                  "8 cảnh báo chung"  # last month unpublished; 7 public tables with hidden cells
     body = received.get_body(("related", "html", "plain"))
     assert received.get_content_type() == "multipart/mixed"
     alternative = next(p for p in received.iter_parts() if p.get_content_type() == "multipart/alternative")

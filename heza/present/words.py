@@ -109,6 +109,7 @@ SEVERITY_WORDS = {
 TALLY_WORDS = {  # heza.findings.tally's counts, in the order people read them
     "rows_held_back": ("dòng bị giữ lại", "rows held back"), "figures_wrong": ("số liệu sai", "wrong figures"),
     "rows_with_warnings": ("dòng có cảnh báo", "rows with warnings"),
+    "other_warnings": ("cảnh báo chung", "general warnings"),
     "other_errors": ("lỗi tệp/trang", "file or sheet errors"),
 }
 SUGGESTED = ("gợi ý", "suggested")
@@ -238,8 +239,8 @@ def report_text(lang: str) -> dict:
 
 def tally_line(lang: str, counts: dict) -> str:
     """'14 dòng bị giữ lại · 2 số liệu sai · 8 dòng có cảnh báo': what heza.findings.tally counts (rows
-    and figures, not raw findings); file or sheet errors only when there are some."""
-    shown = [key for key in TALLY_WORDS if counts.get(key) or key != "other_errors"]
+    and figures, not raw findings); warnings and errors about no row only when there are some."""
+    shown = [key for key in TALLY_WORDS if counts.get(key) or key not in ("other_warnings", "other_errors")]
     return " · ".join(f"{format_number(counts.get(key, 0), lang)} {pick(lang, TALLY_WORDS[key])}" for key in shown)
 
 
