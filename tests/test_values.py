@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import tests.corpus  # noqa: F401  (registers the corpus before corpus_values is imported)
+from heza.config import DEFAULTS
 from heza.assess.context import prepare
 from heza.assess.core import assess_paths
 from heza.ingest.cells import legacy_text_problems
@@ -27,8 +28,7 @@ from tests.corpus_values import (
     _mixed_encoding_csv, _shared_formulas_without_values,
 )
 
-LIMITS = {"max_file_mb": 50, "max_uncompressed_mb": 300, "max_compression_ratio": 100,
-          "max_rows_per_sheet": 1_100_000, "max_columns_per_sheet": 300, "header_search_rows": 30}
+LIMITS = DEFAULTS["limits"]
 
 
 # -- error cells -------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ _UNIT_OF = {
     "PERIOD_ZONE_MISSING": "active_zones", "PERIOD_PREVIOUS_COLUMN_MISSING": "cumulative_columns",
     "PERIOD_NO_EXCHANGE_RATE": "periods", "SHEET_TOTAL_ROW_MISMATCH": "total_rows",
     "CELL_MIXED_CONVENTION": "number_columns", "CELL_MIXED_ENCODING": "csv_lines",
+    "PERIOD_GONE_ENTERPRISE": "last_month_enterprises",  # it has no row this month: it is last month's
 }
 _UNIT_OF_TABLE = {"enterprises": "enterprise_rows", "zones": "zone_rows", "claims": "figures", "files": "files",
                   "public": "public_tables"}
@@ -38,7 +39,7 @@ UNIT_KEYS = {
     "total_rows": ["source_file", "source_sheet", "source_row"],
     "cells": ["source_file", "source_sheet", "source_row", "column"],
     "number_columns": ["source_file", "source_sheet", "column"], "csv_lines": ["source_file", "source_row"],
-    "public_tables": ["source_file"],
+    "public_tables": ["source_file"], "last_month_enterprises": ["value"],
 }
 
 # The cells each cell rule looks at (see _cell_populations).
@@ -106,6 +107,8 @@ def _checked(assessment, ctx: RunContext) -> dict:
         "SHEET_STRAY_CELL": len(sheets) + sum(1 for f in files for s in f.skipped if s.sheet),
         # every public table is checked for disclosure before a release that publishes anything
         "public_tables": 0 if assessment.critical else len(PUBLIC_MEASURES),
+        # enterprises of last month's publication looked for this month (only when the whole month is read)
+        "last_month_enterprises": len(ctx.last.enterprises) if ctx.last.exists and ctx.whole_period else 0,
     }
     cells = _cell_populations(assessment)
     counts.update({code: cells[population] for code, population in _CELLS_OF.items()})

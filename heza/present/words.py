@@ -301,6 +301,7 @@ UNIT_WORDS = {  # what a rule counts, one at a time (heza.assess.rule_summary.un
     "sheets": ("trang tính", "sheets"), "total_rows": ("dòng tổng", "total rows"), "cells": ("ô", "cells"),
     "number_columns": ("cột số", "number columns"), "csv_lines": ("dòng tệp CSV", "CSV lines"),
     "public_tables": ("bảng công khai", "public tables"),
+    "last_month_enterprises": ("doanh nghiệp đã công bố tháng trước", "enterprises published last month"),
 }
 RULE_SUMMARY_TEXT = {
     "vi": {
