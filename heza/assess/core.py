@@ -264,7 +264,7 @@ def check_month_on_month(assessment: Assessment, ctx: RunContext) -> Assessment:
     previous month has no publication says so once, and only that is skipped."""
     last = ctx.last
     if not last.exists:
-        return replace(assessment, findings=findings_frame([assessment.findings, no_previous(last, ctx.settings.root)]))
+        return replace(assessment, findings=findings_frame([assessment.findings, no_previous(last, ctx.settings.processed)]))
     enterprises, zones = assessment.tables["enterprises"], assessment.tables["zones"]
     position = match(enterprises.typed["tax_code"], last.enterprises["tax_code"])  # every row read, once
     keep = publishable(assessment, "enterprises").to_numpy()

@@ -279,7 +279,8 @@ def zone_total_findings(zones: pd.DataFrame, last: pd.DataFrame, share: float, l
 
 
 def no_previous(last: LastRelease, root: Path) -> pd.DataFrame:
-    """The one finding of a month whose previous month has no publication."""
+    """The one finding of a month whose previous month has no publication; the folder is named from
+    the release folders (`2024-01/`), so that runs publishing to different places find the same."""
     try:
         shown = last.folder.relative_to(root)
     except ValueError:
