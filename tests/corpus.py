@@ -113,17 +113,24 @@ def _macro(folder):
     return [path]
 
 
-def _xls(folder):
+def xls(folder: Path, name: str, rows: list, write=None) -> list:
+    """A real .xls (BIFF8, xlwt) with `rows` on sheet "DN"; `write(sheet, r, c, value)` may write a
+    cell its own way (an error cell, a merged range) and returns True when it did."""
     import xlwt
 
     workbook = xlwt.Workbook(encoding="utf-8")
     sheet = workbook.add_sheet("DN")
-    for r, row in enumerate(good(3)):
+    for r, row in enumerate(rows):
         for c, value in enumerate(row):
-            sheet.write(r, c, value)
-    path = folder / "cu.xls"
+            if not (write and write(sheet, r, c, value)):
+                sheet.write(r, c, value)
+    path = folder / name
     workbook.save(str(path))
     return [path]
+
+
+def _xls(folder):
+    return xls(folder, "cu.xls", good(3))
 
 
 def _ods(folder):

@@ -14,9 +14,9 @@ from pathlib import Path
 from openpyxl.styles import PatternFill
 
 try:
-    from tests.corpus import Case, good, rewrite_member, xlsx
+    from tests.corpus import Case, good, rewrite_member, xls, xlsx
 except ImportError:  # `python -m tests.corpus DIR`: the corpus module is __main__, importing this one
-    from __main__ import Case, good, rewrite_member, xlsx  # type: ignore[no-redef]
+    from __main__ import Case, good, rewrite_member, xls, xlsx  # type: ignore[no-redef]
 
 SHEET = "xl/worksheets/sheet1.xml"
 
@@ -88,22 +88,12 @@ def _merged_known_zone(folder: Path) -> list:
 
 
 def _merged_known_zone_xls(folder: Path) -> list:
-    """The same in a legacy .xls (xlwt writes the merged range and the value once)."""
-    import xlwt
-
-    workbook = xlwt.Workbook(encoding="utf-8")
-    sheet = workbook.add_sheet("DN")
-    for r, row in enumerate(good(3)):
-        for c, value in enumerate(row):
-            if c == 2 and r > 1:
-                continue
-            if c == 2 and r == 1:
-                sheet.write_merge(1, 3, 2, 2, value)
-            else:
-                sheet.write(r, c, value)
-    path = folder / "gop_khu.xls"
-    workbook.save(str(path))
-    return [path]
+    """The same in a legacy .xls: the zone written once, in a range merged over C2:C4."""
+    def merged_zone(sheet, r, c, value):
+        if c == 2 and r == 1:
+            sheet.write_merge(1, 3, 2, 2, value)
+        return c == 2 and r >= 1
+    return xls(folder, "gop_khu.xls", good(3), merged_zone)
 
 
 def _merged_figure(folder: Path) -> list:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.corpus import Case, good, rewrite_member, xlsx
+from tests.corpus import Case, good, rewrite_member, xls, xlsx
 from tests.test_rules import enterprise_rows
 
 
@@ -40,20 +40,13 @@ CASES = [
 
 def _xls_error_cells(folder: Path) -> list:
     """A real .xls (BIFF8, xlwt) with #DIV/0! in a count and #N/A in an amount."""
-    import xlwt
-
-    workbook = xlwt.Workbook(encoding="utf-8")
-    sheet = workbook.add_sheet("DN")
     errors = {(1, 7): "#DIV/0!", (2, 11): 0x2A}  # H2 workers_total, L3 capital (#N/A)
-    for r, row in enumerate(good(2)):
-        for c, value in enumerate(row):
-            if (r, c) in errors:
-                sheet.row(r).set_cell_error(c, errors[(r, c)])
-            else:
-                sheet.write(r, c, value)
-    path = folder / "loi_o.xls"
-    workbook.save(str(path))
-    return [path]
+
+    def error_cell(sheet, r, c, value):
+        if (r, c) in errors:
+            sheet.row(r).set_cell_error(c, errors[(r, c)])
+        return (r, c) in errors
+    return xls(folder, "loi_o.xls", good(2), error_cell)
 
 
 def _ods_error_cells(folder: Path) -> list:
