@@ -237,6 +237,47 @@ def test_zone_totals_are_compared_with_their_enterprise_rows(settings, tmp_path)
     assert {"ZONE_ENTERPRISES_MATCH", "ZONE_WORKERS_MATCH"} <= nomura
 
 
+def zone_report_against(settings, tmp_path, enterprises: list, zone: dict):
+    """A VSIP enterprise workbook and a zone report (ZONE_GOOD with `zone` changes) of one period."""
+    dn = write_workbook(tmp_path / "dn.xlsx", {"DN": enterprise_rows(*enterprises)})
+    khu = write_workbook(tmp_path / "khu.xlsx", {"Khu": zone_rows(zone)})
+    return assess_paths([dn, khu], prepare(settings, "2024-02"))
+
+
+def test_a_zone_report_is_compared_with_every_row_the_zone_submitted_held_back_or_not(settings, tmp_path):
+    # three enterprises, one without a name (held back): the zone's right report says 3 and 300 workers
+    assessment = zone_report_against(settings, tmp_path, [{}, {}, {"name": None}], {1: 3, 2: 300, 3: 180, 4: 120})
+    zone_rules = set(assessment.findings.loc[assessment.findings["table"] == "zones", "rule"])
+    assert not {"ZONE_ENTERPRISES_MATCH", "ZONE_WORKERS_MATCH"} & zone_rules
+    assert "ENT_REQUIRED" in set(assessment.findings["rule"])
+
+
+def test_a_zone_report_that_misses_a_submitted_row_is_flagged_even_when_that_row_is_held_back(settings, tmp_path):
+    assessment = zone_report_against(settings, tmp_path, [{}, {}, {"name": None}], {1: 2, 2: 200, 3: 120, 4: 80})
+    zone_rules = set(assessment.findings.loc[assessment.findings["table"] == "zones", "rule"])
+    assert {"ZONE_ENTERPRISES_MATCH", "ZONE_WORKERS_MATCH"} <= zone_rules
+
+
+def test_zone_workers_are_not_compared_with_a_sum_missing_an_unreadable_or_doubtful_figure(settings, tmp_path):
+    # row 3's total is unreadable and row 4 breaks female + male = total: neither sum is known,
+    # so a zone report that no sum of what was written can confirm is not called wrong
+    rows = [{}, {"total": "N/A"}, {"female": 70}]
+    assessment = zone_report_against(settings, tmp_path, rows, {1: 3, 2: 300, 3: 180, 4: 120})
+    zone_rules = set(assessment.findings.loc[assessment.findings["table"] == "zones", "rule"])
+    assert "ZONE_WORKERS_MATCH" not in zone_rules and "ZONE_ENTERPRISES_MATCH" not in zone_rules
+
+
+def test_the_report_says_which_zones_published_sums_fall_short_by_held_back_rows(settings, tmp_path):
+    from heza.release.report_data import held_back_records
+
+    ctx = prepare(settings, "2024-02")
+    dn = write_workbook(tmp_path / "dn.xlsx", {"DN": enterprise_rows({}, {}, {"total": "N/A"})})
+    khu = write_workbook(tmp_path / "khu.xlsx", {"Khu": zone_rows({1: 3, 2: 300, 3: 180, 4: 120})})
+    records = held_back_records(assess_paths([dn, khu], ctx), ctx)
+    assert records == [{"zone_code": "VSIP", "zone_name": ctx.registry.name_of("VSIP"), "reported": 3,
+                        "submitted": 3, "published": 2, "not_compared": ["workers_total"]}]
+
+
 def test_zones_active_in_the_period_that_did_not_report_are_listed(settings, tmp_path):
     findings = findings_for(settings, tmp_path, {"Khu": zone_rows({})}, name="khu.xlsx")
     missing = set(findings.loc[findings["rule"] == "PERIOD_ZONE_MISSING", "value"])

@@ -22,7 +22,7 @@ from heza.assess.ledger import imbalance_reason, source_ledger
 from heza.assess.plausibility import (
     change_findings, match, membership_findings, no_previous, suspects, zone_total_findings,
 )
-from heza.assess.reconcile import completeness, reconcile_zones
+from heza.assess.reconcile import completeness, doubtful_cells, reconcile_zones
 from heza.assess.validate import validate_table
 from heza.findings import SHEET_WIDE_RULES, count_by_severity, error_row_ids, finding, findings_frame
 from heza.ingest.discover import set_aside_duplicates
@@ -125,10 +125,11 @@ def drop_echoes(findings: pd.DataFrame) -> pd.DataFrame:
 
 
 def reconcile_period(assessment: Assessment, ctx: RunContext) -> Assessment:
-    """Zone rows against the enterprise rows that will be published, and the last publication."""
+    """Zone rows against the enterprise rows each zone submitted (a right report is never flagged
+    because one of its rows is held back), and the last publication."""
     zones, enterprises = assessment.tables["zones"], assessment.tables["enterprises"]
-    extra = reconcile_zones(zones.typed, enterprises.typed[publishable(assessment, "enterprises")], ctx.previous,
-                            zones.column_letters)
+    doubtful = doubtful_cells(assessment.findings, enterprises.typed)
+    extra = reconcile_zones(zones.typed, enterprises.typed, ctx.previous, zones.column_letters, doubtful)
     return replace(assessment, findings=findings_frame([assessment.findings, extra]))
 
 

@@ -7,21 +7,55 @@ from pathlib import Path
 
 import pandas as pd
 
-from heza.findings import display_value, empty_findings, finding, findings_frame
+from heza.findings import display_value, empty_findings, finding, findings_frame, row_errors
 from heza.ingest.reference import ZoneRegistry
 from heza.assess.validate import failure_cases, findings_from_cases
 from schemas import CUMULATIVE_COLUMNS, reconciliation_schema
+from schemas.catalogue import RULES
 
-_SUMMED = ("workers_total", "workers_female", "workers_male")
+SUMMED = ("workers_total", "workers_female", "workers_male")
 
 
-def enterprise_sums(enterprises: pd.DataFrame) -> pd.DataFrame:
-    """Per zone: how many enterprise rows were read, and their summed workers."""
-    grouped = enterprises.groupby("zone_code", dropna=True)
-    sums = grouped[list(_SUMMED)].sum(min_count=1).astype("Int64")
+def doubtful_cells(findings: pd.DataFrame, enterprises: pd.DataFrame) -> pd.DataFrame:
+    """(row_id, column) of the summed worker figures an error puts in doubt: the finding's own
+    column and every column its rule names (female + male = total doubts all three)."""
+    errors = row_errors(findings[findings["table"] == "enterprises"], enterprises)
+    named = errors["rule"].str.split(":").str[0].map(lambda code: list(RULES[code].columns) if code in RULES else [])
+    columns = [[*rule_columns, own] for rule_columns, own in zip(named, errors["column"])]
+    cells = errors[["row_id"]].assign(column=columns).explode("column")
+    return cells[cells["column"].isin(SUMMED)].drop_duplicates().reset_index(drop=True)
+
+
+def enterprise_sums(enterprises: pd.DataFrame, doubtful: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per zone: how many enterprise rows it submitted, and their summed workers. A zone's sum is
+    unknown (empty, so not compared) when one of its figures is empty or in doubt: a zone report
+    is checked against what its enterprises wrote, never against a sum missing a row."""
+    values = enterprises[list(SUMMED)].copy()
+    for column, rows in ({} if doubtful is None else doubtful.groupby("column")["row_id"]):
+        values.loc[enterprises["row_id"].isin(rows).to_numpy(), column] = pd.NA
+    grouped = values.groupby(enterprises["zone_code"], dropna=True)
+    sums = grouped.sum(min_count=1).mask(values.isna().groupby(enterprises["zone_code"], dropna=True).any())
+    sums = sums.astype("Int64")
     sums.columns = [f"enterprise_{c}" for c in sums.columns]
     sums["enterprise_rows"] = grouped.size().astype("Int64")
     return sums
+
+
+def held_back_by_zone(zones: pd.DataFrame, enterprises: pd.DataFrame, published: pd.Series,
+                      doubtful: pd.DataFrame) -> pd.DataFrame:
+    """Reporting zones some of whose enterprise rows are held back: what the zone reported, the rows
+    it submitted, the rows published, and the worker figures that could not be compared (a held-back
+    row's figure empty or in doubt). The published sums then fall short of a right zone report by
+    those rows: information for the reader, not a finding against the zone."""
+    by_zone = enterprises.assign(published=published.to_numpy()).groupby("zone_code", dropna=True)["published"]
+    counts = pd.DataFrame({"submitted": by_zone.size(), "published": by_zone.sum()}).astype("int64")
+    reported = zones.drop_duplicates("zone_code").set_index("zone_code")["enterprises"]
+    counts = counts[(counts["submitted"] > counts["published"]) & counts.index.isin(reported.index)]
+    unknown = enterprise_sums(enterprises, doubtful)[[f"enterprise_{c}" for c in SUMMED]].isna()
+    not_compared = unknown.reindex(counts.index, fill_value=False).apply(
+        lambda row: [c for c, missing in zip(SUMMED, row) if missing], axis=1, result_type="reduce")
+    return counts.assign(reported=reported.reindex(counts.index).astype("Int64"),
+                         not_compared=not_compared).rename_axis("zone_code").reset_index()
 
 
 def previous_cumulative(processed_dir: Path, previous_period: str) -> pd.DataFrame:
@@ -61,9 +95,10 @@ def _skipped_cumulative_checks(previous: pd.DataFrame) -> pd.DataFrame:
     ) for column in previous.attrs.get("missing", [])])
 
 
-def reconciliation_frame(zones: pd.DataFrame, enterprises: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
+def reconciliation_frame(zones: pd.DataFrame, enterprises: pd.DataFrame, previous: pd.DataFrame,
+                         doubtful: pd.DataFrame | None = None) -> pd.DataFrame:
     """Each zone row beside its enterprise sums and its previous cumulative figures."""
-    frame = zones.join(enterprise_sums(enterprises), on="zone_code")
+    frame = zones.join(enterprise_sums(enterprises, doubtful), on="zone_code")
     frame = frame.join(previous, on="zone_code")
     frame["enterprise_rows"] = frame["enterprise_rows"].fillna(0).astype("Int64")
     for column in CUMULATIVE_COLUMNS:
@@ -72,11 +107,12 @@ def reconciliation_frame(zones: pd.DataFrame, enterprises: pd.DataFrame, previou
 
 
 def reconcile_zones(zones: pd.DataFrame, enterprises: pd.DataFrame, previous: pd.DataFrame,
-                    letters: dict | None = None) -> pd.DataFrame:
-    """Warnings where a zone's totals differ from its enterprise rows or its cumulative figures shrank."""
+                    letters: dict | None = None, doubtful: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Warnings where a zone's totals differ from the enterprise rows it submitted (all of them,
+    held back or not; figures in `doubtful` cells are not summed) or its cumulative figures shrank."""
     if zones.empty:
         return empty_findings()
-    frame = reconciliation_frame(zones, enterprises, previous)
+    frame = reconciliation_frame(zones, enterprises, previous, doubtful)
     cases = failure_cases(reconciliation_schema(), frame)
     findings = findings_from_cases(cases, frame, "zones", letters)
     skipped = _skipped_cumulative_checks(previous)

@@ -22,7 +22,7 @@ from heza.present.finding_text import also_words, column_words, report_headers, 
 from heza.present.rule_summary import rule_summary_lines, rule_summary_view
 from heza.present.words import (
     CLAIM_STATUS_WORDS, COUNT_WORDS, KIND_WORDS, OUTPUT_FOLDER, RULE_TABLE_HEAD, SEVERITY_WORDS, UNREADABLE_FILE,
-    count_line, field, in_lang, pick, report_headline, report_text, suggestion, table_head, table_label,
+    column_label, count_line, field, in_lang, pick, report_headline, report_text, suggestion, table_head, table_label,
     tally_line,
 )
 
@@ -159,6 +159,21 @@ def banner(report: dict, lang: str) -> dict:
 _LEDGER_ORDER = {"hidden": 0, "sheet_not_read": 1, "total": 2, "subheading": 3, "note": 4, "title": 5, "header": 6}
 
 
+def zones_held_lines(report: dict, lang: str) -> list:
+    """One line per zone whose published sums are short of its report by rows held back."""
+    words, n = report_text(lang), lambda value: "–" if value is None else format_number(value, lang)
+    lines = []
+    for zone in report.get("held_back_by_zone", []):
+        line = words["zone_held_line"].format(
+            zone=zone["zone_name"], reported=n(zone["reported"]), submitted=n(zone["submitted"]),
+            published=n(zone["published"]), held=n(zone["submitted"] - zone["published"]))
+        if zone["not_compared"]:
+            columns = ", ".join(column_label(c, lang).lower() for c in zone["not_compared"])
+            line += words["zone_held_unchecked"].format(columns=columns)
+        lines.append(line)
+    return lines
+
+
 def ledger_view(report: dict, lang: str) -> dict:
     """The source ledger for people: the balance in one sentence, then every non-data row, the ones
     that could hide data (hidden rows, sheets not read, totals) first."""
@@ -203,7 +218,7 @@ def render_html(report: dict, folder, lang: str = "vi", images: dict | None = No
                  "published": format_number(c["rows_published"], lang),
                  "quarantined": format_number(c["rows_quarantined"], lang)} for name, c in report["counts"].items()],
         rules=[r for r in _rule_views(report, lang) if r["rule"] != "PERIOD_ZONE_MISSING"],
-        missing=missing,
+        missing=missing, zones_held=zones_held_lines(report, lang),
         unreadable=[{"file": f["file"], "message": f["error"][field("message", lang)]}
                     for f in report["files"] if f["error"]],
         skipped=[{"file": s["file"], "sheet": s["sheet"], "reason": s[field("reason", lang)]}

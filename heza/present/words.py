@@ -187,6 +187,11 @@ REPORT_TEXT = {
         "suggested": "Gợi ý", "completeness": "Khu chưa báo cáo",
         "missing_help": "Các khu đang hoạt động trong kỳ nhưng chưa có báo cáo được công bố:",
         "no_rows": "không đọc được dòng nào của khu", 
+        "zone_held_help": "Tổng đã công bố của các khu sau thiếu các dòng bị giữ lại, nên ít hơn số khu báo cáo. "
+                          "Báo cáo của khu được so với mọi dòng khu đã gửi, nên không bị coi là sai vì lý do này:",
+        "zone_held_line": "{zone}: khu báo cáo {reported} doanh nghiệp, đã gửi {submitted} dòng, công bố {published} "
+                          "({held} dòng bị giữ lại)",
+        "zone_held_unchecked": "; chưa so được {columns} của khu vì dòng bị giữ lại có số này trống hoặc lỗi",
         "all_reported": "Tất cả các khu đang hoạt động đã báo cáo.", "files": "Tệp và trang không đọc",
         "where": "Kết quả công bố", "run": "Lần chạy", "rate": "Tỷ giá tham chiếu",
         "chart_zones": "Số phát hiện theo khu", "chart_claims": "Số công bố so với số tính lại",
@@ -215,6 +220,12 @@ REPORT_TEXT = {
         "suggested": "Suggested", "completeness": "Zones that did not report",
         "missing_help": "Zones active in the period without a published report:",
         "no_rows": "no row of the zone could be read", 
+        "zone_held_help": "The published totals of these zones lack their held-back rows, so they fall short of the "
+                          "zone's report. A zone report is compared with every row the zone submitted, so it is not "
+                          "flagged for this:",
+        "zone_held_line": "{zone}: the zone reported {reported} enterprises, submitted {submitted} rows, {published} "
+                          "published ({held} held back)",
+        "zone_held_unchecked": "; its {columns} could not be compared, a held-back row's figure being empty or wrong",
         "all_reported": "Every active zone reported.", "files": "Files and sheets not read",
         "where": "Published output", "run": "Run", "rate": "Reference rate",
         "chart_zones": "Findings per zone", "chart_claims": "Reported against recomputed",

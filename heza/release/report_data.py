@@ -6,10 +6,13 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pandas as pd
+
 from heza import __version__
 from heza.assess.claims import ClaimsResult, indicators_table
 from heza.assess.context import RunContext
-from heza.assess.core import Assessment
+from heza.assess.core import Assessment, publishable
+from heza.assess.reconcile import doubtful_cells, held_back_by_zone
 from heza.assess.selective import call_records
 from heza.assess.subjects import with_subjects
 from heza.findings import tally
@@ -36,11 +39,24 @@ def report_data(assessment: Assessment, ctx: RunContext) -> dict:
                     for f in assessment.files for s in f.skipped],
         "findings": findings.drop(columns="row_id").to_dict(orient="records"),
         "ledger": assessment.ledger,
+        "held_back_by_zone": held_back_records(assessment, ctx),
         "claims": claims_records(assessment.claims),
         "filters": assessment.claims.filters if assessment.claims is not None else {},
         "calls": call_records(assessment.month_on_month, assessment.claims, ctx.registry.name_of),
         **rule_summary_section(assessment, ctx),
     }
+
+
+def held_back_records(assessment: Assessment, ctx: RunContext) -> list:
+    """Zones whose published sums are short of their report by rows held back (information)."""
+    tables = assessment.tables
+    enterprises = tables["enterprises"].typed
+    held = held_back_by_zone(tables["zones"].typed, enterprises, publishable(assessment, "enterprises"),
+                             doubtful_cells(assessment.findings, enterprises))
+    return [{"zone_code": r.zone_code, "zone_name": ctx.registry.name_of(r.zone_code),
+             "reported": None if pd.isna(r.reported) else int(r.reported),
+             "submitted": int(r.submitted), "published": int(r.published), "not_compared": list(r.not_compared)}
+            for r in held.itertuples()]
 
 
 def claims_records(claims: ClaimsResult | None) -> list:

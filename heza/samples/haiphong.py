@@ -209,11 +209,23 @@ def with_warnings(rows: list) -> None:
     stray.party_members, stray.bad = 1, "ENT_MEMBERS_WITHOUT_ORG"
 
 
+BAD_ROW_WORKERS = (200, 120, 80)  # total, female, male each deliberately bad row really has
+
+
+def as_truly_is(row: Enterprise) -> Enterprise:
+    """A row as the enterprise really is: a deliberately bad row's workers as they really are (its
+    zone counts them right even where the enterprise's own row is wrong or unreadable)."""
+    if row.bad not in DELIBERATE_ERRORS:
+        return row
+    total, female, male = BAD_ROW_WORKERS
+    return replace(row, workers_total=total, workers_female=female, workers_male=male)
+
+
 def bad_enterprises(rng: random.Random, zones: list) -> list:
     """One row per error rule, each documented in DELIBERATE_ERRORS."""
     def base(serial: int, **changes) -> Enterprise:
         row = Enterprise(tax_code(9000 + serial), f"Công ty TNHH Mẫu Lỗi {serial:02d}", zones[serial % len(zones)],
-                         "domestic_private", False, False, None, 200, 120, 80, 20, 1_000_000.0, 500_000.0, 400_000.0)
+                         "domestic_private", False, False, None, *BAD_ROW_WORKERS, 20, 1_000_000.0, 500_000.0, 400_000.0)
         return replace(row, **changes)
 
     duplicate = tax_code(9099)
@@ -305,12 +317,11 @@ def previous_month(rows: list, codes: list, rate: float | None) -> list:
 
 
 def month_zones(seed: int, codes: list, rows: list, registry, period: str) -> dict:
-    """Each zone's report of a sample month: the sums of its sound enterprise rows; in 2024-02 one
-    zone's report counts 25 workers too many and one an enterprise too many (deliberate warnings),
-    in 2024-01 the cumulative figures are a month smaller, VSIP's FDI projects one more (a project
-    revoked since)."""
-    clean = [r for r in rows if r.bad not in DELIBERATE_ERRORS]
-    zones = zone_figures(random.Random(f"{seed}-zones"), codes, clean, registry, period)
+    """Each zone's report of a sample month: counts and sums over every enterprise it has (the ones
+    whose rows are deliberately bad included, with their true figures); in 2024-02 one zone's report
+    counts 25 workers too many and one an enterprise too many (deliberate warnings), in 2024-01 the
+    cumulative figures are a month smaller, VSIP's FDI projects one more (a project revoked since)."""
+    zones = zone_figures(random.Random(f"{seed}-zones"), codes, [as_truly_is(r) for r in rows], registry, period)
     if period == "2024-01":
         for zone in zones.values():
             zone["fdi_projects"] -= 2
