@@ -68,3 +68,36 @@ def test_an_empty_balance_cell_is_always_filled_with_its_true_value(outcomes):
     missing = outcomes[(outcomes["kind"] == "missing") & (outcomes["field"] != "workers_managerial")]
     assert len(missing) >= 50
     assert (missing["sure_value"] & missing["sure_value_right"]).all()
+
+
+ZONE_SLIPS = {  # zone: (its row's figures by column index, the cell with the slip, what the clerk reads there)
+    "VSIP": ({2: 500, 3: 30, 4: 20}, "C2", "Gợi ý: 50 (có thể gõ thừa chữ số 0)"),
+    "NOMURA": ({3: 6}, "D3", "Gợi ý: 60 (có thể gõ thiếu chữ số 0)"),
+    "DOSON": ({4: 40_000}, "E4", "Gợi ý: 40 (có thể nhầm đơn vị: gấp 1.000 lần)"),
+    "DINHVU": ({4: -40}, "E5", "Gợi ý: 40 (có thể gõ nhầm dấu trừ)"),
+    "TIENTHANH": ({4: 440}, "E6", "Gợi ý: 40 (có thể gõ lặp chữ số 4)"),
+}  # the other columns as tests.test_rules.ZONE_GOOD: 100 workers, 60 female, 40 male; NAMCAUKIEN is right
+
+
+def test_a_zone_clerk_sees_one_red_cell_per_slip_with_its_suggestion_and_no_red_elsewhere(settings, tmp_path):
+    from openpyxl import load_workbook
+
+    from heza.assess.context import prepare
+    from heza.assess.core import assess_paths
+    from heza.present.annotate import annotate_submissions
+    from tests.conftest import write_workbook
+    from tests.test_rules import zone_rows
+
+    rows = [{0: zone, **figures} for zone, (figures, _, _) in ZONE_SLIPS.items()]
+    path = write_workbook(tmp_path / "khu.xlsx", {"Khu": zone_rows(*rows, {0: "NAMCAUKIEN"})})
+    assessment = assess_paths([path], prepare(settings, "2024-02"))
+    letters = {key: letter for table in assessment.tables.values() for key, letter in table.column_letters.items()}
+    [copy] = annotate_submissions(assessment.findings, list(assessment.files), letters, tmp_path / "out",
+                                  settings.limits)
+    sheet = load_workbook(copy)["Khu"]
+    red = {cell.coordinate: cell for row in sheet.iter_rows() for cell in row if cell.fill.fgColor.rgb == "FFFFC7CE"}
+    assert set(red) == {address for _, address, _ in ZONE_SLIPS.values()}
+    for _, address, text in ZONE_SLIPS.values():
+        assert text in red[address].comment.text
+    workers = [cell for row in sheet["C2:E7"] for cell in row if cell.coordinate not in red]
+    assert all(cell.fill.fgColor.rgb in (None, "00000000") for cell in workers)  # the right counts: no colour
