@@ -101,3 +101,22 @@ def test_a_zone_clerk_sees_one_red_cell_per_slip_with_its_suggestion_and_no_red_
         assert text in red[address].comment.text
     workers = [cell for row in sheet["C2:E7"] for cell in row if cell.coordinate not in red]
     assert all(cell.fill.fgColor.rgb in (None, "00000000") for cell in workers)  # the right counts: no colour
+
+
+def test_on_the_sample_month_every_determined_value_is_the_true_one(sample_month, settings):
+    """The sample's deliberate error rows ("Công ty TNHH Mẫu Lỗi …") share one true row (200
+    workers, 120 female, 80 male, 20 managerial), each with one cell broken: a value the localiser
+    calls determined must be that row's value, as the other error rows write it."""
+    from heza.assess.context import prepare
+    from heza.assess.core import assess_paths
+
+    files = sorted(p for p in (sample_month / "raw" / "2024-02").rglob("*") if p.is_file())
+    assessment = assess_paths(files, prepare(settings, "2024-02"))
+    rows = assessment.tables["enterprises"].typed
+    errors = rows[rows["enterprise_name"].str.startswith("Công ty TNHH Mẫu Lỗi").fillna(False)]
+    findings = assessment.findings
+    determined = findings[(findings["value_grade"] == "determined") & findings["row_id"].isin(errors["row_id"])]
+    assert len(determined) >= 1
+    for _, hit in determined.iterrows():
+        true = errors[hit["blamed"]].mode().iloc[0]
+        assert hit["suggested"] == str(int(true)), (hit["blamed"], hit["suggested"], true)
