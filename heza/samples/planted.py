@@ -117,7 +117,7 @@ def planted_rows(table: str, n: int, seed: int = 13) -> tuple[pd.DataFrame, pd.D
             else:
                 new = slipped(slip, values, rng)
                 keep[rows[np.isnan(new) & (slip != "missing")]] = False
-            written.loc[rows, name] = pd.array(np.where(np.isnan(new), np.nan, new), dtype="Float64").round()
+            written.loc[rows, name] = pd.array(new, dtype="Float64").round()  # NaN: an empty cell
             truth.loc[rows, "written_value"] = new
     return written[keep].reset_index(drop=True), truth[keep].reset_index(drop=True)
 
