@@ -33,11 +33,15 @@ bench: $(STAMP)
 reliability: $(STAMP)
 	$(BIN)/python -m tests.reliability
 
-# Our Hidiroglou-Berthelot flags against Statistics Canada's Banff on the published 2024-01 and 2024-02:
+# Our error localiser against Statistics Canada's Banff (errorloc + deterministic) on rows with planted slips,
+# then our Hidiroglou-Berthelot flags against Banff's on the published 2024-01 and 2024-02:
 # Banff needs pandas < 3 and pyarrow < 19, so it gets its own environment (.venv-banff, banff pinned here).
 banff: $(STAMP)
 	test -x .venv-banff/bin/python || $(PYTHON) -m venv .venv-banff
 	.venv-banff/bin/python -m pip install --quiet banff==3.1.3
+	$(BIN)/python -m benchmarks.banff_localise plant data/banff_localise
+	.venv-banff/bin/python benchmarks/banff_localise.py banff data/banff_localise
+	$(BIN)/python -m benchmarks.banff_localise compare data/banff_localise
 	.venv-banff/bin/python benchmarks/banff_compare.py banff data/processed data/banff_flags.json
 	$(BIN)/python -m benchmarks.banff_compare ours data/processed data/banff_flags.json
 
