@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import json
 import shutil
+from contextlib import asynccontextmanager
+from datetime import datetime
+from functools import partial
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader
 from starlette.applications import Starlette
@@ -23,7 +27,7 @@ from heza.ingest.reference import load_zone_registry
 from heza.present.annotate import safe_file_stem
 from heza.present.words import WEB_WORDS, pick
 from heza.web import auth, storage
-from heza.web.check import checked_in_child
+from heza.web.check import checked_in_child, start_checker
 
 COOKIE = "heza_phien"
 TEMPLATES = Path(__file__).parent / "templates"
@@ -35,6 +39,11 @@ class PageError(Exception):
     def __init__(self, status: int, words: str):
         super().__init__(words)
         self.status, self.words = status, words
+
+
+def local_time(stamp: str, zone: ZoneInfo) -> str:
+    """'29/11/2026 09:16' in Hai Phong ([schedule] timezone) from a receipt's UTC time."""
+    return datetime.fromisoformat(stamp).astimezone(zone).strftime("%d/%m/%Y %H:%M")
 
 
 def words(key: str, **values) -> str:
@@ -255,13 +264,19 @@ class Sessions:
         await self.app(scope, receive, send)
 
 
+@asynccontextmanager
+async def _lifespan(app):
+    start_checker()
+    yield
+
+
 def create_app(settings) -> Starlette:
     routes = [Route("/", home), Route("/dang-nhap", login, methods=["POST"]),
               Route("/dang-xuat", logout, methods=["POST"]), Route("/kiem-tra", check_page),
               Route("/kiem-tra", upload, methods=["POST"]), Route("/ket-qua/{token}", result_page),
               Route("/ket-qua/{token}/thu", letter), Route("/ket-qua/{token}/nop", submit, methods=["POST"]),
               Route("/ket-qua/{token}/bien-nhan", receipt_page), Route("/can-bo", staff_page)]
-    app = Starlette(routes=routes, exception_handlers={PageError: on_page_error, HTTPException: on_http_error,
+    app = Starlette(routes=routes, lifespan=_lifespan, exception_handlers={PageError: on_page_error, HTTPException: on_http_error,
                                                        Exception: on_crash})
     registry = load_zone_registry(settings.reference)
     app.state.settings, app.state.registry = settings, registry
@@ -269,5 +284,6 @@ def create_app(settings) -> Starlette:
     app.state.zones = sorted(registry.names.items(), key=lambda item: item[1])
     app.state.secret = auth.session_secret(settings)
     app.state.pages = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True)
+    app.state.pages.filters["local_time"] = partial(local_time, zone=ZoneInfo(settings.schedule["timezone"]))
     app.add_middleware(Sessions, settings=settings)
     return app

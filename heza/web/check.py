@@ -6,7 +6,9 @@ the first rows with the wrong cells marked) and the letter workbook written besi
 
 from __future__ import annotations
 
+import math
 import multiprocessing
+import multiprocessing.forkserver
 import re
 from pathlib import Path
 
@@ -16,9 +18,10 @@ from heza.assess.context import prepare
 from heza.assess.core import assess_paths
 from heza.assess.subjects import with_subjects
 from heza.ingest.files import read_sheets
+from heza.ingest.numbers import format_number
 from heza.present.annotate import annotate_submissions
 from heza.present.finding_text import column_words, shown_value, subject_words, submitter_headers, value_words
-from heza.present.words import SEVERITY_WORDS, WEB_WORDS, pick, suggestion
+from heza.present.words import SEVERITY_WORDS, WEB_WORDS, YES_NO, pick, suggestion
 
 _ADDRESS = re.compile(r"^([A-Z]{1,3})(\d{1,7})$")
 _RANK = {"critical": 0, "error": 1, "warning": 2}
@@ -45,6 +48,7 @@ def _finding_view(item: dict, headers: dict) -> dict:
             "sheet": item.get("source_sheet") or "", "row": item.get("source_row"), "cell": item.get("cell") or "",
             "subject": subject_words(item, "vi"), "column": column_words(item, headers, "vi"),
             "value": value_words(item, headers, "vi"), "message": item["message_vi"], "rule": item["rule"],
+            "suggested": shown_value(item.get("suggested"), "", "vi") or None,
             "suggestion": suggestion(shown_value(item.get("suggested"), "", "vi") or None, reason)}
 
 
@@ -54,27 +58,43 @@ def _marks(views: list, sheet: str) -> dict:
     for view in sorted(views, key=lambda v: _RANK.get(v["severity"], 9)):
         where = _position(view["cell"]) if view["sheet"] == sheet else None
         if where is not None and where not in marks:
-            marks[where] = (view["severity"], view["message"], view["suggestion"])
+            marks[where] = (view["severity"], " · ".join(filter(None, [view["message"], view["suggestion"]])),
+                            view["suggested"])
     return marks
 
 
 def _grid_view(sheet: str, grid: list, table, views: list, first_rows: int) -> dict:
-    """The header, the first data rows and every row with a marked cell, each cell as written."""
+    """The header, the first data rows and every row with a marked cell, each cell as written; a
+    row with text in its first cell only (a title above the table) spans the grid."""
     marks = _marks(views, sheet)
     top = (max(table.header_rows) if table.header_rows else 0) + first_rows
     wanted = sorted(set(range(min(top, len(grid)))) | {r for r, _ in marks if r < len(grid)})[:MAX_MARKED_ROWS]
     width = min(MAX_PREVIEW_COLUMNS, max([len(grid[r]) for r in wanted] + [c + 1 for _, c in marks] + [1]))
     rows, previous = [], -1
     for index in wanted:
-        cells = []
-        for col in range(width):
-            value = grid[index][col] if col < len(grid[index]) else None
+        texts = [_cell_text(grid[index][col]) if col < len(grid[index]) else "" for col in range(width)]
+        row = {"number": index + 1, "gap": index != previous + 1, "title": None, "cells": [],
+               "header": index + 1 in table.header_rows}
+        if texts[0] and not any(texts[1:]) and not any(r == index for r, _ in marks):
+            row["title"] = texts[0]
+        for col, text in enumerate(texts):
             severity, message, hint = marks.get((index, col), (None, None, None))
-            cells.append({"text": "" if value is None else str(value), "severity": severity,
-                          "message": message, "suggestion": hint})
-        rows.append({"number": index + 1, "gap": index != previous + 1, "cells": cells})
+            row["cells"].append({"text": text, "severity": severity, "message": message, "suggestion": hint})
+        rows.append(row)
         previous = index
     return {"sheet": sheet, "letters": [_letters(c) for c in range(width)], "rows": rows}
+
+
+def _cell_text(value) -> str:
+    """A cell as a Vietnamese reader writes it: 1.234.567 and 7,5; Có/Không; text as it is."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return pick("vi", YES_NO[value])
+    if isinstance(value, (int, float)) and math.isfinite(value):
+        decimals = 0 if float(value).is_integer() else min(6, len(repr(float(value)).partition(".")[2]))
+        return format_number(float(value), "vi", decimals)
+    return str(value)
 
 
 def _letters(col: int) -> str:
@@ -108,6 +128,12 @@ def check_upload(settings, period: str, zone: str, path: Path) -> dict:
         by_sheet = {table.sheet: table for table in file.tables}
         grids = [_grid_view(sheet, grid, by_sheet[sheet], views, int(settings.web["preview_rows"]))
                  for sheet, grid, _ in read_sheets(path, settings.limits) if sheet in by_sheet]
+    for number, grid in enumerate(grids):  # each finding links to its cell in the grid
+        marked = {(c["severity"] is not None, grid["letters"][col] + str(row["number"]))
+                  for row in grid["rows"] for col, c in enumerate(row["cells"])}
+        for view in views:
+            if view["sheet"] == grid["sheet"] and (True, view["cell"]) in marked:
+                view["anchor"] = f"o{number}-{view['cell']}"
     counts = findings["severity"].value_counts()
     return {"sha256": file.sha256, "rows": int(sum(len(t.cells) for t in file.tables)), "findings": views,
             "errors": int(counts.get("error", 0) + counts.get("critical", 0)), "warnings": int(counts.get("warning", 0)),
@@ -140,10 +166,22 @@ def _child(connection, settings, period: str, zone: str, path: Path) -> None:
         connection.close()
 
 
+def checker():
+    """The multiprocessing context of the checks: a fork server that loaded heza.web.warm once."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["heza.web.warm"])
+    return context
+
+
+def start_checker() -> None:
+    """Start the fork server now (at the page's start), not at the first clerk's upload."""
+    checker()
+    multiprocessing.forkserver.ensure_running()
+
+
 def checked_in_child(settings, period: str, zone: str, path: Path) -> tuple[str, object]:
     """('ok', result) or ('failed', why) or ('too_slow', seconds), never waiting past the limit."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
+    context = checker()
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(target=_child, args=(sender, settings, period, zone, path), daemon=True)
     process.start()
