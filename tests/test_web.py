@@ -185,6 +185,7 @@ def test_a_client_file_name_never_names_a_file_on_disk(app, project):
     result = _upload(client, _vsip_bytes(project), "../../../../thu_vao.xlsx")
     receipt = _submit(client, result)
     assert receipt.status_code == 200 and "nop_qua_web_VSIP/bao_cao_lan_1.xlsx" in receipt.text
+    assert "thu_vao.xlsx" in receipt.text and "../" not in receipt.text
     assert not list(project.parent.rglob("thu_vao*"))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -164,5 +165,34 @@ def test_a_hostile_upload_gets_a_clear_vietnamese_refusal(browser, server, shots
         page.screenshot(path=str(shots / "web-refusal-390.png"), full_page=True)
         hostile = fake.read_bytes()
         assert not [p for p in (project / "raw").rglob("*") if p.is_file() and p.read_bytes() == hostile]
+    finally:
+        page.close()
+
+
+def test_a_clerk_fixes_the_file_from_the_pages_words_and_submits_the_corrected_one(browser, server, shots, tmp_path):  # noqa: F811
+    """Only what the page says: the sheet, the cell and the value to put; the corrected file then
+    checks clean and is the version the month reads."""
+    address, project = server
+    page = browser.new_page(viewport={"width": 1366, "height": 800})
+    try:
+        _log_in(page, address)
+        page.select_option("#period", "2024-02")
+        page.set_input_files("#file", str(project / "raw" / "2024-02" / SAMPLE))
+        page.click("button:has-text('Kiểm tra tệp')")
+        finding = page.inner_text("ul.findings li.error")
+        sheet, cell = re.search(r"Trang “(.+?)”, dòng \d+, ô ([A-Z]+\d+)", finding).groups()
+        value = re.search(r"Nên sửa thành: (\d+)", finding).group(1)
+        book = load_workbook(project / "raw" / "2024-02" / SAMPLE)
+        book[sheet][cell] = int(value)
+        book.save(tmp_path / "bao_cao_da_sua.xlsx")
+        page.click("text=Kiểm tra lại tệp đã sửa")
+        page.set_input_files("#file", str(tmp_path / "bao_cao_da_sua.xlsx"))
+        page.click("button:has-text('Kiểm tra tệp')")
+        page.screenshot(path=str(shots / "web-clean-1366.png"), full_page=True)
+        assert "tháng 02/2024" in page.inner_text("main")  # the link kept the month
+        assert "không có lỗi" in page.inner_text("[role=status]").lower()  # warnings, if any, are to review
+        assert page.locator("ul.findings li.error").count() == 0
+        page.click("button:has-text('Nộp tệp này cho Ban Quản lý')")
+        assert "Lỗi · cảnh báo\n0 · " in page.inner_text("dl.receipt")
     finally:
         page.close()

@@ -8,6 +8,7 @@ is a Vietnamese page, never a traceback; nothing the client sends names a file o
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -155,17 +156,19 @@ async def upload(request: Request):
     raw = folder / "tep_goc"
     with raw.open("wb") as sink:
         shutil.copyfileobj(sent.file, sink)
-    suffix = storage.format_by_content(raw.open("rb").read(4096), raw)
+    name = re.split(r"[\\/]", sent.filename)[-1][:200]  # shown only, as the clerk's computer named it
+    with raw.open("rb") as stream:
+        suffix = storage.format_by_content(stream.read(4096), raw)
     if suffix is None:
         shutil.rmtree(folder)
-        raise PageError(415, words("not_spreadsheet", name=sent.filename))
+        raise PageError(415, words("not_spreadsheet", name=name))
     path = raw.rename(folder / f"tep{suffix}")
     outcome, result = checked_in_child(settings, period, zone, path)
     if outcome != "ok":
         shutil.rmtree(folder)
         raise PageError(422 if outcome == "too_slow" else 500,
                         words("too_slow", seconds=result) if outcome == "too_slow" else words("check_failed"))
-    meta = {"zone": zone, "period": period, "name": sent.filename, "file": path.name, "result": result}
+    meta = {"zone": zone, "period": period, "name": name, "file": path.name, "result": result}
     (folder / "ket_qua.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     return _redirect(request, f"/ket-qua/{token}")
 
@@ -252,15 +255,13 @@ async def on_crash(request: Request, exc: Exception):
 class Sessions:
     """ASGI middleware: the signed session cookie on request.state (a new anonymous one if missing)."""
 
-    def __init__(self, app, settings):
-        self.app, self.settings = app, settings
+    def __init__(self, app, secret: bytes, hours: float):
+        self.app, self.secret, self.hours = app, secret, hours
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http":
-            request = Request(scope)
-            secret = auth.session_secret(self.settings)
-            session = auth.unsign(request.cookies.get(COOKIE), secret)
-            scope.setdefault("state", {})["session"] = session or auth.new_session(None, self.settings.web["session_hours"])
+            session = auth.unsign(Request(scope).cookies.get(COOKIE), self.secret)
+            scope.setdefault("state", {})["session"] = session or auth.new_session(None, self.hours)
         await self.app(scope, receive, send)
 
 
@@ -285,5 +286,5 @@ def create_app(settings) -> Starlette:
     app.state.secret = auth.session_secret(settings)
     app.state.pages = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True)
     app.state.pages.filters["local_time"] = partial(local_time, zone=ZoneInfo(settings.schedule["timezone"]))
-    app.add_middleware(Sessions, settings=settings)
+    app.add_middleware(Sessions, secret=app.state.secret, hours=settings.web["session_hours"])
     return app

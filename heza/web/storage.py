@@ -14,6 +14,7 @@ import json
 import re
 import secrets
 import shutil
+import time
 import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
@@ -55,8 +56,15 @@ def _is_text(head: bytes) -> bool:
 
 
 def new_upload_folder(settings) -> tuple[str, Path]:
+    """A fresh folder for one upload; checked uploads older than a session are removed first
+    (a submitted file lives on in the raw folder, an unsubmitted one is not kept)."""
+    uploads = state_folder(settings) / "tai_len"
+    oldest = time.time() - float(settings.web["session_hours"]) * 3600
+    for folder in uploads.iterdir() if uploads.is_dir() else ():
+        if TOKEN.match(folder.name) and folder.stat().st_mtime < oldest:
+            shutil.rmtree(folder, ignore_errors=True)
     token = secrets.token_hex(16)
-    folder = state_folder(settings) / "tai_len" / token
+    folder = uploads / token
     folder.mkdir(parents=True)
     return token, folder
 
