@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import threading
 import socket
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import httpx
 import pytest
 from openpyxl import load_workbook
 
@@ -196,3 +198,23 @@ def test_a_clerk_fixes_the_file_from_the_pages_words_and_submits_the_corrected_o
         assert "Lỗi · cảnh báo\n0 · " in page.inner_text("dl.receipt")
     finally:
         page.close()
+
+
+def test_the_page_answers_others_while_a_file_is_checked(server):
+    """A check runs in its own process and thread: the server keeps serving the other zones."""
+    address, project = server
+    clerk = httpx.Client(base_url=address, follow_redirects=True, timeout=300)
+    token = re.search(r'name="csrf" value="([^"]+)"', clerk.get("/").text).group(1)
+    clerk.post("/dang-nhap", data={"csrf": token, "account": "VSIP", "code": CODE})
+    token = re.search(r'name="csrf" value="([^"]+)"', clerk.get("/kiem-tra").text).group(1)
+    sample = (project / "raw" / "2024-02" / SAMPLE).read_bytes()
+    checking = threading.Thread(target=clerk.post, args=("/kiem-tra",), kwargs={
+        "data": {"csrf": token, "period": "2024-02"}, "files": {"file": ("a.xlsx", sample)}})
+    checking.start()
+    time.sleep(0.5)
+    started = time.monotonic()
+    other = httpx.get(address + "/", timeout=30)
+    answered = time.monotonic() - started
+    assert checking.is_alive(), "the check ended before the other request: nothing was shown"
+    checking.join(300)
+    assert other.status_code == 200 and answered < 2, f"the login page took {answered:.1f} s during a check"

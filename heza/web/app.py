@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -163,7 +164,7 @@ async def upload(request: Request):
         shutil.rmtree(folder)
         raise PageError(415, words("not_spreadsheet", name=name))
     path = raw.rename(folder / f"tep{suffix}")
-    outcome, result = checked_in_child(settings, period, zone, path)
+    outcome, result = await run_in_threadpool(checked_in_child, settings, period, zone, path)  # the loop serves others
     if outcome != "ok":
         shutil.rmtree(folder)
         raise PageError(422 if outcome == "too_slow" else 500,

@@ -10,6 +10,7 @@ import math
 import multiprocessing
 import multiprocessing.forkserver
 import re
+import threading
 from pathlib import Path
 
 import pandas as pd
@@ -27,6 +28,8 @@ _ADDRESS = re.compile(r"^([A-Z]{1,3})(\d{1,7})$")
 _RANK = {"critical": 0, "error": 1, "warning": 2}
 MAX_PREVIEW_COLUMNS = 30
 MAX_MARKED_ROWS = 200
+CHECKS_AT_ONCE = 2  # each check is a process of a few hundred MB; the office machine has few cores
+_TURNS = threading.BoundedSemaphore(CHECKS_AT_ONCE)
 
 
 def _position(address) -> tuple | None:
@@ -128,16 +131,22 @@ def check_upload(settings, period: str, zone: str, path: Path) -> dict:
         by_sheet = {table.sheet: table for table in file.tables}
         grids = [_grid_view(sheet, grid, by_sheet[sheet], views, int(settings.web["preview_rows"]))
                  for sheet, grid, _ in read_sheets(path, settings.limits) if sheet in by_sheet]
-    for number, grid in enumerate(grids):  # each finding links to its cell in the grid
-        marked = {(c["severity"] is not None, grid["letters"][col] + str(row["number"]))
-                  for row in grid["rows"] for col, c in enumerate(row["cells"])}
-        for view in views:
-            if view["sheet"] == grid["sheet"] and (True, view["cell"]) in marked:
-                view["anchor"] = f"o{number}-{view['cell']}"
+    _link_to_cells(views, grids)
     counts = findings["severity"].value_counts()
     return {"sha256": file.sha256, "rows": int(sum(len(t.cells) for t in file.tables)), "findings": views,
             "errors": int(counts.get("error", 0) + counts.get("critical", 0)), "warnings": int(counts.get("warning", 0)),
             "blocking": blocking, "letter": letter, "grids": grids}
+
+
+def _link_to_cells(views: list, grids: list) -> None:
+    """Each finding whose cell is marked in a grid gets the anchor of that cell (the page scrolls
+    the grid to it, also sideways on a phone)."""
+    for number, grid in enumerate(grids):
+        marked = {grid["letters"][col] + str(row["number"])
+                  for row in grid["rows"] for col, cell in enumerate(row["cells"]) if cell["severity"]}
+        for view in views:
+            if view["sheet"] == grid["sheet"] and view["cell"] in marked:
+                view["anchor"] = f"o{number}-{view['cell']}"
 
 
 def _blocking(file, tables: dict, zone: str, registry) -> str | None:
@@ -180,7 +189,13 @@ def start_checker() -> None:
 
 
 def checked_in_child(settings, period: str, zone: str, path: Path) -> tuple[str, object]:
-    """('ok', result) or ('failed', why) or ('too_slow', seconds), never waiting past the limit."""
+    """('ok', result) or ('failed', why) or ('too_slow', seconds), never waiting past the limit;
+    at most CHECKS_AT_ONCE checks run together (the others wait their turn)."""
+    with _TURNS:
+        return _check_in_child(settings, period, zone, path)
+
+
+def _check_in_child(settings, period: str, zone: str, path: Path) -> tuple[str, object]:
     context = checker()
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(target=_child, args=(sender, settings, period, zone, path), daemon=True)
