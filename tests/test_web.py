@@ -239,3 +239,9 @@ def test_add_zone_prints_a_code_once_that_then_logs_in(sample_month):
     assert _login(_client(create_app(load_settings())), "VSIP", code).status_code == 200
     unknown = runner.invoke(main, ["web", "add-zone", "KHONGCO"])
     assert unknown.exit_code == 2 and "Không có khu 'KHONGCO'" in unknown.output
+
+
+def test_a_port_out_of_range_stops_heza_web_naming_the_key(project, monkeypatch):
+    monkeypatch.setenv("HEZA_WEB_PORT", "70000")
+    started = CliRunner().invoke(main, ["web"])
+    assert started.exit_code == 2 and "[web] port phải là số nguyên từ 1 đến 65535, nhận được 70000" in started.output
