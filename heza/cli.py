@@ -27,6 +27,7 @@ from pathlib import Path
 import click
 
 from heza.cli_rules import rules
+from heza.cli_web import web
 from heza.config import PERIOD_PATTERN, ConfigError, check_period, default_period, load_settings
 from heza.ingest.numbers import format_number
 from heza.present.words import (
@@ -383,6 +384,7 @@ def sample(raw, enterprises, zones, period, fmt, bad_share, out, force):
 
 
 main.add_command(rules)
+main.add_command(web)
 
 if __name__ == "__main__":
     main()

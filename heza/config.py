@@ -4,8 +4,8 @@ Every key is checked when the settings load, so an operator's mistake is one mes
 file and the key, never a traceback later in the run:
 - [paths] keys are required: a missing one is an error (a guessed folder could publish to the
   wrong place);
-- a key missing from [limits], [tolerances], [email], [schedule], [prefect], [publish], [disclosure] or
-  [plausibility] (or the whole section) takes
+- a key missing from [limits], [tolerances], [email], [schedule], [prefect], [publish], [disclosure],
+  [plausibility] or [web] (or the whole section) takes
   the built-in default below, the same value as the shipped heza.toml;
 - a value of the wrong type ("50" or "50 MB" where a number belongs) is an error, as are a
   negative limit, an unknown time zone and a cron expression that is not five valid fields;
@@ -55,6 +55,10 @@ DEFAULTS = {
         "import_usd_u": 0.5, "import_usd_a": 0.05, "import_usd_c": 7,
         "unit_slip_tolerance": 0.1, "zone_total_share": 0.2,
     },
+    # `heza web`: the zones' check-and-submit page; state_dir (relative to heza.toml) keeps the access
+    # codes, the session secret, checked uploads and the receipts; secret empty: generated into state_dir
+    "web": {"host": "127.0.0.1", "port": 8080, "state_dir": "data/web", "secret": "", "session_hours": 8,
+            "preview_rows": 15},
 }
 _TYPE_WORDS = {"flag": ("true hoặc false", "true or false"), "number": ("một số", "a number"), "text": ("một chuỗi", "text"),
                "numbers": ("một danh sách số", "a list of numbers"), "texts": ("một danh sách chuỗi", "a list of text")}
@@ -82,6 +86,7 @@ class Settings:
     publish: dict = field(default_factory=dict)
     plausibility: dict = field(default_factory=lambda: dict(DEFAULTS["plausibility"]))
     disclosure: dict = field(default_factory=dict)
+    web: dict = field(default_factory=lambda: dict(DEFAULTS["web"]))
 
 
 def _kind(default) -> str:
@@ -209,7 +214,7 @@ def load_settings(config_file: Path | None = None) -> Settings:
     return Settings(root=base, **paths, limits=merged["limits"], tolerances=merged["tolerances"],
                     email=merged["email"], schedule=schedule, prefect=merged["prefect"],
                     publish=merged["publish"], plausibility=merged["plausibility"],
-                    disclosure=merged["disclosure"])
+                    disclosure=merged["disclosure"], web=merged["web"])
 
 
 def check_timezone(name: str, path: Path | str = "heza.toml") -> ZoneInfo:

@@ -1,0 +1,1 @@
+"""`heza web`: the zones' check-and-submit page (app.py), its sessions (auth.py), storage and checking."""
