@@ -153,9 +153,54 @@ CHART_AGAINST_REPORTED = ("so với số công bố", "against the reported figu
 # -- annotated workbooks ---------------------------------------------------------------------------
 
 FINDINGS_SHEET_TITLE = {"vi": "Kiểm tra", "en": "Findings"}
-FINDINGS_SHEET_HEADERS = {
-    "vi": ["Mức", "Mã", "Trang", "Dòng", "Ô", "Doanh nghiệp / khu", "Cột", "Giá trị", "Nội dung", "Gợi ý"],
-    "en": ["Severity", "Code", "Sheet", "Row", "Cell", "Enterprise / zone", "Column", "Value", "Message", "Suggested"],
+FINDINGS_SHEET_HEADERS = {  # the rule code last, in its own small column
+    "vi": ["Mức", "Trang", "Ô (bấm để tới ô)", "Doanh nghiệp / khu", "Cột (tiêu đề của đơn vị)", "Giá trị đang ghi",
+           "Vấn đề", "Giá trị gợi ý", "Lý do gợi ý", "Mã"],
+    "en": ["Severity", "Sheet", "Cell (click to go)", "Enterprise / zone", "Column (your header)", "Value written",
+           "Problem", "Suggested value", "Why suggested", "Code"],
+}
+# the letter at the top of the first sheet (heza/present/letter.py)
+LETTER = {
+    "vi": {
+        "title": "KẾT QUẢ KIỂM TRA SỐ LIỆU THÁNG {period}", "title_no_period": "KẾT QUẢ KIỂM TRA SỐ LIỆU",
+        "zone": "Đơn vị báo cáo: {zones}", "zone_code": "{name} (mã khu {code})", "no_zone": "Đơn vị báo cáo: chưa xác định được khu",
+        "file": "Tệp đã nộp: {file}",
+        "result": "Kết quả: {errors} lỗi (các dòng có lỗi bị giữ lại, chưa được công bố) và {warnings} cảnh báo (cần xem lại).",
+        "reply_by": "Hạn gửi lại tệp đã sửa: ngày {date}",
+        "todo": "Anh/chị cần làm:",
+        "steps": [
+            "1. Đọc từng dòng của bảng dưới đây. Bấm vào ô ở cột «Ô» để tới đúng ô đó trong bản sao tệp của anh/chị "
+            "(các trang sau trang này). Ô tô đỏ là ô cần sửa, ô tô vàng là cảnh báo; rê chuột lên ô để đọc ghi chú.",
+            "2. Sửa trong tệp gốc của anh/chị, không sửa bản sao này. Cột «Giá trị gợi ý» là giá trị có lẽ đúng: "
+            "chỉ dùng khi đúng với thực tế.",
+            "3. Lỗi: dòng đó chưa được công bố cho đến khi sửa. Cảnh báo: nếu số liệu đúng thì không cần sửa, "
+            "chỉ cần ghi rõ lý do khi gửi lại.",
+            "4. Gửi lại toàn bộ tệp đã sửa cho Ban Quản lý Khu kinh tế Hải Phòng{by}.",
+        ],
+        "by": " trước ngày {date}", "row": "dòng {row}",
+        "compared": "{label}: khu báo cáo {reported}, cộng các dòng doanh nghiệp {summed}",
+        "difference": " (chênh {difference})",
+    },
+    "en": {
+        "title": "DATA CHECK RESULT FOR {period}", "title_no_period": "DATA CHECK RESULT",
+        "zone": "Reporting unit: {zones}", "zone_code": "{name} (zone code {code})", "no_zone": "Reporting unit: zone not identified",
+        "file": "File submitted: {file}",
+        "result": "Result: {errors} errors (those rows are held back, not published) and {warnings} warnings (to review).",
+        "reply_by": "Send the corrected file back by: {date}",
+        "todo": "What to do:",
+        "steps": [
+            "1. Read each line of the table below. Click the cell in the «Cell» column to go to that cell in the copy "
+            "of your file (the sheets after this one). Red cells are to fix, amber cells are warnings; hover to read the note.",
+            "2. Correct your own file, not this copy. «Suggested value» is the value that is probably right: use it "
+            "only when it matches the facts.",
+            "3. Errors: the row is not published until corrected. Warnings: if the figure is right, nothing to fix; "
+            "say why when you send the file back.",
+            "4. Send the whole corrected file back to the Hai Phong Economic Zone Authority{by}.",
+        ],
+        "by": " by {date}", "row": "row {row}",
+        "compared": "{label}: zone report {reported}, sum of the enterprise rows {summed}",
+        "difference": " (difference {difference})",
+    },
 }
 
 # -- e-mail ----------------------------------------------------------------------------------------
