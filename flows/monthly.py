@@ -1,5 +1,5 @@
 """The monthly flow: list the inputs -> assess each file (one task per file) -> the period's
-stages -> publish -> report -> notify.
+stages -> publish -> report -> letters to the zones -> notify staff.
 
 Every task wraps one function of `heza`; the flow only wires them. The tasks run in threads of
 this process by default, or on a Dask cluster (`heza run --workers N` / `--scheduler ADDRESS`):
@@ -22,6 +22,7 @@ from heza.config import check_period, default_period, load_settings
 from heza.present.notify import build_message, deliver, smtp_settings
 from heza.present.publication import present_release
 from heza.present.report import saved_charts, summary_markdown
+from heza.present.zone_letters import send_zone_letters
 from heza.release.folders import period_lock
 from heza.release.publish import publish_period
 
@@ -75,11 +76,23 @@ def write_report(report: dict, folder: Path, lang: str) -> str:
     return markdown
 
 
+@task(name="notify-submitters", **_IN_MEMORY)
+def notify_submitters(report: dict, folder: Path, ctx: RunContext) -> list | None:
+    """With [email] send_to_submitters, each zone's letter (its own marked copies) to its addresses;
+    sent before the staff e-mail, which lists what each zone was sent."""
+    if not ctx.settings.email.get("send_to_submitters"):
+        return None
+    plan = send_zone_letters(report, folder, ctx.settings, ctx.submitters, ctx.registry.names,
+                             smtp_settings(ctx.settings), ctx.run_id)
+    get_run_logger().info("letters to zones: %s", ", ".join(f"{e['zone'] or '-'} {e['status']}" for e in plan))
+    return plan
+
+
 @task(name="notify-staff", **_IN_MEMORY)
-def notify_staff(report: dict, folder: Path, ctx: RunContext, lang: str) -> dict:
+def notify_staff(report: dict, folder: Path, ctx: RunContext, lang: str, letters: list | None = None) -> dict:
     """E-mail the report to staff, or leave it in the outbox; a failed send never undoes publishing."""
     smtp = smtp_settings(ctx.settings)
-    message = build_message(report, folder, folder, saved_charts(folder), smtp, ctx.settings, lang)
+    message = build_message(report, folder, folder, saved_charts(folder), smtp, ctx.settings, lang, letters)
     result = deliver(message, smtp, ctx.settings.outbox, f"heza-{ctx.period}-{ctx.run_id}")
     logger = get_run_logger()
     if result["status"] == "sent":
@@ -109,7 +122,8 @@ def monthly_pipeline(period: str | None = None, raw: str | None = None, out: str
             assessment = stage(assessment, ctx)
         folder, report = publish_outputs(assessment, ctx, lang)
         write_report(report, folder, lang)
-        email = notify_staff(report, folder, ctx, lang) if send_email else None
+        letters = notify_submitters(report, folder, ctx) if send_email else None
+        email = notify_staff(report, folder, ctx, lang, letters) if send_email else None
     return {
         "period": ctx.period, "status": report["status"], "critical": report["critical"],
         "missing_zones": report["missing_zones"],
@@ -118,6 +132,7 @@ def monthly_pipeline(period: str | None = None, raw: str | None = None, out: str
                        for f in report["files"] if f["error"]],
         "counts": report["counts"], "errors": report["summary"]["error"],
         "warnings": report["summary"]["warning"], "tally": report["tally"], "folder": str(folder), "email": email,
+        "letters": letters,
     }
 
 

@@ -215,6 +215,45 @@ EMAIL_STATUS_WORDS = {
     "not_kept": ("KHÔNG ghi được thư vào", "could NOT be written to"),
 }
 
+# -- the letter e-mailed to each zone (heza/present/zone_letters.py) and the staff's list of them -------
+
+ZONE_LETTER = {
+    "vi": {
+        "subject": "{prefix} Kết quả kiểm tra số liệu tháng {period} — {zone}: {errors} lỗi, {warnings} cảnh báo; "
+                   "gửi lại trước ngày {date}",
+        "greeting": "Kính gửi {zone},",
+        "intro": "Ban Quản lý Khu kinh tế Hải Phòng đã kiểm tra số liệu tháng {period} đơn vị gửi. Tệp đính kèm là "
+                 "bản sao tệp của đơn vị: trang đầu «Kiểm tra» hướng dẫn cách sửa và liệt kê từng vấn đề; bấm vào ô ở "
+                 "cột «Ô» để tới đúng ô (ô tô đỏ cần sửa, ô tô vàng cần xem lại).",
+        "list": "Các vấn đề cần xem:", "at": "trang {sheet}, ô {cell}", "suggested": "gợi ý",
+        "ask": "Đề nghị đơn vị sửa trong tệp gốc và gửi lại toàn bộ tệp đã sửa trước ngày {date}. Với cảnh báo, "
+               "nếu số liệu đúng thì không cần sửa, chỉ cần ghi rõ lý do khi gửi lại.",
+        "footer": "Thư này được gửi tự động; thư chỉ gồm số liệu của đơn vị.",
+    },
+    "en": {
+        "subject": "{prefix} Data check result {period} — {zone}: {errors} errors, {warnings} warnings; "
+                   "reply by {date}",
+        "greeting": "Dear {zone},",
+        "intro": "The Hai Phong Economic Zone Authority has checked the figures you sent for {period}. The attachment "
+                 "is a copy of your file: its first sheet explains what to do and lists each problem; click the cell "
+                 "in the «Cell» column to go to it (red cells to fix, amber cells to review).",
+        "list": "Problems to look at:", "at": "sheet {sheet}, cell {cell}", "suggested": "suggested",
+        "ask": "Please correct your own file and send the whole corrected file back by {date}. For a warning, if the "
+               "figure is right, nothing needs fixing; say why when you reply.",
+        "footer": "This message was sent automatically; it holds only your unit's figures.",
+    },
+}
+ZONE_LETTERS_TITLE = ("Thư gửi các khu (bản sao có đánh dấu)", "Letters to the zones (marked copies)")
+ZONE_LETTER_STATUS = {
+    "sent": ("đã gửi", "sent"), "outbox": ("chưa cấu hình SMTP, thư nằm trong hộp thư đi", "no SMTP server set, in the outbox"),
+    "failed": ("gửi không được, thư nằm trong hộp thư đi", "could not be sent, in the outbox"),
+    "not_kept": ("KHÔNG gửi và KHÔNG ghi được thư", "NOT sent and NOT written"),
+    "no_contact": ("chưa có địa chỉ trong submitters.csv: cán bộ chuyển tay", "no address in submitters.csv: staff forward it"),
+    "mixed": ("tệp có dòng của nhiều khu ({zones}): không gửi cho khu nào, cán bộ chuyển tay",
+              "the file holds rows of several zones ({zones}): sent to no zone, staff forward it"),
+    "no_zone": ("tệp không thuộc riêng khu nào: không gửi, để cán bộ xem", "the file is no single zone's: not sent, for staff"),
+}
+
 # -- the report page -------------------------------------------------------------------------------
 
 REPORT_TEXT = {
