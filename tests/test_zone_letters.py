@@ -150,3 +150,33 @@ def test_a_bad_submitter_row_names_the_file_and_row(tmp_path, row, problem):
     with pytest.raises(ReferenceDataError) as raised:
         load_submitters(reference, load_zone_registry(REFERENCE).codes)
     assert "submitters.csv" in str(raised.value) and problem in str(raised.value)
+
+
+@pytest.fixture(scope="module")
+def prefect_harness():
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.mark.parametrize("send", [False, True])
+def test_the_monthly_flow_writes_to_zones_only_when_asked(prefect_harness, sample_month, mail_server, monkeypatch,
+                                                          send):
+    from flows.monthly import monthly_pipeline
+
+    port, recorder = mail_server
+    for name, value in {"HEZA_SMTP_HOST": "127.0.0.1", "HEZA_SMTP_PORT": str(port), "HEZA_SMTP_SECURITY": "none",
+                        "HEZA_REPORT_TO": STAFF, "HEZA_EMAIL_RETRY_DELAYS": "0.05",
+                        "HEZA_EMAIL_SEND_TO_SUBMITTERS": str(send).lower()}.items():
+        monkeypatch.setenv(name, value)
+    outcome = monthly_pipeline(period="2024-02")
+    staff = [content for recipients, content in recorder.received if recipients == (STAFF,)]
+    zones = [recipients for recipients, _ in recorder.received if recipients != (STAFF,)]
+    assert len(staff) == 1 and outcome["email"]["status"] == "sent"
+    staff_text = email.message_from_bytes(staff[0], policy=email.policy.default).get_body(("plain",)).get_content()
+    if send:
+        assert len(zones) == sum(e["status"] == "sent" for e in outcome["letters"]) >= 10
+        assert "Thư gửi các khu" in staff_text and "thongke.nomura@example.org" in staff_text
+    else:
+        assert zones == [] and outcome["letters"] is None and "Thư gửi các khu" not in staff_text
