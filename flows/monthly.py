@@ -77,22 +77,23 @@ def write_report(report: dict, folder: Path, lang: str) -> str:
 
 
 @task(name="notify-submitters", **_IN_MEMORY)
-def notify_submitters(report: dict, folder: Path, ctx: RunContext) -> list | None:
-    """With [email] send_to_submitters, each zone's letter (its own marked copies) to its addresses;
-    sent before the staff e-mail, which lists what each zone was sent."""
+def notify_submitters(report: dict, folder: Path, ctx: RunContext, lang: str) -> dict:
+    """With [email] send_to_submitters, each zone's letter (its own marked copies) to its addresses,
+    before the staff e-mail; returns the report, then listing what each zone was sent."""
     if not ctx.settings.email.get("send_to_submitters"):
-        return None
-    plan = send_zone_letters(report, folder, ctx.settings, ctx.submitters, ctx.registry.names,
-                             smtp_settings(ctx.settings), ctx.run_id)
-    get_run_logger().info("letters to zones: %s", ", ".join(f"{e['zone'] or '-'} {e['status']}" for e in plan))
-    return plan
+        return report
+    report = send_zone_letters(report, folder, ctx.settings, ctx.submitters, ctx.registry.names,
+                               smtp_settings(ctx.settings), ctx.run_id, lang)
+    get_run_logger().info("letters to zones: %s", ", ".join(f"{e['zone'] or '-'} {e['status']}"
+                                                            for e in report["letters"]))
+    return report
 
 
 @task(name="notify-staff", **_IN_MEMORY)
-def notify_staff(report: dict, folder: Path, ctx: RunContext, lang: str, letters: list | None = None) -> dict:
+def notify_staff(report: dict, folder: Path, ctx: RunContext, lang: str) -> dict:
     """E-mail the report to staff, or leave it in the outbox; a failed send never undoes publishing."""
     smtp = smtp_settings(ctx.settings)
-    message = build_message(report, folder, folder, saved_charts(folder), smtp, ctx.settings, lang, letters)
+    message = build_message(report, folder, folder, saved_charts(folder), smtp, ctx.settings, lang)
     result = deliver(message, smtp, ctx.settings.outbox, f"heza-{ctx.period}-{ctx.run_id}")
     logger = get_run_logger()
     if result["status"] == "sent":
@@ -122,8 +123,9 @@ def monthly_pipeline(period: str | None = None, raw: str | None = None, out: str
             assessment = stage(assessment, ctx)
         folder, report = publish_outputs(assessment, ctx, lang)
         write_report(report, folder, lang)
-        letters = notify_submitters(report, folder, ctx) if send_email else None
-        email = notify_staff(report, folder, ctx, lang, letters) if send_email else None
+        if send_email:
+            report = notify_submitters(report, folder, ctx, lang)
+        email = notify_staff(report, folder, ctx, lang) if send_email else None
     return {
         "period": ctx.period, "status": report["status"], "critical": report["critical"],
         "missing_zones": report["missing_zones"],
@@ -132,7 +134,7 @@ def monthly_pipeline(period: str | None = None, raw: str | None = None, out: str
                        for f in report["files"] if f["error"]],
         "counts": report["counts"], "errors": report["summary"]["error"],
         "warnings": report["summary"]["warning"], "tally": report["tally"], "folder": str(folder), "email": email,
-        "letters": letters,
+        "letters": report.get("letters"),
     }
 
 

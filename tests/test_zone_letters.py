@@ -77,8 +77,9 @@ def readable(content: bytes) -> str:
 def test_each_zone_receives_exactly_its_own_workbooks_and_no_other_zones_rows(month, mail_server):
     ctx, assessment, folder, report = month
     port, recorder = mail_server
-    plan = send_zone_letters(report, folder, ctx.settings, ctx.submitters, ctx.registry.names, smtp_at(port),
-                             ctx.run_id)
+    report = send_zone_letters(report, folder, ctx.settings, ctx.submitters, ctx.registry.names, smtp_at(port),
+                               ctx.run_id)
+    plan = report["letters"]
     outputs = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["outputs"]
     own_copies: dict = {}
     for output in outputs:
@@ -107,8 +108,9 @@ def test_each_zone_receives_exactly_its_own_workbooks_and_no_other_zones_rows(mo
 def test_a_zone_without_contact_and_a_file_of_several_zones_are_listed_for_staff(month, mail_server):
     ctx, assessment, folder, report = month
     port, recorder = mail_server
-    plan = send_zone_letters(report, folder, ctx.settings, ctx.submitters, ctx.registry.names, smtp_at(port),
-                             ctx.run_id)
+    report = send_zone_letters(report, folder, ctx.settings, ctx.submitters, ctx.registry.names, smtp_at(port),
+                               ctx.run_id)
+    plan = report["letters"]
     [xuancau] = [e for e in plan if e["zone"] == "XUANCAU"]  # the sample registry has no address for it
     assert xuancau["status"] == "no_contact" and xuancau["files"]
     [mixed] = [e for e in plan if e["status"] == "mixed"]  # TRANGDUE3's list also holds rows of another zone
@@ -116,8 +118,10 @@ def test_a_zone_without_contact_and_a_file_of_several_zones_are_listed_for_staff
     sent_files = {p.get_filename() for _, content in recorder.received
                   for p in email.message_from_bytes(content, policy=email.policy.default).iter_attachments()}
     assert "doanh_nghiep_TRANGDUE3_2024-02_kiem_tra.xlsx" not in sent_files
-    assert json.loads((folder / "letters.json").read_text(encoding="utf-8")) == plan
-    staff = build_message(report, folder, folder, {}, smtp_at(port), ctx.settings, "vi", plan)
+    assert json.loads((folder / "report.json").read_text(encoding="utf-8"))["letters"] == plan
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    assert "Thư gửi các khu" in page and "thongke.nomura@example.org" in page
+    staff = build_message(report, folder, folder, {}, smtp_at(port), ctx.settings, "vi")
     text = staff.get_body(("plain",)).get_content()
     assert "Thư gửi các khu" in text
     assert "KCN và khu phi thuế quan Xuân Cầu (XUANCAU): doanh_nghiep_XUANCAU_2024-02_kiem_tra.xlsx: chưa có địa " \
@@ -179,4 +183,5 @@ def test_the_monthly_flow_writes_to_zones_only_when_asked(prefect_harness, sampl
         assert len(zones) == sum(e["status"] == "sent" for e in outcome["letters"]) >= 10
         assert "Thư gửi các khu" in staff_text and "thongke.nomura@example.org" in staff_text
     else:
-        assert zones == [] and outcome["letters"] is None and "Thư gửi các khu" not in staff_text
+        assert zones == [] and outcome["letters"] is None and "letters" not in json.loads(
+            (sample_month / "processed" / "2024-02" / "report.json").read_text(encoding="utf-8")) and "Thư gửi các khu" not in staff_text

@@ -22,9 +22,7 @@ from pathlib import Path
 
 from heza.config import Settings
 from heza.present.report import period_label, render_html, render_text
-from heza.present.words import (
-    SUBJECT, TOO_LARGE_TO_ATTACH, ZONE_LETTER_STATUS, ZONE_LETTERS_TITLE, pick, report_headline, tally_line,
-)
+from heza.present.words import SUBJECT, TOO_LARGE_TO_ATTACH, pick, report_headline, tally_line
 from heza.release.tiers import redact_report
 
 SECURITY = ("none", "starttls", "ssl")
@@ -115,20 +113,21 @@ def choose_attachments(folder: Path, cap_bytes: int, include_restricted: bool = 
 
 
 def build_message(report: dict, folder: Path, shown_folder, pngs: dict, smtp: SmtpSettings | None,
-                  settings: Settings, lang: str = "vi", letters: list | None = None) -> EmailMessage:
-    """The report as a multipart/alternative message with inline charts and attachments; `letters`
-    (heza/present/zone_letters.py) lists who was sent which letter."""
+                  settings: Settings, lang: str = "vi") -> EmailMessage:
+    """The report as a multipart/alternative message with inline charts and attachments."""
     cap = int(float(settings.email.get("max_attachments_mb", 10)) * 1024 * 1024)
     include_restricted = bool(settings.email.get("include_restricted", False))
     report = report if include_restricted else redact_report(report)
     attached, linked = choose_attachments(folder, cap, include_restricted)
     text = render_text(report, shown_folder, lang)
+    if linked:
+        note = pick(lang, TOO_LARGE_TO_ATTACH)
+        text += "\n" + note + "\n" + "\n".join(f"- {p}" for p in linked) + "\n"
     html = render_html(report, shown_folder, lang, {name: f"cid:chart-{name}" for name in pngs})
     if linked:
-        text, html = _with_list(text, html, pick(lang, TOO_LARGE_TO_ATTACH), [str(p) for p in linked])
-    if letters:
-        title, *items = letters_lines(letters, lang)
-        text, html = _with_list(text, html, title, [item[2:] for item in items])
+        items = "".join(f"<li>{_escape(str(p))}</li>" for p in linked)
+        html = html.replace("</body>", f"<div style='max-width:1000px;margin:0 auto;padding:0 20px'><p>"
+                                       f"{_escape(note)}</p><ul>{items}</ul></div></body>")
     message = EmailMessage()
     message["Subject"] = subject_line(report, settings.email.get("subject_prefix", "[KKT Hải Phòng]"), lang)
     message["From"] = smtp.sender if smtp else settings.email.get("from", "heza-pipeline@localhost")
@@ -150,27 +149,6 @@ def build_message(report: dict, folder: Path, shown_folder, pngs: dict, smtp: Sm
         message.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype,
                                filename=safe_filename(path.name))
     return message
-
-
-def _with_list(text: str, html: str, title: str, items: list) -> tuple[str, str]:
-    """The message's text and page with a titled list added at the end."""
-    text += "\n" + title + "\n" + "\n".join(f"- {item}" for item in items) + "\n"
-    listed = "".join(f"<li>{_escape(item)}</li>" for item in items)
-    html = html.replace("</body>", f"<div style='max-width:1000px;margin:0 auto;padding:0 20px'><p>"
-                                   f"{_escape(title)}</p><ul>{listed}</ul></div></body>")
-    return text, html
-
-
-def letters_lines(plan: list, lang: str) -> list:
-    """The staff's list: 'KCN Nomura - Hải Phòng (NOMURA) → a@x.vn: x_kiem_tra.xlsx: đã gửi'."""
-    lines = [pick(lang, ZONE_LETTERS_TITLE)]
-    for entry in plan:
-        who = f"{entry['zone_name']} ({entry['zone']})" if entry["zone"] else "—"
-        to = f" → {', '.join(entry['to'])}" if entry["to"] else ""
-        files = ", ".join(Path(f).name for f in entry["files"])
-        status = pick(lang, ZONE_LETTER_STATUS[entry["status"]]).format(zones=", ".join(entry.get("zones", [])))
-        lines.append(f"- {who}{to}: {files}: {status}")
-    return lines
 
 
 def safe_filename(name: str) -> str:

@@ -257,28 +257,33 @@ class StreamingWorkbook:
         self.zip.writestr("xl/_rels/workbook.xml.rels", (
             f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{PACKAGE_RELS}">'
             f"{relations}</Relationships>"))
-        fills = "".join(f'<fill><patternFill patternType="solid"><fgColor rgb="{FILLS[k]}"/><bgColor indexed="64"/>'
-                        f"</patternFill></fill>" for k in ("error", "warning"))
-        xfs = "".join(f'<xf numFmtId="{fmt}" fontId="0" fillId="{[0, 2, 3][fill]}" borderId="0" xfId="0"'
-                      f'{_APPLY_FORMAT if fmt else ""}{_APPLY_FILL if fill else ""}/>'
-                      for fmt in _FORMATS for fill in range(3))
-        xfs += '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
-        xfs += "".join(f'<xf numFmtId="{fmt}" fontId="0" fillId="0" borderId="0" xfId="0"{_APPLY_FORMAT}/>'
-                       for fmt in _TABLE_FORMATS)
-        xfs += ('<xf numFmtId="0" fontId="2" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
-                '<xf numFmtId="0" fontId="3" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
-                '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
-                '<alignment vertical="top" wrapText="1"/></xf>')
-        self.zip.writestr("xl/styles.xml", (
-            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<styleSheet xmlns="{MAIN}">'
-            '<fonts count="4"><font><sz val="11"/><name val="Calibri"/></font>'
-            '<font><b/><sz val="11"/><name val="Calibri"/></font>'
-            '<font><u/><sz val="11"/><color rgb="FF0563C1"/><name val="Calibri"/></font>'
-            '<font><b/><sz val="14"/><name val="Calibri"/></font></fonts>'
-            '<fills count="4"><fill><patternFill patternType="none"/></fill>'
-            f'<fill><patternFill patternType="gray125"/></fill>{fills}</fills>'
-            '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
-            '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-            f'<cellXfs count="{WRAP + 1}">{xfs}</cellXfs>'
-            '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'))
+        self.zip.writestr("xl/styles.xml", _styles_xml())
         self.zip.close()
+
+
+def _styles_xml() -> str:
+    """styles.xml: the fills of marked cells, the number formats, bold, link, title and wrapped text."""
+    fills = "".join(f'<fill><patternFill patternType="solid"><fgColor rgb="{FILLS[k]}"/><bgColor indexed="64"/>'
+                    f"</patternFill></fill>" for k in ("error", "warning"))
+    xfs = "".join(f'<xf numFmtId="{fmt}" fontId="0" fillId="{[0, 2, 3][fill]}" borderId="0" xfId="0"'
+                  f'{_APPLY_FORMAT if fmt else ""}{_APPLY_FILL if fill else ""}/>'
+                  for fmt in _FORMATS for fill in range(3))
+    xfs += '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+    xfs += "".join(f'<xf numFmtId="{fmt}" fontId="0" fillId="0" borderId="0" xfId="0"{_APPLY_FORMAT}/>'
+                   for fmt in _TABLE_FORMATS)
+    xfs += ('<xf numFmtId="0" fontId="2" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+            '<xf numFmtId="0" fontId="3" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+            '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
+            '<alignment vertical="top" wrapText="1"/></xf>')
+    return (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<styleSheet xmlns="{MAIN}">'
+        '<fonts count="4"><font><sz val="11"/><name val="Calibri"/></font>'
+        '<font><b/><sz val="11"/><name val="Calibri"/></font>'
+        '<font><u/><sz val="11"/><color rgb="FF0563C1"/><name val="Calibri"/></font>'
+        '<font><b/><sz val="14"/><name val="Calibri"/></font></fonts>'
+        '<fills count="4"><fill><patternFill patternType="none"/></fill>'
+        f'<fill><patternFill patternType="gray125"/></fill>{fills}</fills>'
+        '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+        f'<cellXfs count="{WRAP + 1}">{xfs}</cellXfs>'
+        '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>')

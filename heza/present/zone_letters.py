@@ -5,8 +5,8 @@ A zone gets only the copies of files whose data rows are all its own (the manife
 copy's submitted file and zones): a file holding rows of several zones is sent to none of them and
 is listed for staff to forward, as is a zone with no address. The same outbox, SMTP server and
 retries as the staff report (heza/present/notify.py); the outcome of each letter is kept in the
-release folder as letters.json (it holds addresses: never in a published CSV) and listed in the
-staff e-mail."""
+release folder's report.json (as `letters`; it holds addresses: never in a published CSV) and
+report.html, and so in the staff e-mail sent after them."""
 
 from __future__ import annotations
 
@@ -22,8 +22,9 @@ from heza.config import Settings
 from heza.present.finding_text import report_headers, shown_value, subject_words
 from heza.present.letter import reply_date
 from heza.present.notify import XLSX, SmtpSettings, deliver, safe_filename, safe_header
-from heza.present.report import period_label
+from heza.present.report import period_label, write_report_html
 from heza.present.words import ZONE_LETTER, field, in_lang
+from heza.release.outputs import write_json
 
 
 def letter_plan(outputs: list, submitters: pd.DataFrame, names: dict) -> list:
@@ -94,9 +95,9 @@ def zone_message(entry: dict, report: dict, folder: Path, settings: Settings, se
 
 
 def send_zone_letters(report: dict, folder: Path, settings: Settings, submitters: pd.DataFrame, names: dict,
-                      smtp: SmtpSettings | None, run_id: str) -> list:
-    """Send (or leave in the outbox) each zone's letter; the plan with each letter's outcome, also
-    written to the folder's letters.json."""
+                      smtp: SmtpSettings | None, run_id: str, lang: str = "vi") -> dict:
+    """Send (or leave in the outbox) each zone's letter; returns the report with `letters` (the plan
+    with each letter's outcome), as rewritten into the folder's report.json and report.html."""
     outputs = json.loads((Path(folder) / "manifest.json").read_text(encoding="utf-8"))["outputs"]
     plan = letter_plan(outputs, submitters, names)
     sender = smtp.sender if smtp else settings.email.get("from", "heza-pipeline@localhost")
@@ -105,6 +106,8 @@ def send_zone_letters(report: dict, folder: Path, settings: Settings, submitters
         own = replace(smtp, recipients=tuple(entry["to"])) if smtp else None
         result = deliver(message, own, settings.outbox, f"heza-{report['period']}-{entry['zone']}-{run_id}")
         entry.update(status=result["status"], path=result["path"])
-    (Path(folder) / "letters.json").write_text(json.dumps(plan, ensure_ascii=False, indent=2), encoding="utf-8")
-    return plan
+    report = {**report, "letters": plan}
+    write_json(report, Path(folder) / "report.json")
+    write_report_html(report, folder, folder, lang)
+    return report
 
