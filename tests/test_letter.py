@@ -134,3 +134,17 @@ def test_the_letter_opens_in_libreoffice(letters, tmp_path):
     assert done.returncode == 0 and converted.exists(), done.stderr
     text = converted.read_text(encoding="utf-8", errors="replace")
     assert "02/2024" in text and "J62" in text  # LibreOffice read the letter sheet (the first)
+
+
+def test_a_letter_for_one_file_holds_no_finding_about_other_files(sample_month, settings, tmp_path):
+    """`heza web` letters one file checked against the month: last month's enterprises of other
+    zones and the zones not yet reported are the period's, never in that file's letter."""
+    from heza.present.annotate import annotate_file
+
+    ctx = prepare(settings, "2024-02")
+    assessment = assess_paths([settings.raw / "2024-02" / "doanh_nghiep_DOSON_2024-02.xlsx"], ctx)
+    assert "PERIOD_ZONE_MISSING" in set(assessment.findings["rule"])  # 14 zones have not reported: no file
+    letters = {key: letter for table in assessment.tables.values() for key, letter in table.column_letters.items()}
+    copy = annotate_file(assessment.files[0], assessment.findings, letters, tmp_path, settings.limits)
+    header, *rows = finding_lines(load_workbook(copy)["Kiểm tra"])
+    assert rows and {row[-1].value for row in rows}.isdisjoint({"PERIOD_ZONE_MISSING", "PERIOD_GONE_ENTERPRISE"})

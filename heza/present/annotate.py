@@ -147,7 +147,10 @@ def annotate_file(file: FileRead, findings: pd.DataFrame, letters: dict, out_dir
                   lang: str = "vi", name: str | None = None, head: LetterHead | None = None) -> Path:
     """Write the annotated copy of one submitted file; returns its path. `findings` may carry who
     each is about (heza.assess.subjects.with_subjects); the first sheet then names them. `head`
-    gives the letter its period, reply date and zones (unknown ones are left out)."""
+    gives the letter its period, reply date and zones (unknown ones are left out). Only findings
+    about this file are written: a period's findings (a zone missing, last month's enterprises)
+    name other zones' rows."""
+    findings = findings[findings["source_file"] == file.file]
     sheets = read_sheets(file.path, limits)
     merged = {sheet: marks.get("merged", []) for sheet, _, marks in sheets}
     notes = _notes(findings, letters, merged, lang)
