@@ -1,5 +1,5 @@
 """The monthly flow: list the inputs -> assess each file (one task per file) -> the period's
-stages -> publish -> report -> notify.
+stages -> publish -> report -> letters to the zones -> notify staff.
 
 Every task wraps one function of `heza`; the flow only wires them. The tasks run in threads of
 this process by default, or on a Dask cluster (`heza run --workers N` / `--scheduler ADDRESS`):
@@ -22,6 +22,7 @@ from heza.config import check_period, default_period, load_settings
 from heza.present.notify import build_message, deliver, smtp_settings
 from heza.present.publication import present_release
 from heza.present.report import saved_charts, summary_markdown
+from heza.present.zone_letters import send_zone_letters
 from heza.release.folders import period_lock
 from heza.release.publish import publish_period
 
@@ -75,6 +76,19 @@ def write_report(report: dict, folder: Path, lang: str) -> str:
     return markdown
 
 
+@task(name="notify-submitters", **_IN_MEMORY)
+def notify_submitters(report: dict, folder: Path, ctx: RunContext, lang: str) -> dict:
+    """With [email] send_to_submitters, each zone's letter (its own marked copies) to its addresses,
+    before the staff e-mail; returns the report, then listing what each zone was sent."""
+    if not ctx.settings.email.get("send_to_submitters"):
+        return report
+    report = send_zone_letters(report, folder, ctx.settings, ctx.submitters, ctx.registry.names,
+                               smtp_settings(ctx.settings), ctx.run_id, lang)
+    get_run_logger().info("letters to zones: %s", ", ".join(f"{e['zone'] or '-'} {e['status']}"
+                                                            for e in report["letters"]))
+    return report
+
+
 @task(name="notify-staff", **_IN_MEMORY)
 def notify_staff(report: dict, folder: Path, ctx: RunContext, lang: str) -> dict:
     """E-mail the report to staff, or leave it in the outbox; a failed send never undoes publishing."""
@@ -109,6 +123,8 @@ def monthly_pipeline(period: str | None = None, raw: str | None = None, out: str
             assessment = stage(assessment, ctx)
         folder, report = publish_outputs(assessment, ctx, lang)
         write_report(report, folder, lang)
+        if send_email:
+            report = notify_submitters(report, folder, ctx, lang)
         email = notify_staff(report, folder, ctx, lang) if send_email else None
     return {
         "period": ctx.period, "status": report["status"], "critical": report["critical"],
@@ -118,6 +134,7 @@ def monthly_pipeline(period: str | None = None, raw: str | None = None, out: str
                        for f in report["files"] if f["error"]],
         "counts": report["counts"], "errors": report["summary"]["error"],
         "warnings": report["summary"]["warning"], "tally": report["tally"], "folder": str(folder), "email": email,
+        "letters": report.get("letters"),
     }
 
 

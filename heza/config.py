@@ -5,7 +5,7 @@ file and the key, never a traceback later in the run:
 - [paths] keys are required: a missing one is an error (a guessed folder could publish to the
   wrong place);
 - a key missing from [limits], [tolerances], [email], [schedule], [prefect], [publish], [disclosure],
-  [plausibility] or [web] (or the whole section) takes
+  [letters], [plausibility] or [web] (or the whole section) takes
   the built-in default below, the same value as the shipped heza.toml;
 - a value of the wrong type ("50" or "50 MB" where a number belongs) is an error, as are a
   negative limit, an unknown time zone and a cron expression that is not five valid fields;
@@ -41,7 +41,10 @@ DEFAULTS = {
         "to": [], "from": "heza-pipeline@localhost", "smtp_host": "", "smtp_port": 587,
         "smtp_security": "starttls", "subject_prefix": "[KKT Hải Phòng]", "max_attachments_mb": 10,
         "retry_delays": [2, 10, 30], "timeout_seconds": 30, "include_restricted": False,
+        "send_to_submitters": False,
     },
+    # the letter each submitter gets back (heza/present/letter.py): reply by this day of the month after the period
+    "letters": {"reply_by_day": 20},
     "schedule": {"cron": "0 7 5 * *", "timezone": "Asia/Ho_Chi_Minh"},
     "prefect": {"startup_timeout_seconds": 120},
     "publish": {"require_complete": False, "legacy_paths": True},
@@ -87,6 +90,7 @@ class Settings:
     plausibility: dict = field(default_factory=lambda: dict(DEFAULTS["plausibility"]))
     disclosure: dict = field(default_factory=dict)
     web: dict = field(default_factory=lambda: dict(DEFAULTS["web"]))
+    letters: dict = field(default_factory=lambda: dict(DEFAULTS["letters"]))
 
 
 def _kind(default) -> str:
@@ -211,10 +215,22 @@ def load_settings(config_file: Path | None = None) -> Settings:
     schedule = merged["schedule"]
     check_timezone(schedule["timezone"], path)
     check_cron(schedule["cron"], path)
+    check_reply_day(merged["letters"]["reply_by_day"], path)
     return Settings(root=base, **paths, limits=merged["limits"], tolerances=merged["tolerances"],
                     email=merged["email"], schedule=schedule, prefect=merged["prefect"],
                     publish=merged["publish"], plausibility=merged["plausibility"],
-                    disclosure=merged["disclosure"], web=merged["web"])
+                    disclosure=merged["disclosure"], letters=merged["letters"],
+                    web=merged["web"])
+
+
+def check_reply_day(day, path: Path | str = "heza.toml") -> int:
+    """A day every month has (1 to 28), so the reply date of any period exists."""
+    if not isinstance(day, int) or not 1 <= day <= 28:
+        raise ConfigError(
+            f"Cấu hình {path}: [letters] reply_by_day phải là một số nguyên từ 1 đến 28 (ngày của tháng sau kỳ), "
+            f"nhận được {day!r} / config {path}: [letters] reply_by_day must be a whole number from 1 to 28 "
+            f"(a day of the month after the period), got {day!r}")
+    return day
 
 
 def check_timezone(name: str, path: Path | str = "heza.toml") -> ZoneInfo:

@@ -86,3 +86,39 @@ def zones_schema(codes) -> pa.DataFrameSchema:
         },
         name="zones", strict=False, coerce=False,
     )
+
+
+EMAIL_PATTERN = r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\".]+$"  # one address, no display name, no list
+PROBLEMS.update({
+    "submitter_zone_known": ("mã khu không có trong danh mục khu (zones.csv)", "the zone code is not in the zone registry (zones.csv)"),
+    "submitter_name_present": ("tên người nhận trống", "the contact's name is empty"),
+    "email_valid": ("địa chỉ thư không hợp lệ (một địa chỉ mỗi dòng, dạng ten@co-quan.vn)",
+                    "the e-mail address is not valid (one address per row, like name@agency.vn)"),
+    "email_unique": ("địa chỉ thư lặp lại cho cùng một khu", "the e-mail address occurs twice for the same zone"),
+})
+
+
+def submitters_schema(zone_codes, row_zones: pd.Series) -> pa.DataFrameSchema:
+    """submitters.csv: who receives each zone's letter; a zone may have several rows (several
+    addresses), each address once per zone (`row_zones`: the file's zone_code column)."""
+    known = set(zone_codes)
+
+    def once_per_zone(emails: pd.Series) -> pd.Series:
+        pairs = pd.DataFrame({"zone": row_zones, "email": emails.fillna("").str.lower()})
+        return ~pairs.duplicated(keep="first")
+
+    return pa.DataFrameSchema(
+        {
+            "zone_code": pa.Column(pd.StringDtype(), nullable=True, checks=[
+                _check(lambda s: s.fillna("").isin(known), "submitter_zone_known", ignore_na=False),
+            ]),
+            "name": pa.Column(pd.StringDtype(), nullable=True, checks=[
+                _check(_present, "submitter_name_present", ignore_na=False),
+            ]),
+            "email": pa.Column(pd.StringDtype(), nullable=True, checks=[
+                _check(lambda s: s.fillna("").str.fullmatch(EMAIL_PATTERN), "email_valid", ignore_na=False),
+                _check(once_per_zone, "email_unique", ignore_na=False),
+            ]),
+        },
+        name="submitters", strict=False, coerce=False,
+    )

@@ -90,7 +90,7 @@ def workbook_texts(path: Path, ours: int = 1) -> str:
     book = load_workbook(path)
     for number, sheet in enumerate(book.worksheets):
         rows = list(sheet.iter_rows())
-        skip = {cell.column for cell in rows[0] if cell.value == "Mã"} if rows else set()
+        skip = {cell.column for row in rows for cell in row if cell.value == "Mã"}  # the letter's table header
         for row in rows:
             for cell in row:
                 if number < ours and cell.column not in skip and cell.value is not None:

@@ -16,7 +16,7 @@ from heza.assess.reconcile import previous_cumulative
 from heza.assess.rulecheck import startup_check
 from heza.config import Settings, previous_period
 from heza.ingest.discover import discover_inputs
-from heza.ingest.reference import ZoneRegistry, load_zone_registry, reference_rate
+from heza.ingest.reference import ZoneRegistry, load_submitters, load_zone_registry, reference_rate
 
 
 def new_run_id() -> str:
@@ -40,6 +40,8 @@ class RunContext:
     whole_period: bool = True
     # True: a month in which an active zone has no readable rows is not published at all
     require_complete: bool = False
+    # who receives each zone's letter (data/reference/submitters.csv): read only when [email] send_to_submitters
+    submitters: pd.DataFrame | None = None
     run_id: str = field(default_factory=new_run_id)
     started: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
 
@@ -63,11 +65,14 @@ def prepare(settings: Settings, period: str, raw: Path | None = None, processed:
     rate, source = reference_rate(settings.reference, period, band)
     if require_complete is None:
         require_complete = bool(settings.publish.get("require_complete", False))
-    return RunContext(period, settings, load_zone_registry(settings.reference), rate, source,
+    registry = load_zone_registry(settings.reference)
+    submitters = load_submitters(settings.reference, registry.codes) \
+        if settings.email.get("send_to_submitters") else None
+    return RunContext(period, settings, registry, rate, source,
                       load_catalogue(settings.indicators),
                       previous_cumulative(settings.processed, previous_period(period)),
                       load_last_release(settings.processed, previous_period(period)),
-                      whole_period=whole_period, require_complete=require_complete)
+                      whole_period=whole_period, require_complete=require_complete, submitters=submitters)
 
 
 def period_inputs(ctx: RunContext) -> list[Path]:

@@ -1,4 +1,5 @@
-"""Reference data kept by staff: the zone registry (zones.csv) and the VND/USD reference rates.
+"""Reference data kept by staff: the zone registry (zones.csv), who receives each zone's letter
+(submitters.csv) and the VND/USD reference rates.
 
 Both are checked against their pandera schema (schemas/reference.py) and for plausibility when
 loaded, before any work: a problem stops the run with a message naming file, row, column, value.
@@ -15,7 +16,7 @@ import pandas as pd
 
 from heza.ingest.headers import confusable_letters, fold, skeleton, zone_keys
 from heza.ingest.numbers import VI, column_convention, format_number, parse_figure, resolve_readings
-from schemas.reference import PROBLEMS, exchange_rates_schema, zones_schema
+from schemas.reference import PROBLEMS, exchange_rates_schema, submitters_schema, zones_schema
 
 VND_PER_USD_BAND = (10_000.0, 50_000.0)  # heza.toml [limits] vnd_per_usd_min / vnd_per_usd_max override it
 
@@ -136,6 +137,20 @@ def load_zone_registry(reference_dir: Path) -> ZoneRegistry:
             if lookup.setdefault(key, code) != code:
                 raise ReferenceDataError(f"{path}: '{key}' khớp cả / matches both {lookup[key]} và/and {code}")
     return ZoneRegistry(zones=zones, lookup=lookup)
+
+
+def load_submitters(reference_dir: Path, zone_codes) -> pd.DataFrame:
+    """submitters.csv (zone_code, name, email; several rows for a zone with several addresses),
+    checked against the zone registry: a bad row stops the run naming file, row, column and value."""
+    path = Path(reference_dir) / "submitters.csv"
+    submitters = _read_csv(path, "danh sách người nhận thư của các khu", "submitter registry")
+    missing = {"zone_code", "name", "email"} - set(submitters.columns)
+    if missing:
+        raise ReferenceDataError(f"{path}: thiếu cột / missing columns {sorted(missing)}")
+    for column in ("zone_code", "name", "email"):
+        submitters[column] = submitters[column].str.strip()
+    _raise_problems(path, submitters, submitters_schema(zone_codes, submitters["zone_code"]))
+    return submitters[["zone_code", "name", "email"]].astype(object)
 
 
 def parse_rates(texts: pd.Series) -> pd.Series:

@@ -3,7 +3,7 @@
 The copy is built from the values the reader saw (never by loading and saving the submitted
 workbook, which costs minutes and gigabytes on a large file): every sheet's values, formulas as
 their computed values, failing cells filled (red: error, amber: warning) with a comment holding
-the rule's message, and a first sheet listing the findings. It is streamed (heza/present/xlsx_writer.py),
+the rule's message, and a first sheet that is a letter to the submitter (heza/present/letter.py). It is streamed (heza/present/xlsx_writer.py),
 so its cost grows with the rows, not with the formatting. Nothing in it can run: every text is
 stored as text, even one that looks like a formula; control characters are shown as U+FFFD. Sheet titles and
 the file name are made safe (Excel's 31 characters, no []:*?/\\, no line breaks). A finding on a
@@ -13,15 +13,15 @@ merged cell marks the merge's top-left cell, where its value is.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 from heza.ingest.files import FileRead, read_sheets
-from heza.present.finding_text import also_words, column_words, subject_words, submitter_headers, value_words
-from heza.present.words import (
-    FINDINGS_SHEET_HEADERS, FINDINGS_SHEET_TITLE, INVOLVED, SEVERITY_WORDS, field, in_lang, pick, suggestion,
-)
-from heza.present.xlsx_writer import BOLD, StreamingWorkbook, clean
+from heza.present.finding_text import submitter_headers
+from heza.present.letter import LetterHead, write_letter_sheet
+from heza.present.words import FINDINGS_SHEET_TITLE, INVOLVED, SUGGESTED, field, in_lang, pick, suggestion
+from heza.present.xlsx_writer import StreamingWorkbook, clean
 
 SEVERITY_RANK = {"critical": 0, "error": 1, "warning": 2, "involved": 3}  # involved: a rule's cell not blamed
 MAX_COMMENTS = 10_000  # per sheet; past this, cells are filled only (the first sheet lists every finding)
@@ -119,7 +119,7 @@ def _notes(findings: pd.DataFrame, letters: dict, merged: dict, lang: str) -> di
             text = f"[{item.rule}] {getattr(item, message)}"
             hint = _suggestion(item, lang)
             if is_wrong and hint:
-                text += f" → {in_lang(FINDINGS_SHEET_HEADERS, lang)[9]}: {hint}"
+                text += f" → {pick(lang, SUGGESTED).capitalize()}: {hint}"
             elif not is_wrong:
                 text += "\n" + pick(lang, INVOLVED).format(cells=wrong)
             severity = item.severity if is_wrong else "involved"
@@ -133,26 +133,6 @@ def _notes(findings: pd.DataFrame, letters: dict, merged: dict, lang: str) -> di
     return notes
 
 
-def _write_summary(workbook: StreamingWorkbook, findings: pd.DataFrame, headers: dict, lang: str,
-                   used: set) -> None:
-    """The first sheet: one line per finding, in words (the submitter's headers, Có/Không, the
-    enterprise or zone); the rule code only in its own column."""
-    titles = in_lang(FINDINGS_SHEET_HEADERS, lang)
-    summary = workbook.add_sheet(safe_title(in_lang(FINDINGS_SHEET_TITLE, lang), used),
-                                 widths=dict(enumerate((10, 26, 16, 7, 7, 30, 22, 22, 70, 12))))
-    summary.append(titles, styles={c: BOLD for c in range(len(titles))})
-    message = field("message", lang)
-    for item in findings.astype(object).where(findings.notna(), None).to_dict(orient="records"):
-        also = also_words(item, lang)
-        values = [pick(lang, SEVERITY_WORDS.get(item["severity"], SEVERITY_WORDS["warning"])),
-                  item["rule"], item["source_sheet"], None if item["source_row"] is None else int(item["source_row"]),
-                  item["cell"], subject_words(item, lang), column_words(item, headers, lang),
-                  value_words(item, headers, lang), item[message] + (f" ({also})" if also else ""),
-                  suggestion(None if item["suggested"] is None else str(item["suggested"]), item[field("reason", lang)])]
-        severity = item["severity"] if item["severity"] in ("error", "warning") else "warning"
-        summary.append([value if value != "" else None for value in values], marks={0: (severity, None)})
-
-
 def _widths(grid: list, rows: int = 40) -> dict:
     """Column widths from the first rows' texts (cheap; at most 50 characters wide)."""
     widths: dict = {}
@@ -164,9 +144,13 @@ def _widths(grid: list, rows: int = 40) -> dict:
 
 
 def annotate_file(file: FileRead, findings: pd.DataFrame, letters: dict, out_dir: Path, limits: dict,
-                  lang: str = "vi", name: str | None = None) -> Path:
+                  lang: str = "vi", name: str | None = None, head: LetterHead | None = None) -> Path:
     """Write the annotated copy of one submitted file; returns its path. `findings` may carry who
-    each is about (heza.assess.subjects.with_subjects); the first sheet then names them."""
+    each is about (heza.assess.subjects.with_subjects); the first sheet then names them. `head`
+    gives the letter its period, reply date and zones (unknown ones are left out). Only findings
+    about this file are written: a period's findings (a zone missing, last month's enterprises)
+    name other zones' rows."""
+    findings = findings[findings["source_file"] == file.file]
     sheets = read_sheets(file.path, limits)
     merged = {sheet: marks.get("merged", []) for sheet, _, marks in sheets}
     notes = _notes(findings, letters, merged, lang)
@@ -177,9 +161,11 @@ def annotate_file(file: FileRead, findings: pd.DataFrame, letters: dict, out_dir
     width = int(limits["max_columns_per_sheet"])
     try:
         headers = submitter_headers((file.file, t.sheet, t.columns) for t in file.tables)
-        _write_summary(workbook, findings, headers, lang, used)
+        letter_title = safe_title(in_lang(FINDINGS_SHEET_TITLE, lang), used)
+        titles = {sheet_name: safe_title(sheet_name, used) for sheet_name, _, _ in sheets}
+        write_letter_sheet(workbook, findings, headers, titles, head or LetterHead(), file.file, lang, letter_title)
         for sheet_name, grid, _ in sheets:
-            sheet = workbook.add_sheet(safe_title(sheet_name, used), widths=_widths(grid))
+            sheet = workbook.add_sheet(titles[sheet_name], widths=_widths(grid))
             marked_rows: dict = {}
             for index, ((row, col), (severity, text)) in enumerate(sorted(notes.get(sheet_name, {}).items())):
                 if row >= len(grid) or col >= width:
@@ -194,9 +180,16 @@ def annotate_file(file: FileRead, findings: pd.DataFrame, letters: dict, out_dir
 
 
 def annotate_submissions(findings: pd.DataFrame, files: list, letters: dict, out_dir: Path, limits: dict,
-                         lang: str = "vi") -> list:
-    """One annotated copy per readable submitted file that has findings; their paths (names made
-    safe and unique)."""
+                         lang: str = "vi", head: LetterHead | None = None, file_zones: dict | None = None) -> list:
+    """One annotated copy per readable submitted file that has findings; their paths (see annotate_each)."""
+    return [path for _, path in annotate_each(findings, files, letters, out_dir, limits, lang, head, file_zones)]
+
+
+def annotate_each(findings: pd.DataFrame, files: list, letters: dict, out_dir: Path, limits: dict,
+                  lang: str = "vi", head: LetterHead | None = None, file_zones: dict | None = None) -> list:
+    """(submitted file name, copy's path) of each readable submitted file that has findings (copy
+    names made safe and unique). The letter of each says `head`'s period and reply date and the
+    file's zones (`file_zones`: {file: ((code, name), ...)})."""
     written, used = [], set()
     for file in files:
         if file.error is not None or not file.tables:
@@ -209,5 +202,6 @@ def annotate_submissions(findings: pd.DataFrame, files: list, letters: dict, out
                 number += 1
                 name = f"{stem} ({number})_kiem_tra.xlsx"
             used.add(name.casefold())
-            written.append(annotate_file(file, mine, letters, Path(out_dir), limits, lang, name))
+            own = replace(head or LetterHead(), zones=tuple((file_zones or {}).get(file.file, ())))
+            written.append((file.file, annotate_file(file, mine, letters, Path(out_dir), limits, lang, name, own)))
     return written

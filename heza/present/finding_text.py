@@ -10,7 +10,8 @@ import re
 
 from heza.ingest.numbers import format_number
 from heza.present.words import (
-    ALSO_AT, AT_ROW, EMPTY_CELL, SEVERITY_WORDS, SUGGESTED, TAX_CODE_SHORT, YES_NO, column_label, field, pick,
+    ALSO_AT, AT_ROW, EMPTY_CELL, LETTER, SEVERITY_WORDS, SUGGESTED, TAX_CODE_SHORT, YES_NO, column_label, field, in_lang,
+    pick,
     suggestion,
 )
 
@@ -104,3 +105,32 @@ def finding_line(item: dict, headers: dict, lang: str) -> str:
     parts.append(also_words(item, lang))
     severity = pick(lang, SEVERITY_WORDS.get(item["severity"], SEVERITY_WORDS["warning"]))
     return f"{severity:11} {item['rule']:26} {' · '.join(p for p in parts if p)}: {item[field('message', lang)]}"
+
+
+_SUMMED = {"enterprises": "enterprise_rows"}  # a zone report's figure -> its enterprise rows' sum, if not enterprise_<c>
+
+
+def compared_words(item: dict, headers: dict, lang: str) -> str | None:
+    """'Lao động Tổng số: khu báo cáo 11.431, cộng các dòng doanh nghiệp 11.406 (chênh 25)': the numbers
+    a zone report was compared with (reconcile writes 'workers_total=11431; enterprise_workers_total=11406');
+    None for any other finding."""
+    value, columns = item.get("value") or "", _columns(item)
+    pairs = [(c, _SUMMED.get(c, f"enterprise_{c}")) for c in columns]
+    pairs = [(c, s) for c, s in pairs if s in columns]
+    if not pairs or "=" not in value:
+        return None
+    parts = dict(part.split("=", 1) for part in value.split("; ") if "=" in part)
+    own = headers.get((item.get("source_file"), item.get("source_sheet")), {})
+    words = in_lang(LETTER, lang)
+    lines = []
+    for column, summed in pairs:
+        reported, total = parts.get(column), parts.get(summed)
+        line = words["compared"].format(label=own.get(column) or column_label(column, lang),
+                                        reported=shown_value(reported, column, lang),
+                                        summed=shown_value(total, summed, lang))
+        if _MACHINE_NUMBER.fullmatch(reported or "") and _MACHINE_NUMBER.fullmatch(total or ""):
+            difference = float(reported) - float(total)
+            if difference:
+                line += words["difference"].format(difference=format_number(difference, lang))
+        lines.append(line)
+    return "; ".join(lines)

@@ -83,6 +83,11 @@ def subject_line(report: dict, prefix: str, lang: str = "vi") -> str:
     counts = tally_line(lang, report["tally"])
     text = pick(lang, SUBJECT).format(prefix=prefix, period=period_label(report["period"]),
                                       headline=report_headline(report, lang), counts=counts)
+    return safe_header(text)
+
+
+def safe_header(text: str) -> str:
+    """A header value on one line: names submitted with line breaks cannot add a header."""
     return _UNSAFE_HEADER.sub(" ", text).strip()
 
 

@@ -23,7 +23,7 @@ from heza.present.rule_summary import rule_summary_lines, rule_summary_view
 from heza.present.words import (
     CLAIM_STATUS_WORDS, COUNT_WORDS, KIND_WORDS, OUTPUT_FOLDER, RULE_TABLE_HEAD, SEVERITY_WORDS, UNREADABLE_FILE,
     column_label, count_line, field, in_lang, pick, report_headline, report_text, suggestion, table_head, table_label,
-    tally_line,
+    tally_line, ZONE_LETTER_STATUS, ZONE_LETTERS_TITLE,
 )
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -225,6 +225,7 @@ def render_html(report: dict, folder, lang: str = "vi", images: dict | None = No
                  for s in report["skipped"]],
         charts=images or {}, folder=str(folder), run_id=report["run_id"], ledger=ledger_view(report, lang),
         rule_summary=rule_summary_view(report, lang),
+        letters_title=pick(lang, ZONE_LETTERS_TITLE), letters=letters_lines(report.get("letters") or [], lang),
         rate=(f"{format_number(report['exchange_rate']['vnd_per_usd'], lang)} VND/USD "
               f"({report['exchange_rate']['source']})") if report["exchange_rate"]["vnd_per_usd"] else "–",
     )
@@ -256,6 +257,8 @@ def render_text(report: dict, folder, lang: str = "vi") -> str:
     lines += ["", t["findings"] + ":"]
     lines += [f"- [{r['severity_label']}] {r['rule']} ({r['count']}): {r['message']}" for r in _rule_views(report, lang)]
     lines += rule_summary_lines(report, lang)
+    if report.get("letters"):
+        lines += ["", pick(lang, ZONE_LETTERS_TITLE) + ":", *[f"- {line}" for line in letters_lines(report["letters"], lang)]]
     lines += ["", f"{t['where']}: {folder}"]
     return "\n".join(lines) + "\n"
 
@@ -277,6 +280,19 @@ def summary_markdown(report: dict, folder: Path, lang: str = "vi") -> str:
         lines.append(f"| {view['severity_label']} | {view['rule']} | {view['count']} | {view['message']} |")
     lines += ["", f"{pick(lang, OUTPUT_FOLDER)}: `{folder}`"]
     return "\n".join(lines) + "\n"
+
+
+def letters_lines(plan: list, lang: str) -> list:
+    """The staff's list (report.json's letters): 'KCN Nomura - Hải Phòng (NOMURA) → a@x.vn:
+    x_kiem_tra.xlsx: đã gửi'."""
+    lines = []
+    for entry in plan:
+        who = f"{entry['zone_name']} ({entry['zone']})" if entry["zone"] else "—"
+        to = f" → {', '.join(entry['to'])}" if entry["to"] else ""
+        files = ", ".join(Path(f).name for f in entry["files"])
+        status = pick(lang, ZONE_LETTER_STATUS[entry["status"]]).format(zones=", ".join(entry.get("zones", [])))
+        lines.append(f"{who}{to}: {files}: {status}")
+    return lines
 
 
 def write_report_html(report: dict, folder: Path, shown_folder, lang: str = "vi") -> dict:

@@ -3,7 +3,8 @@ between them.
 
 Every pair is (Vietnamese, English); `pick` chooses: English for "en", Vietnamese for anything else
 (Vietnamese is the default language of every output). The report page, its text twin, the Prefect
-summary, the charts, the annotated workbooks, the e-mail and the `heza` command all read from here.
+summary, the charts, the annotated workbooks, the e-mail and the `heza` command all read from here;
+the longer texts of the letters to submitters are in letter_words.py, re-exported here.
 
 Earlier stages (ingest, assess, release) may not import present/, so the few words they write into
 report.json themselves (reasons, messages with both languages, claim labels) stay with them.
@@ -12,6 +13,7 @@ report.json themselves (reasons, messages with both languages, claim labels) sta
 from __future__ import annotations
 
 from heza.ingest.numbers import format_number
+from heza.present.letter_words import LETTER, ZONE_LETTER, ZONE_LETTER_STATUS, ZONE_LETTERS_TITLE  # noqa: F401
 from schemas.tables import COLUMN_LABELS, OWNERSHIP_LABELS, TABLES
 
 LANGS = ("vi", "en")
@@ -153,11 +155,12 @@ CHART_AGAINST_REPORTED = ("so với số công bố", "against the reported figu
 # -- annotated workbooks ---------------------------------------------------------------------------
 
 FINDINGS_SHEET_TITLE = {"vi": "Kiểm tra", "en": "Findings"}
-FINDINGS_SHEET_HEADERS = {
-    "vi": ["Mức", "Mã", "Trang", "Dòng", "Ô", "Doanh nghiệp / khu", "Cột", "Giá trị", "Nội dung", "Gợi ý"],
-    "en": ["Severity", "Code", "Sheet", "Row", "Cell", "Enterprise / zone", "Column", "Value", "Message", "Suggested"],
+FINDINGS_SHEET_HEADERS = {  # the rule code last, in its own small column
+    "vi": ["Mức", "Trang", "Ô (bấm để tới ô)", "Doanh nghiệp / khu", "Cột (tiêu đề của đơn vị)", "Giá trị đang ghi",
+           "Vấn đề", "Giá trị gợi ý", "Lý do gợi ý", "Mã"],
+    "en": ["Severity", "Sheet", "Cell (click to go)", "Enterprise / zone", "Column (your header)", "Value written",
+           "Problem", "Suggested value", "Why suggested", "Code"],
 }
-
 # -- e-mail ----------------------------------------------------------------------------------------
 
 SUBJECT = ("{prefix} Kiểm tra dữ liệu tháng {period}: {headline}; {counts}",

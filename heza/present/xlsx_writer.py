@@ -26,6 +26,9 @@ BOLD = len(_FORMATS) * 3  # the style index of a bold header cell
 # ("@": a tax code's leading zero), whole numbers with thousands, amounts with two decimals
 TEXT, INTEGER, AMOUNT = BOLD + 1, BOLD + 2, BOLD + 3
 _TABLE_FORMATS = (49, 3, 4)  # built-in formats "@", "#,##0", "#,##0.00"
+# styles for the letter sheet of an annotated copy: a link (blue, underlined), its title (bold, larger)
+# and a long text wrapped in its cell
+LINK, TITLE, WRAP = AMOUNT + 1, AMOUNT + 2, AMOUNT + 3
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _EPOCH = dt.datetime(1899, 12, 30)
 _LETTERS: list = []
@@ -106,6 +109,7 @@ class Sheet:
                  freeze_header: bool = False):
         self.book, self.title, self.index = book, title, index
         self.comments: list = []  # (ref, row, col, text)
+        self.links: list = []  # (ref, location in this workbook: "'Sheet'!C5")
         self.row = 0
         self.stream = book.zip.open(f"xl/worksheets/sheet{index}.xml", "w", force_zip64=True)
         head = f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{MAIN}" xmlns:r="{RELS}">'
@@ -119,10 +123,14 @@ class Sheet:
         self._buffer = [head + "<sheetData>"]
         self._size = 0
 
-    def append(self, values: list, marks: dict | None = None, styles: dict | None = None) -> None:
-        """One row: values by column; marks {col: (severity, comment)}; styles {col: style index}."""
+    def append(self, values: list, marks: dict | None = None, styles: dict | None = None,
+               links: dict | None = None) -> None:
+        """One row: values by column; marks {col: (severity, comment)}; styles {col: style index};
+        links {col: a place in this workbook, "'Sheet'!C5"}."""
         self.row += 1
         number = str(self.row)
+        for col, location in (links or {}).items():
+            self.links.append((letters(col) + number, location))
         cells = []
         for col, value in enumerate(values):
             fill = comment = style = None
@@ -154,6 +162,9 @@ class Sheet:
 
     def close(self) -> None:
         tail = "</sheetData>"
+        if self.links:  # internal links need no relationship: a location, never a URL
+            tail += "<hyperlinks>" + "".join(f'<hyperlink ref="{ref}" location="{_attribute(location)}"/>'
+                                             for ref, location in self.links) + "</hyperlinks>"
         tail += '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
         if self.comments:
             tail += '<legacyDrawing r:id="rIdVml"/>'
@@ -246,22 +257,33 @@ class StreamingWorkbook:
         self.zip.writestr("xl/_rels/workbook.xml.rels", (
             f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{PACKAGE_RELS}">'
             f"{relations}</Relationships>"))
-        fills = "".join(f'<fill><patternFill patternType="solid"><fgColor rgb="{FILLS[k]}"/><bgColor indexed="64"/>'
-                        f"</patternFill></fill>" for k in ("error", "warning"))
-        xfs = "".join(f'<xf numFmtId="{fmt}" fontId="0" fillId="{[0, 2, 3][fill]}" borderId="0" xfId="0"'
-                      f'{_APPLY_FORMAT if fmt else ""}{_APPLY_FILL if fill else ""}/>'
-                      for fmt in _FORMATS for fill in range(3))
-        xfs += '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
-        xfs += "".join(f'<xf numFmtId="{fmt}" fontId="0" fillId="0" borderId="0" xfId="0"{_APPLY_FORMAT}/>'
-                       for fmt in _TABLE_FORMATS)
-        self.zip.writestr("xl/styles.xml", (
-            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<styleSheet xmlns="{MAIN}">'
-            '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
-            '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
-            '<fills count="4"><fill><patternFill patternType="none"/></fill>'
-            f'<fill><patternFill patternType="gray125"/></fill>{fills}</fills>'
-            '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
-            '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-            f'<cellXfs count="{AMOUNT + 1}">{xfs}</cellXfs>'
-            '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'))
+        self.zip.writestr("xl/styles.xml", _styles_xml())
         self.zip.close()
+
+
+def _styles_xml() -> str:
+    """styles.xml: the fills of marked cells, the number formats, bold, link, title and wrapped text."""
+    fills = "".join(f'<fill><patternFill patternType="solid"><fgColor rgb="{FILLS[k]}"/><bgColor indexed="64"/>'
+                    f"</patternFill></fill>" for k in ("error", "warning"))
+    xfs = "".join(f'<xf numFmtId="{fmt}" fontId="0" fillId="{[0, 2, 3][fill]}" borderId="0" xfId="0"'
+                  f'{_APPLY_FORMAT if fmt else ""}{_APPLY_FILL if fill else ""}/>'
+                  for fmt in _FORMATS for fill in range(3))
+    xfs += '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+    xfs += "".join(f'<xf numFmtId="{fmt}" fontId="0" fillId="0" borderId="0" xfId="0"{_APPLY_FORMAT}/>'
+                   for fmt in _TABLE_FORMATS)
+    xfs += ('<xf numFmtId="0" fontId="2" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+            '<xf numFmtId="0" fontId="3" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+            '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
+            '<alignment vertical="top" wrapText="1"/></xf>')
+    return (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<styleSheet xmlns="{MAIN}">'
+        '<fonts count="4"><font><sz val="11"/><name val="Calibri"/></font>'
+        '<font><b/><sz val="11"/><name val="Calibri"/></font>'
+        '<font><u/><sz val="11"/><color rgb="FF0563C1"/><name val="Calibri"/></font>'
+        '<font><b/><sz val="14"/><name val="Calibri"/></font></fonts>'
+        '<fills count="4"><fill><patternFill patternType="none"/></fill>'
+        f'<fill><patternFill patternType="gray125"/></fill>{fills}</fills>'
+        '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+        f'<cellXfs count="{WRAP + 1}">{xfs}</cellXfs>'
+        '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>')
