@@ -21,6 +21,7 @@ from heza.assess.subjects import with_subjects
 from heza.ingest.files import read_sheets
 from heza.ingest.numbers import format_number
 from heza.present.annotate import annotate_submissions
+from heza.present.letter import LetterHead, reply_date
 from heza.present.finding_text import column_words, shown_value, subject_words, submitter_headers, value_words
 from heza.present.words import SEVERITY_WORDS, WEB_WORDS, YES_NO, pick, suggestion
 
@@ -124,7 +125,9 @@ def check_upload(settings, period: str, zone: str, path: Path) -> dict:
     letters = {key: letter for table in assessment.tables.values() for key, letter in table.column_letters.items()}
     letter = None
     if file.error is None and len(findings):
-        written = annotate_submissions(findings, [file], letters, path.parent, settings.limits)
+        head = LetterHead(period, reply_date(period, settings.letters["reply_by_day"]),
+                          ((zone, ctx.registry.name_of(zone)),))
+        written = annotate_submissions(findings, [file], letters, path.parent, settings.limits, head=head)
         letter = written[0].name if written else None
     grids = []
     if file.error is None:
