@@ -18,6 +18,7 @@ from heza.assess.context import RunContext
 from heza.assess.core import Assessment
 from heza.findings import findings_frame
 from heza.release.disclosure import Disclosure, disclose
+from heza.release.ess import ESS_FILE, ess_event, write_ess_report
 from heza.release.folders import discard_partial_releases, make_live, new_release_dir
 from heza.assess.correct import CORRECTED_FIELDS
 from heza.release.outputs import CORRECTIONS_FILE, data_package, file_sha256, resource, write_csv, write_json
@@ -69,6 +70,9 @@ def _write_release(assessment: Assessment, ctx: RunContext, lang: str, release: 
     if disclosure is not None:
         report["disclosure"] = disclosure.summary
     write_json(report, release / "report.json")
+    event = ess_event(ctx.started, f"heza {code_version()}", ctx.run_id, ctx.period)
+    outputs.append(write_ess_report(release / ESS_FILE, assessment.findings, report["rule_summary"]["rules"], event,
+                                    ctx.period, ctx.run_id))
     (release / "internal").mkdir(exist_ok=True)
     write_json(redact_report(report), release / "internal" / "report.json")
     outputs.append({"file": "internal/report.json", "rows": None,
