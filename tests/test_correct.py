@@ -174,3 +174,19 @@ def _no_disclosure():
     from heza.release.disclosure import Disclosure
 
     return Disclosure(tables=(), indicators=None, findings=pd.DataFrame())
+
+
+def test_the_ledger_does_not_balance_when_a_published_row_claims_a_correction_nobody_listed():
+    from types import SimpleNamespace
+
+    from heza.assess.ledger import source_ledger
+    from heza.assess.split import Split
+
+    sheet = SimpleNamespace(file="a.xlsx", sheet="DN", kind="enterprise", rows_with_content=1, cells=[0], non_data=[])
+    files = [SimpleNamespace(error=None, tables=[sheet], skipped=[])]
+    published = pd.DataFrame({"tax_code": ["0100109106"], "corrected_fields": ["Lao động nữ (người)"]})
+    splits = {"enterprises": Split("enterprises", published, published.iloc[:0], rows_read=1)}
+    listed = pd.DataFrame({"table": ["enterprises"], "row_id": [0]})
+    assert source_ledger(files, splits, 0, listed)["balanced"]
+    unlisted = source_ledger(files, splits, 0, listed.iloc[:0])
+    assert not unlisted["balanced"] and unlisted["corrected"] == 1 and unlisted["published_as_written"] == 0

@@ -44,7 +44,8 @@ def proposed(findings: pd.DataFrame, typed: pd.DataFrame, table: str, grades: tu
     candidates = errors[allowed & ~errors["row_id"].isin(errors.loc[~allowed, "row_id"])]
     cells = candidates.groupby(_KEY, sort=True).agg(
         suggested=("suggested", "first"), values=("suggested", "nunique"), value_grade=("value_grade", "first"),
-        cell_grade=("cell_grade", "first"), reason_vi=("reason_vi", "first"), reason_en=("reason_en", "first"), cell=("cell", "first"),
+        cell_grade=("cell_grade", "first"), reason_vi=("reason_vi", "first"), reason_en=("reason_en", "first"),
+        cell=("cell", "first"),
         rules=("rule", lambda s: "; ".join(dict.fromkeys(s)))).reset_index()
     number = pd.to_numeric(cells["suggested"], errors="coerce")
     whole = cells["blamed"].map({c: str(typed[c].dtype).startswith("Int") for c in cells["blamed"].unique()})
@@ -96,7 +97,8 @@ def corrections_frame(table: str, typed: pd.DataFrame, cells: pd.DataFrame, head
         "reason_en": cells["reason_en"].to_numpy(),
         "grade": cells["value_grade"].map({k: v[0] for k, v in GRADE_WORDS.items()}).to_numpy(),
         "rules": cells["rules"].to_numpy(), "field": cells["blamed"].to_numpy(),
-        "value_grade": cells["value_grade"].to_numpy(), "cell_grade": cells["cell_grade"].to_numpy(), "row_id": pd.array(cells["row_id"], dtype="Int64"),
+        "value_grade": cells["value_grade"].to_numpy(), "cell_grade": cells["cell_grade"].to_numpy(),
+        "row_id": pd.array(cells["row_id"], dtype="Int64"),
     }).astype({c: "string" for c in [*CORRECTION_COLUMNS, *_INTERNAL] if c != "source_row"})
 
 
@@ -117,16 +119,17 @@ def corrected_findings(corrections: pd.DataFrame) -> pd.DataFrame:
         "message_vi": entry.message_vi + ": " + labels[0] + " " + change[0] + " (" + corrections["reason_vi"] + ")",
         "message_en": entry.message_en + ": " + labels[1] + " " + change[1] + " (" + corrections["reason_en"] + ")",
         "row_id": corrections["row_id"], "blamed": corrections["field"],
-        "value_grade": corrections["value_grade"], "cell_grade": corrections["cell_grade"], "reason_vi": corrections["reason_vi"],
+        "value_grade": corrections["value_grade"], "cell_grade": corrections["cell_grade"],
+        "reason_vi": corrections["reason_vi"],
         "reason_en": corrections["reason_en"],
     }).reindex(columns=FINDING_COLUMNS)])
 
 
-def corrected_fields(typed: pd.DataFrame, corrections: pd.DataFrame, hidden=()) -> pd.Series:
+def corrected_fields(typed: pd.DataFrame, corrections: pd.DataFrame) -> pd.Series:
     """The published column: for each row the fields corrected, in words ("Lao động nữ (người)"),
-    empty for a row published as written; fields in `hidden` (restricted columns) are left unsaid."""
-    shown = corrections[~corrections["field"].isin(list(hidden))]
-    words = shown["field"].map(lambda c: COLUMN_LABELS.get(c, (c,))[0]).groupby(shown["row_id"]).agg("; ".join)
+    empty for a row published as written (heza/release/tiers.py drops restricted names below restricted)."""
+    labels = {c: COLUMN_LABELS.get(c, (c,))[0] for c in corrections["field"].unique()}
+    words = corrections["field"].map(labels).groupby(corrections["row_id"]).agg("; ".join)
     return typed["row_id"].map(words).astype("string")
 
 
@@ -134,7 +137,8 @@ def correct_period(tables: dict, findings: pd.DataFrame, files, apply: str, zone
     """(tables with corrected values and a corrected_fields column, findings, corrections) for every
     data table: the corrected rows' validation findings are those of their corrected values, plus one
     VALUE_CORRECTED per cell; reading findings (CELL_, SHEET_) stay as they were."""
-    headers = {(t.file, t.sheet, c): h for f in files if f.error is None for t in f.tables for c, h in t.columns.items()}
+    headers = {(t.file, t.sheet, c): h for f in files if f.error is None
+               for t in f.tables for c, h in t.columns.items()}  # the headers as the submitters wrote them
     tables, parts, checked = dict(tables), [], []
     for name, table in list(tables.items()):
         if name not in DATA_TABLES:

@@ -13,7 +13,9 @@ import pandas as pd
 
 from heza.assess.correct import CORRECTED_FIELDS, CORRECTION_COLUMNS
 from heza.release.disclosure import CITY, CLAIM_FLAG, OWNERSHIP_AXIS, SUPPRESSED, Disclosure
-from heza.release.outputs import CORRECTED_FIELD, CORRECTIONS_FILE, file_sha256, resource, schema_fields, write_csv, write_json
+from heza.release.outputs import (
+    CORRECTED_FIELD, CORRECTIONS_FILE, file_sha256, resource, schema_fields, write_csv, write_json,
+)
 from schemas import DATA_TABLES, TABLES, published_schema
 from schemas.catalogue import RULES
 from schemas.tables import COLUMN_LABELS, TIERS
