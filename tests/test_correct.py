@@ -113,6 +113,7 @@ def test_apply_none_leaves_the_release_as_without_the_setting(sample_month, sett
     assert ((quarantined["source_file"] == SAMPLE_ROW[0]) & (quarantined["source_row"] == str(SAMPLE_ROW[1]))).any()
     assert "corrected_fields" not in pd.read_csv(explicit / "enterprises.csv", nrows=1).columns
     assert report["tally"]["rows_corrected"] == 0 and report["ledger"]["corrected"] == 0
+    assert "rows_corrected" not in report["counts"]["enterprises"]
 
 
 def test_determined_on_the_sample_publishes_corrected_lists_it_and_balances(sample_month, settings):

@@ -28,8 +28,10 @@ class Split:
 
     @property
     def counts(self) -> dict:
-        return {"rows_read": self.rows_read, "rows_published": len(self.published),
-                "rows_corrected": self.corrected, "rows_quarantined": len(self.quarantined)}
+        """Rows read, published and held back; and, with [correct] apply on, published corrected."""
+        corrected = {"rows_corrected": self.corrected} if CORRECTED_FIELDS in self.published else {}
+        return {"rows_read": self.rows_read, "rows_published": len(self.published), **corrected,
+                "rows_quarantined": len(self.quarantined)}
 
     @property
     def balanced(self) -> bool:
