@@ -191,3 +191,14 @@ def test_the_ledger_does_not_balance_when_a_published_row_claims_a_correction_no
     assert source_ledger(files, splits, 0, listed)["balanced"]
     unlisted = source_ledger(files, splits, 0, listed.iloc[:0])
     assert not unlisted["balanced"] and unlisted["corrected"] == 1 and unlisted["published_as_written"] == 0
+
+
+@pytest.mark.parametrize("apply, mismatched", [("none", True), ("determined", False)])
+def test_zone_totals_are_reconciled_on_the_corrected_rows(settings, tmp_path, apply, mismatched):
+    from tests.test_rules import zone_rows
+
+    enterprises = write_workbook(tmp_path / "dn.xlsx", {"DN": enterprise_rows({}, {"female": None})})  # 100 - 40
+    zones = write_workbook(tmp_path / "khu.xlsx", {"Khu": zone_rows({1: 2, 2: 200, 3: 120, 4: 80})})  # both rows
+    assessment = assess_paths([enterprises, zones], prepare(replace(settings, correct={"apply": apply}), "2024-02"))
+    rules = set(assessment.findings.loc[assessment.findings["table"] == "zones", "rule"])
+    assert ({"ZONE_ENTERPRISES_MATCH", "ZONE_WORKERS_MATCH"} <= rules) is mismatched
