@@ -5,7 +5,7 @@ file and the key, never a traceback later in the run:
 - [paths] keys are required: a missing one is an error (a guessed folder could publish to the
   wrong place);
 - a key missing from [limits], [tolerances], [email], [schedule], [prefect], [publish], [disclosure],
-  [letters], [plausibility] or [web] (or the whole section) takes
+  [letters], [plausibility], [web] or [correct] (or the whole section) takes
   the built-in default below, the same value as the shipped heza.toml;
 - a value of the wrong type ("50" or "50 MB" where a number belongs) is an error, as are a
   negative limit, an unknown time zone and a cron expression that is not five valid fields;
@@ -62,7 +62,10 @@ DEFAULTS = {
     # codes, the session secret, checked uploads and the receipts; secret empty: generated into state_dir
     "web": {"host": "127.0.0.1", "port": 8080, "state_dir": "data/web", "secret": "", "session_hours": 8,
             "preview_rows": 15},
+    # optional correction of localised values (heza/assess/correct.py): never by default
+    "correct": {"apply": "none"},
 }
+CORRECT_APPLY = ("none", "determined", "explained")  # [correct] apply: which value grades are applied
 _TYPE_WORDS = {"flag": ("true hoặc false", "true or false"), "number": ("một số", "a number"), "text": ("một chuỗi", "text"),
                "numbers": ("một danh sách số", "a list of numbers"), "texts": ("một danh sách chuỗi", "a list of text")}
 
@@ -91,6 +94,7 @@ class Settings:
     disclosure: dict = field(default_factory=dict)
     web: dict = field(default_factory=lambda: dict(DEFAULTS["web"]))
     letters: dict = field(default_factory=lambda: dict(DEFAULTS["letters"]))
+    correct: dict = field(default_factory=lambda: dict(DEFAULTS["correct"]))
 
 
 def _kind(default) -> str:
@@ -215,12 +219,13 @@ def load_settings(config_file: Path | None = None) -> Settings:
     schedule = merged["schedule"]
     check_timezone(schedule["timezone"], path)
     check_cron(schedule["cron"], path)
+    check_correct_apply(merged["correct"]["apply"], path)
     check_reply_day(merged["letters"]["reply_by_day"], path)
     return Settings(root=base, **paths, limits=merged["limits"], tolerances=merged["tolerances"],
                     email=merged["email"], schedule=schedule, prefect=merged["prefect"],
                     publish=merged["publish"], plausibility=merged["plausibility"],
                     disclosure=merged["disclosure"], letters=merged["letters"],
-                    web=merged["web"])
+                    web=merged["web"], correct=merged["correct"])
 
 
 def check_reply_day(day, path: Path | str = "heza.toml") -> int:
@@ -231,6 +236,16 @@ def check_reply_day(day, path: Path | str = "heza.toml") -> int:
             f"nhận được {day!r} / config {path}: [letters] reply_by_day must be a whole number from 1 to 28 "
             f"(a day of the month after the period), got {day!r}")
     return day
+
+
+def check_correct_apply(value: str, path: Path | str = "heza.toml") -> str:
+    """[correct] apply is one of CORRECT_APPLY: a misspelt grade must not silently correct nothing (or more)."""
+    if value not in CORRECT_APPLY:
+        allowed = ", ".join(f'"{v}"' for v in CORRECT_APPLY)
+        raise ConfigError(
+            f"Cấu hình {path}: [correct] apply phải là một trong {allowed}, nhận được {value!r} / "
+            f"config {path}: [correct] apply must be one of {allowed}, got {value!r}")
+    return value
 
 
 def check_timezone(name: str, path: Path | str = "heza.toml") -> ZoneInfo:

@@ -18,7 +18,7 @@ FINDING_COLUMNS = [
     # error localisation (heza/assess/blame.py): the cell(s) to blame, how sure, and why
     "blamed", "cell_grade", "value_grade", "reason_vi", "reason_en",
 ]
-SEVERITY_ORDER = {"critical": 0, "error": 1, "warning": 2}
+SEVERITY_ORDER = {"critical": 0, "error": 1, "warning": 2, "info": 3}
 _DTYPES = {"source_row": "Int64", "row_id": "Int64"}
 
 
@@ -117,7 +117,8 @@ def tally(findings: pd.DataFrame, rows_held_back: int) -> dict:
     loose = findings["severity"].eq("warning") & findings["source_row"].isna()
     return {"rows_held_back": rows_held_back, "figures_wrong": len(wrong), "rows_with_warnings": len(warned),
             "other_warnings": int(loose.sum()),
-            "other_errors": int((errors & ~on_row & ~findings["rule"].isin(SHEET_WIDE_RULES)).sum())}
+            "other_errors": int((errors & ~on_row & ~findings["rule"].isin(SHEET_WIDE_RULES)).sum()),
+            "rows_corrected": len(set(rows[findings["rule"].eq("VALUE_CORRECTED")]) - held)}
 
 
 # -- how a value is shown in a finding -----------------------------------------------------------

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from schemas.edits import parse_edit
 
-SEVERITIES = ("error", "warning")
+SEVERITIES = ("error", "warning", "info")  # info: published, a value changed by [correct] apply
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,7 @@ class Rule:
     message_en: str
     columns: tuple = ()
     edits: tuple = ()  # schemas.edits.Edit: the rule as linear constraints, where it is linear
+    ess_level: int | None = None  # ESS validation level 0-5 (see rules.toml), for report.ess.json
 
 
 def _load() -> tuple[dict, dict]:
@@ -32,7 +33,7 @@ def _load() -> tuple[dict, dict]:
             raise ValueError(f"rules.toml: {code} has unknown severity {entry['severity']!r}")
         edits = tuple(parse_edit(code, text, entry.get("when"), entry.get("empty")) for text in entry.get("edits", ()))
         rules[code] = Rule(code, entry["table"], entry["severity"], entry["vi"], entry["en"],
-                           tuple(entry.get("columns", ())), edits)
+                           tuple(entry.get("columns", ())), edits, entry.get("ess_level"))
     return rules, weights
 
 

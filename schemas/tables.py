@@ -94,6 +94,7 @@ COLUMN_LABELS = {
     "fdi_capital_usd_cum": ("Vốn FDI lũy kế (USD)", "FDI capital, cumulative (USD)"),
     "di_projects_cum": ("Số dự án trong nước lũy kế", "Domestic projects, cumulative"),
     "di_capital_vnd_cum": ("Vốn đầu tư trong nước lũy kế (VND)", "Domestic capital, cumulative (VND)"),
+    "corrected_fields": ("Ô đã sửa tự động", "Fields corrected"),  # only with [correct] apply
     "source_file": ("Tệp nguồn", "Source file"),
     "source_sheet": ("Trang nguồn", "Source sheet"),
     "source_row": ("Dòng nguồn", "Source row"),

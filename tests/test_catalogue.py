@@ -18,7 +18,7 @@ def _schema_check_codes() -> set:
 
 def _code_check_codes() -> set:
     text = "".join(p.read_text(encoding="utf-8") for p in sorted((PROJECT_ROOT / "heza").rglob("*.py")))
-    return set(re.findall(r'"((?:FILE|SHEET|CELL|PERIOD|DISCLOSURE)_[A-Z_]+)"', text))
+    return set(re.findall(r'"((?:FILE|SHEET|CELL|PERIOD|DISCLOSURE|VALUE)_[A-Z_]+)"', text))
 
 
 def test_every_rule_in_the_catalogue_has_a_check():
@@ -31,5 +31,11 @@ def test_every_check_has_a_rule_in_the_catalogue():
 
 def test_every_rule_has_a_known_severity_and_both_languages():
     for rule in RULES.values():
-        assert rule.severity in {"error", "warning"}
+        assert rule.severity in {"error", "warning", "info"}
         assert rule.message_vi and rule.message_en
+
+
+def test_every_rule_has_an_ess_validation_level():
+    """report.ess.json names each rule's ESS validation level (0 format ... 5 other institutions)."""
+    missing = {code: rule.ess_level for code, rule in RULES.items() if rule.ess_level not in range(6)}
+    assert not missing

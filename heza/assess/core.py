@@ -18,6 +18,7 @@ import pandas as pd
 
 from heza.assess.claims import ClaimsResult, check_claims
 from heza.assess.context import RunContext
+from heza.assess.correct import correct_period
 from heza.assess.ledger import imbalance_reason, source_ledger
 from heza.assess.plausibility import (
     change_findings, match, membership_findings, no_previous, suspects, zone_total_findings,
@@ -63,6 +64,7 @@ class Assessment:
     ledger: dict = field(default_factory=dict)
     missing_zones: tuple = ()  # (zone code, registry name) of each active zone with no readable rows
     month_on_month: MonthOnMonth | None = None  # the rows that look wrong against last month, in calling order
+    corrections: pd.DataFrame | None = None  # the cells [correct] apply changed (None: correction off)
 
     @property
     def severity_counts(self) -> dict:
@@ -109,6 +111,17 @@ def validate_rows(assessment: Assessment, ctx: RunContext) -> Assessment:
     return replace(assessment, findings=drop_echoes(findings_frame(parts)))
 
 
+def correct_rows(assessment: Assessment, ctx: RunContext) -> Assessment:
+    """[correct] apply (never by default): rows the localiser fixes with a value of an allowed grade
+    are published corrected, each change with a finding; before reconcile, so zone totals see them."""
+    apply = ctx.settings.correct["apply"]
+    if apply == "none":
+        return assessment
+    tables, findings, corrections = correct_period(assessment.tables, assessment.findings, assessment.files,
+                                                   apply, ctx.registry.codes)
+    return replace(assessment, tables=tables, findings=findings, corrections=corrections)
+
+
 def drop_echoes(findings: pd.DataFrame) -> pd.DataFrame:
     """A cell that could not be typed is empty to the schema; its 'required' finding only echoes
     the parsing finding on the same cell (or the column missing from its sheet), so it is dropped."""
@@ -145,7 +158,7 @@ def split_period(assessment: Assessment, ctx: RunContext) -> Assessment:
                                     ctx.registry, ctx.period)
     else:
         missing, absent = None, ()
-    ledger = source_ledger(list(assessment.files), splits, len(tables["claims"].typed))
+    ledger = source_ledger(list(assessment.files), splits, len(tables["claims"].typed), assessment.corrections)
     split = replace(assessment, splits=splits, findings=findings_frame([assessment.findings, missing]), ledger=ledger,
                     missing_zones=absent)
     reasons = critical_reasons(split)
@@ -283,7 +296,7 @@ def check_month_on_month(assessment: Assessment, ctx: RunContext) -> Assessment:
     return replace(assessment, findings=findings, month_on_month=MonthOnMonth(found, moves, calls))
 
 
-STAGES = (validate_rows, reconcile_period, split_period, check_period_claims, check_month_on_month)
+STAGES = (validate_rows, correct_rows, reconcile_period, split_period, check_period_claims, check_month_on_month)
 
 
 def assess_period(parts: list, ctx: RunContext) -> Assessment:

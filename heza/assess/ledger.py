@@ -8,8 +8,10 @@ hidden rows, sheets not read), each non-data row listed with its text and why.
 
 from __future__ import annotations
 
-def source_ledger(files: list, splits: dict, claim_rows: int) -> dict:
-    """Count and list the rows of every readable sheet, and check them against what was published."""
+def source_ledger(files: list, splits: dict, claim_rows: int, corrections=None) -> dict:
+    """Count and list the rows of every readable sheet, and check them against what was published:
+    published rows as written + published rows corrected ([correct] apply) + quarantined + the rest;
+    every corrected row published is one the corrections list, and each is counted once."""
     entries, sheets = [], []
     seen = data = 0
     for file in files:
@@ -31,10 +33,14 @@ def source_ledger(files: list, splits: dict, claim_rows: int) -> dict:
     non_data = sum(entry.get("rows", 1) for entry in entries)
     published = sum(len(split.published) for split in splits.values())
     quarantined = sum(len(split.quarantined) for split in splits.values())
+    corrected = sum(split.corrected for split in splits.values())
+    listed = 0 if corrections is None else len(corrections[["table", "row_id"]].drop_duplicates())
+    as_written = published - corrected
     return {
         "rows_with_content": seen, "data_rows": data, "non_data_rows": non_data,
-        "published": published, "quarantined": quarantined, "release_figures": claim_rows,
-        "balanced": seen == published + quarantined + claim_rows + non_data and seen == data + non_data,
+        "published": published, "published_as_written": as_written, "corrected": corrected, "quarantined": quarantined, "release_figures": claim_rows,
+        "balanced": seen == as_written + corrected + quarantined + claim_rows + non_data and seen == data + non_data
+        and 0 <= corrected <= listed,
         "non_data": entries, "sheets": sheets,
     }
 

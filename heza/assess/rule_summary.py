@@ -26,6 +26,7 @@ _UNIT_OF = {
     "PERIOD_NO_EXCHANGE_RATE": "periods", "SHEET_TOTAL_ROW_MISMATCH": "total_rows",
     "CELL_MIXED_CONVENTION": "number_columns", "CELL_MIXED_ENCODING": "csv_lines",
     "PERIOD_GONE_ENTERPRISE": "last_month_enterprises",  # it has no row this month: it is last month's
+    "VALUE_CORRECTED": "cells",
 }
 _UNIT_OF_TABLE = {"enterprises": "enterprise_rows", "zones": "zone_rows", "claims": "figures", "files": "files",
                   "public": "public_tables"}
@@ -109,6 +110,8 @@ def _checked(assessment, ctx: RunContext) -> dict:
         "public_tables": 0 if assessment.critical else len(PUBLIC_MEASURES),
         # enterprises of last month's publication looked for this month (only when the whole month is read)
         "last_month_enterprises": len(ctx.last.enterprises) if ctx.last.exists and ctx.whole_period else 0,
+        # [correct] apply: the cells it changed (each one a finding); not applied when correction is off
+        "VALUE_CORRECTED": 0 if assessment.corrections is None else len(assessment.corrections),
     }
     cells = _cell_populations(assessment)
     counts.update({code: cells[population] for code, population in _CELLS_OF.items()})

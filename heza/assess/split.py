@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from heza.assess.correct import CORRECTED_FIELDS
 from heza.findings import display_column, row_errors
 from schemas import PUBLISHED_COLUMNS
 
@@ -21,8 +22,15 @@ class Split:
     rows_read: int
 
     @property
+    def corrected(self) -> int:
+        """Published rows with a value changed by [correct] apply (part of the published rows)."""
+        return int(self.published[CORRECTED_FIELDS].notna().sum()) if CORRECTED_FIELDS in self.published else 0
+
+    @property
     def counts(self) -> dict:
-        return {"rows_read": self.rows_read, "rows_published": len(self.published),
+        """Rows read, published and held back; and, with [correct] apply on, published corrected."""
+        corrected = {"rows_corrected": self.corrected} if CORRECTED_FIELDS in self.published else {}
+        return {"rows_read": self.rows_read, "rows_published": len(self.published), **corrected,
                 "rows_quarantined": len(self.quarantined)}
 
     @property
@@ -37,7 +45,8 @@ def split_rows(table: str, typed: pd.DataFrame, submitted: pd.DataFrame, finding
     bad = set(reasons["row_id"])
     held = typed["row_id"].isin(bad)
     published = typed[~held].sort_values(["source_file", "source_sheet", "source_row"], kind="stable")
-    published = published[PUBLISHED_COLUMNS[table]].reset_index(drop=True) if table in PUBLISHED_COLUMNS \
+    corrected = [CORRECTED_FIELDS] if CORRECTED_FIELDS in typed else []  # with [correct] apply only
+    published = published[PUBLISHED_COLUMNS[table] + corrected].reset_index(drop=True) if table in PUBLISHED_COLUMNS \
         else published.reset_index(drop=True)
     joined = reasons.groupby("row_id").agg(
         rules=("rule", lambda s: "; ".join(dict.fromkeys(s))),

@@ -146,6 +146,9 @@ def banner(report: dict, lang: str) -> dict:
         details = [t["incomplete"]] if status == "published_incomplete" else []
         if held_back(report):
             details.append(t["held_back"].format(n=format_number(held_back(report), lang)))
+        corrected = report["tally"].get("rows_corrected", 0)
+        if corrected:
+            details.append(t["corrected"].format(n=format_number(corrected, lang)))
         if failed_claims(report):
             details.append(t["claims_failed"].format(n=format_number(failed_claims(report), lang)))
         if not details:

@@ -107,12 +107,14 @@ def report_headline(report: dict, lang: str) -> str:
 
 SEVERITY_WORDS = {
     "error": ("Lỗi", "Error"), "warning": ("Cảnh báo", "Warning"), "critical": ("Nghiêm trọng", "Critical"),
+    "info": ("Thông tin", "Information"),
 }
 TALLY_WORDS = {  # heza.findings.tally's counts, in the order people read them
     "rows_held_back": ("dòng bị giữ lại", "rows held back"), "figures_wrong": ("số liệu sai", "wrong figures"),
     "rows_with_warnings": ("dòng có cảnh báo", "rows with warnings"),
     "other_warnings": ("cảnh báo chung", "general warnings"),
     "other_errors": ("lỗi tệp/trang", "file or sheet errors"),
+    "rows_corrected": ("dòng đã sửa tự động", "rows corrected"),
 }
 SUGGESTED = ("gợi ý", "suggested")
 CLAIM_STATUS_WORDS = {
@@ -201,6 +203,7 @@ REPORT_TEXT = {
         "boxes": ["Dòng bị giữ lại", "Số liệu sai", "Dòng có cảnh báo", "Khu chưa báo cáo"],
         "incomplete": "Số liệu công bố thiếu các khu trên: mọi tổng số của tháng đều thiếu phần của các khu này.",
         "held_back": "{n} dòng bị giữ lại do lỗi; các dòng còn lại đã được công bố.",
+        "corrected": "{n} dòng được sửa tự động theo quy tắc rồi công bố (giá trị gốc và lý do trong corrections.csv).",
         "clean": "Mọi dòng đều đạt; đã công bố.", "claims_failed": "{n} số liệu dự kiến công bố bị sai.",
         "nothing": "Không có gì được công bố; bản công bố trước (nếu có) giữ nguyên.",
         "ledger": "Mọi dòng trong tệp nộp", "ledger_head": ["Tệp", "Trang", "Dòng", "Loại", "Nội dung", "Lý do"],
@@ -235,6 +238,7 @@ REPORT_TEXT = {
         "boxes": ["Rows held back", "Wrong figures", "Rows with warnings", "Zones missing"],
         "incomplete": "The publication lacks the zones above: every total of the month lacks their share.",
         "held_back": "{n} rows held back for errors; the rest is published.",
+        "corrected": "{n} rows corrected by the rules and published (original values and reasons in corrections.csv).",
         "clean": "Every row passed; published.", "claims_failed": "{n} figures to be published are wrong.",
         "nothing": "Nothing was published; the previous publication (if any) stands.",
         "ledger": "Every row of the submitted files", "ledger_head": ["File", "Sheet", "Row", "Kind", "Text", "Why"],
@@ -254,7 +258,7 @@ def report_text(lang: str) -> dict:
 def tally_line(lang: str, counts: dict) -> str:
     """'14 dòng bị giữ lại · 2 số liệu sai · 8 dòng có cảnh báo': what heza.findings.tally counts (rows
     and figures, not raw findings); warnings and errors about no row only when there are some."""
-    shown = [key for key in TALLY_WORDS if counts.get(key) or key not in ("other_warnings", "other_errors")]
+    shown = [key for key in TALLY_WORDS if counts.get(key) or key not in ("other_warnings", "other_errors", "rows_corrected")]
     return " · ".join(f"{format_number(counts.get(key, 0), lang)} {pick(lang, TALLY_WORDS[key])}" for key in shown)
 
 

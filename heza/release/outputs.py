@@ -14,6 +14,10 @@ from schemas import OWNERSHIP_VALUES, PUBLISHED_COLUMNS, TABLES, published_schem
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"^[-+]?\d[\d.,]*$")
+CORRECTIONS_FILE = "corrections.csv"  # the cells [correct] apply changed: where, from what, to what, why
+CORRECTED_FIELD = {"name": "corrected_fields", "type": "string",
+                   "description": "Ô đã sửa tự động ([correct] apply), trống nếu công bố như đã nộp / "
+                                  "fields corrected ([correct] apply), empty when published as submitted"}
 _FRICTIONLESS_TYPES = {"string": "string", "Int64": "integer", "Float64": "number", "boolean": "boolean"}
 
 
@@ -77,10 +81,12 @@ def resource(path: str, fields: list, key: list | None = None) -> dict:
             "mediatype": "text/csv", "encoding": "utf-8", "schema": schema}
 
 
-def data_package(period: str, zone_codes, extra_resources: list | None = None) -> dict:
-    """A Frictionless Data Package describing the published tables, generated from the schemas."""
-    resources = [resource(f"{table}.csv", schema_fields(published_schema(table, zone_codes), zone_codes),
-                          [TABLES[table].key]) for table in PUBLISHED_COLUMNS]
+def data_package(period: str, zone_codes, extra_resources: list | None = None, corrected: bool = False) -> dict:
+    """A Frictionless Data Package describing the published tables, generated from the schemas (with
+    the corrected_fields column when [correct] apply is on)."""
+    resources = [resource(f"{table}.csv", schema_fields(published_schema(table, zone_codes), zone_codes)
+                          + ([CORRECTED_FIELD] if corrected else []), [TABLES[table].key])
+                 for table in PUBLISHED_COLUMNS]
     resources.extend(extra_resources or [])
     return {"name": f"heza-{period}", "title": f"HEZA validated tables {period}",
             "profile": "tabular-data-package", "resources": resources}

@@ -18,11 +18,13 @@ from heza.assess.context import RunContext
 from heza.assess.core import Assessment
 from heza.findings import findings_frame
 from heza.release.disclosure import Disclosure, disclose
+from heza.release.ess import ESS_FILE, ess_event, write_ess_report
 from heza.release.folders import discard_partial_releases, make_live, new_release_dir
-from heza.release.outputs import data_package, file_sha256, write_csv, write_json
+from heza.assess.correct import CORRECTED_FIELDS
+from heza.release.outputs import CORRECTIONS_FILE, data_package, file_sha256, resource, write_csv, write_json
 from heza.release.report_data import code_version, report_data
 from heza.release.rule_history import record_history
-from heza.release.tiers import redact_report, tier_files, write_tiers
+from heza.release.tiers import corrections_for, redact_report, tier_fields, tier_files, write_tiers
 from schemas import DATA_TABLES, SCHEMA_VERSION, TABLES, published_schema
 
 # present(report, assessment, ctx, release folder, folder people will open, lang) -> output records
@@ -68,6 +70,9 @@ def _write_release(assessment: Assessment, ctx: RunContext, lang: str, release: 
     if disclosure is not None:
         report["disclosure"] = disclosure.summary
     write_json(report, release / "report.json")
+    event = ess_event(ctx.started, f"heza {code_version()}", ctx.run_id, ctx.period)
+    outputs.append(write_ess_report(release / ESS_FILE, assessment.findings, report["rule_summary"]["rules"], event,
+                                    ctx.period, ctx.run_id))
     (release / "internal").mkdir(exist_ok=True)
     write_json(redact_report(report), release / "internal" / "report.json")
     outputs.append({"file": "internal/report.json", "rows": None,
@@ -101,9 +106,10 @@ def _write_tables(assessment: Assessment, ctx: RunContext, release: Path, disclo
     consumers read them before the tiers; every published table is checked against its published
     schema before anything is written."""
     for name in DATA_TABLES:
-        published_schema(name, ctx.registry.codes).validate(assessment.splits[name].published, lazy=True)
-    indicators = _indicators(assessment)
-    outputs = write_tiers(tier_files(assessment.splits, indicators, disclosure), release, ctx.period,
+        published_schema(name, ctx.registry.codes).validate(
+            assessment.splits[name].published.drop(columns=[CORRECTED_FIELDS], errors="ignore"), lazy=True)
+    indicators, corrections = _indicators(assessment), assessment.corrections
+    outputs = write_tiers(tier_files(assessment.splits, indicators, disclosure, corrections), release, ctx.period,
                           ctx.registry.codes)
     if not ctx.settings.publish.get("legacy_paths", True):
         return outputs
@@ -115,7 +121,13 @@ def _write_tables(assessment: Assessment, ctx: RunContext, release: Path, disclo
         outputs.append({**write_csv(split.quarantined, release / held_back), "file": held_back})
     if indicators is not None:
         outputs.append(write_csv(indicators, release / "indicators.csv"))
-    write_json(data_package(ctx.period, ctx.registry.codes), release / "datapackage.json")
+    extra = []
+    if corrections is not None:  # the top level is the restricted tier's copy
+        lines = corrections_for(corrections, "restricted")
+        outputs.append(write_csv(lines, release / CORRECTIONS_FILE))
+        extra.append(resource(CORRECTIONS_FILE, tier_fields("restricted", CORRECTIONS_FILE, lines, ctx.registry.codes)))
+    write_json(data_package(ctx.period, ctx.registry.codes, extra, corrected=corrections is not None),
+               release / "datapackage.json")
     return outputs
 
 

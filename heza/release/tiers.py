@@ -6,12 +6,16 @@ included: named staff only). Which column goes where is declared with the tables
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
 
+from heza.assess.correct import CORRECTED_FIELDS, CORRECTION_COLUMNS
 from heza.release.disclosure import CITY, CLAIM_FLAG, OWNERSHIP_AXIS, SUPPRESSED, Disclosure
-from heza.release.outputs import file_sha256, resource, schema_fields, write_csv, write_json
+from heza.release.outputs import (
+    CORRECTED_FIELD, CORRECTIONS_FILE, file_sha256, resource, schema_fields, write_csv, write_json,
+)
 from schemas import DATA_TABLES, TABLES, published_schema
 from schemas.catalogue import RULES
 from schemas.tables import COLUMN_LABELS, TIERS
@@ -20,17 +24,22 @@ _FRICTIONLESS = {"Int64": "integer", "int64": "integer", "Float64": "number", "f
                  "boolean": "boolean", "bool": "boolean"}
 
 
-def tier_files(splits: dict, indicators: pd.DataFrame | None, disclosure: Disclosure) -> dict:
-    """{tier: {path inside the tier's folder: table}}: what each tier publishes."""
+def tier_files(splits: dict, indicators: pd.DataFrame | None, disclosure: Disclosure,
+               corrections: pd.DataFrame | None = None) -> dict:
+    """{tier: {path inside the tier's folder: table}}: what each tier publishes; with [correct] apply,
+    corrections.csv in the internal and restricted tiers (a restricted column's values only in restricted)."""
     files: dict = {tier: {} for tier in TIERS}
     for tier in ("internal", "restricted"):
         for name in DATA_TABLES:
             table, split = TABLES[name], splits[name]
-            files[tier][f"{name}.csv"] = split.published[table.columns_up_to(tier)]
             hidden = [] if tier == "restricted" else list(table.restricted)
+            files[tier][f"{name}.csv"] = _without_fields(split.published[table.columns_up_to(tier) + [
+                c for c in (CORRECTED_FIELDS,) if c in split.published]], hidden)
             files[tier][table.quarantine_file] = split.quarantined.drop(columns=hidden, errors="ignore")
         if indicators is not None:
             files[tier]["indicators.csv"] = indicators
+        if corrections is not None:
+            files[tier][CORRECTIONS_FILE] = corrections_for(corrections, tier)
     files["public"]["zones.csv"] = splits["zones"].published[TABLES["zones"].columns_up_to("public")]
     for table in disclosure.tables:
         if table.published:  # the gate: a table whose audit found a cell within reach is not written
@@ -50,18 +59,19 @@ def write_tiers(files: dict, release: Path, period: str, zone_codes) -> list:
             outputs.append({**write_csv(frame, folder / path), "file": f"{tier}/{path}"})
         package = {"name": f"heza-{period}-{tier}", "title": f"HEZA {period}: {tier}",
                    "profile": "tabular-data-package",
-                   "resources": [resource(path, _fields(tier, path, frame, zone_codes)) for path, frame in tables.items()]}
+                   "resources": [resource(path, tier_fields(tier, path, frame, zone_codes)) for path, frame in tables.items()]}
         write_json(package, folder / "datapackage.json")
         outputs.append({"file": f"{tier}/datapackage.json", "rows": None,
                         "sha256": file_sha256(folder / "datapackage.json")})
     return outputs
 
 
-def _fields(tier: str, path: str, frame: pd.DataFrame, zone_codes) -> list:
+def tier_fields(tier: str, path: str, frame: pd.DataFrame, zone_codes) -> list:
     """A table's fields: from its published schema where it has one, else from its columns' types."""
     name = path.removesuffix(".csv")
     if name in DATA_TABLES:
-        return schema_fields(published_schema(name, zone_codes).select_columns(list(frame.columns)), zone_codes)
+        schema = published_schema(name, zone_codes).select_columns([c for c in frame.columns if c != CORRECTED_FIELDS])
+        return schema_fields(schema, zone_codes) + ([CORRECTED_FIELD] if CORRECTED_FIELDS in frame else [])
     fields = []
     for column in frame.columns:
         field = {"name": column, "type": _FRICTIONLESS.get(str(frame[column].dtype), "string")}
@@ -77,6 +87,26 @@ def _fields(tier: str, path: str, frame: pd.DataFrame, zone_codes) -> list:
             field["constraints"] = {"enum": list(OWNERSHIP_AXIS)}
         fields.append(field)
     return fields
+
+
+def corrections_for(corrections: pd.DataFrame, tier: str) -> pd.DataFrame:
+    """corrections.csv for a tier: below restricted, a restricted column's original and corrected
+    values are left empty (the line stays, so the tier still sees that the row was corrected)."""
+    lines = corrections[CORRECTION_COLUMNS]
+    if tier == "restricted":
+        return lines
+    secret = pd.Series([TABLES[t].tier(f) == "restricted" for t, f in zip(corrections["table"], corrections["field"])],
+                       index=corrections.index, dtype=bool)
+    return lines.assign(original=lines["original"].mask(secret), corrected=lines["corrected"].mask(secret))
+
+
+def _without_fields(published: pd.DataFrame, hidden: list) -> pd.DataFrame:
+    """corrected_fields without the restricted fields' names, for a tier that does not carry them."""
+    if CORRECTED_FIELDS not in published or not hidden:
+        return published
+    labels = "|".join(re.escape(COLUMN_LABELS[c][0]) for c in hidden)
+    words = published[CORRECTED_FIELDS].str.replace(rf"(^|; )({labels})(?=;|$)", "", regex=True).str.lstrip("; ")
+    return published.assign(**{CORRECTED_FIELDS: words.mask(words == "")})
 
 
 def _restricted_columns(table: str) -> set:
