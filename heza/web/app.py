@@ -27,7 +27,8 @@ from starlette.routing import Route
 from heza.config import PERIOD_PATTERN, default_period, previous_period
 from heza.ingest.reference import load_zone_registry
 from heza.present.annotate import safe_file_stem
-from heza.present.words import WEB_WORDS, pick
+from heza.present.words import pick
+from heza.web.words import WEB_WORDS
 from heza.web import auth, storage
 from heza.web.check import checked_in_child, start_checker
 

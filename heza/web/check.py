@@ -23,7 +23,8 @@ from heza.ingest.numbers import format_number
 from heza.present.annotate import annotate_submissions
 from heza.present.letter import LetterHead, reply_date
 from heza.present.finding_text import column_words, shown_value, subject_words, submitter_headers, value_words
-from heza.present.words import SEVERITY_WORDS, WEB_WORDS, YES_NO, pick, suggestion
+from heza.present.words import SEVERITY_WORDS, YES_NO, pick, suggestion
+from heza.web.words import WEB_WORDS
 
 _ADDRESS = re.compile(r"^([A-Z]{1,3})(\d{1,7})$")
 _RANK = {"critical": 0, "error": 1, "warning": 2}
