@@ -195,7 +195,7 @@ def test_a_catalogue_entry_with_an_unknown_reference_is_refused(tmp_path):
 
 
 def test_indicators_csv_has_the_contract_columns(published_sample):
-    folder, _, _ = published_sample
+    folder, report, _ = published_sample
     table = pd.read_csv(folder / "indicators.csv")
     assert list(table.columns[:10]) == ["indicator", "scope", "reported", "reported_value", "qualifier",
                                         "recomputed", "lower", "upper", "status", "note"]
