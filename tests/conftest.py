@@ -1,7 +1,19 @@
-"""Shared fixtures: an isolated project folder per test (config, reference data, raw, processed)."""
+"""Shared fixtures: an isolated project folder per test (config, reference data, raw, processed), and
+what is costly to make, made once per test run and shared:
+
+- `prefect_server`: one Prefect API server for the whole run; `prefect_env` passes it to `heza run`
+  subprocesses, `prefect_api` points in-process flows at it.
+- `published_sample`: the sample month 2024-02 as published, copied into the test's own project.
+
+The suite runs in parallel (pytest-xdist, `-n` in pyproject.toml's addopts): "once per run" is once
+per worker process, and every fixture here keeps each worker's files and ports apart (tmp paths,
+free ports chosen by the system).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import shutil
 from pathlib import Path
 
@@ -29,6 +41,73 @@ def sample_month(project):
     for period in ("2024-01", "2024-02"):
         shutil.copytree(SAMPLE_RAW / period, project / "raw" / period)
     return project
+
+
+@pytest.fixture(scope="session")
+def prefect_server(tmp_path_factory) -> str:
+    """The API URL of one Prefect server shared by every test of this worker that runs a flow.
+
+    Started once, by the same function `heza run` uses (flows.schedule.run_server), with its
+    database in a scratch PREFECT_HOME: each `heza run` otherwise starts its own server, which is
+    most of its time. Tests of the server's own start-up and shutdown (a fresh PREFECT_HOME, a run
+    killed mid-flow, a start-up time-out) must not use it: they start their own."""
+    from flows.schedule import run_server
+
+    home = tmp_path_factory.mktemp("prefect-shared")
+    with contextlib.ExitStack() as stack:
+        with pytest.MonkeyPatch.context() as patch:  # the server's environment only, not the tests'
+            patch.setenv("PREFECT_HOME", str(home))
+            patch.setenv("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+            api_url = stack.enter_context(run_server(180))
+        yield api_url
+
+
+@pytest.fixture
+def prefect_env(prefect_server) -> dict:
+    """Environment for a `heza run` subprocess that uses the shared server (merge it into env=)."""
+    return {"PREFECT_API_URL": prefect_server}
+
+
+@pytest.fixture
+def prefect_api(prefect_server, tmp_path):
+    """In-process flows (monthly_pipeline(...)) run against the shared server for this test."""
+    from prefect.settings import PREFECT_API_URL, PREFECT_HOME, PREFECT_RESULTS_PERSIST_BY_DEFAULT, \
+        temporary_settings
+
+    with temporary_settings({PREFECT_API_URL: prefect_server, PREFECT_HOME: tmp_path / "prefect-client",
+                             PREFECT_RESULTS_PERSIST_BY_DEFAULT: False}):
+        yield prefect_server
+
+
+@pytest.fixture(scope="session")
+def _sample_release(tmp_path_factory):
+    """The sample months' project with 2024-02 published once (2024-01 in raw, not published), by the
+    same calls as every test that publishes: its project folder and the report publish_period returned."""
+    from heza.assess.context import period_inputs, prepare
+    from heza.assess.core import assess_paths
+    from heza.present.publication import present_release
+    from heza.release.publish import publish_period
+
+    root = tmp_path_factory.mktemp("sample-release")
+    config = scratch_project(root, ("2024-01", "2024-02"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HEZA_CONFIG", str(config))
+        ctx = prepare(load_settings(), "2024-02")
+        _, report = publish_period(assess_paths(period_inputs(ctx), ctx), ctx, present=present_release)
+    return root, report
+
+
+@pytest.fixture
+def published_sample(sample_month, _sample_release):
+    """The sample month 2024-02 published, as `publish_period` leaves it, in this test's own project
+    (a copy of one publication made once per run, its release history and live link included):
+    (release folder, report, settings). For tests that read or extend a publication, not for tests of
+    what publishing itself does on a given input."""
+    root, report = _sample_release
+    shutil.rmtree(sample_month / "processed")
+    shutil.copytree(root / "processed", sample_month / "processed", symlinks=True)
+    settings = load_settings()
+    return settings.processed / "2024-02", copy.deepcopy(report), settings
 
 
 def write_workbook(path: Path, sheets: dict) -> Path:

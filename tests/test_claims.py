@@ -17,6 +17,9 @@ from heza.assess.context import period_inputs, prepare
 from heza.assess.core import assess_paths
 from tests.conftest import write_workbook
 
+# its module-scoped fixture is built once: every test of this file runs on the same xdist worker
+pytestmark = pytest.mark.xdist_group("test_claims")
+
 CLAIMS_HEADER = ["STT", "Mã chỉ tiêu", "Phạm vi", "Giá trị", "Ghi chú"]
 
 
@@ -78,12 +81,10 @@ def test_a_share_of_an_external_total_is_not_checkable_and_shows_what_the_claims
     assert warning["severity"] == "warning" and "1.019" in warning["message_vi"]
 
 
-def test_every_article_claim_has_a_status():
-    settings = load_settings()
-    ctx = prepare(settings, "2024-02")
-    assessment = assess_paths(period_inputs(ctx), ctx)
-    assert set(assessment.claims.table["status"]) <= {"pass", "fail", "consistent", "not_checkable"}
-    assert len(assessment.claims.table) == 19
+def test_every_article_claim_has_a_status(article):
+    table, _ = article
+    assert set(table["status"]) <= {"pass", "fail", "consistent", "not_checkable"}
+    assert len(table) == 19
 
 
 @pytest.mark.parametrize("text, whole, expected", [
@@ -193,13 +194,8 @@ def test_a_catalogue_entry_with_an_unknown_reference_is_refused(tmp_path):
         load_catalogue(path)
 
 
-def test_indicators_csv_has_the_contract_columns(sample_month, settings):
-    from heza.present.publication import present_release
-    from heza.release.publish import publish_period
-
-    ctx = prepare(settings, "2024-02")
-    assessment = assess_paths(period_inputs(ctx), ctx)
-    folder, report = publish_period(assessment, ctx, present=present_release)
+def test_indicators_csv_has_the_contract_columns(published_sample):
+    folder, report, _ = published_sample
     table = pd.read_csv(folder / "indicators.csv")
     assert list(table.columns[:10]) == ["indicator", "scope", "reported", "reported_value", "qualifier",
                                         "recomputed", "lower", "upper", "status", "note"]

@@ -37,7 +37,7 @@ def csv_bytes(folder):
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*.csv"))}
 
 
-def test_a_slow_mail_server_times_out_is_retried_and_leaves_the_message_in_the_outbox(sample_month, settings):
+def test_a_slow_mail_server_times_out_is_retried_and_leaves_the_message_in_the_outbox(published_sample):
     from aiosmtpd.controller import Controller
 
     from heza.present.notify import build_message, deliver
@@ -51,10 +51,10 @@ def test_a_slow_mail_server_times_out_is_retried_and_leaves_the_message_in_the_o
             await asyncio.sleep(3)
             return "250 OK"
 
+    folder, report, settings = published_sample
     controller = Controller(Slow(), hostname="127.0.0.1", port=free_port())
     controller.start()
     try:
-        folder, report = run_period(settings)
         smtp = smtp_at(controller.port)
         smtp = type(smtp)(**{**smtp.__dict__, "timeout": 0.5})
         message = build_message(report, folder, folder, charts(report, "vi"), smtp, settings, "vi")
@@ -66,9 +66,8 @@ def test_a_slow_mail_server_times_out_is_retried_and_leaves_the_message_in_the_o
     assert (settings.processed / "2024-02" / "enterprises.csv").exists()
 
 
-def test_a_disk_that_fills_half_way_through_publishing_leaves_the_previous_publication(sample_month, settings,
-                                                                                       monkeypatch):
-    folder, _ = run_period(settings)
+def test_a_disk_that_fills_half_way_through_publishing_leaves_the_previous_publication(published_sample, monkeypatch):
+    folder, _, settings = published_sample
     before, live = csv_bytes(folder), folder.resolve()
     import heza.release.publish
 
@@ -93,8 +92,8 @@ KILL_AT = [("heza.ingest.files.read_file", 5), ("heza.assess.validate.validate_t
 
 
 @pytest.mark.parametrize("target, call", KILL_AT, ids=[t for t, _ in KILL_AT])
-def test_a_run_killed_at_any_stage_then_run_again_gives_the_same_outputs(sample_month, settings, target, call):
-    reference, _ = run_period(settings)
+def test_a_run_killed_at_any_stage_then_run_again_gives_the_same_outputs(published_sample, target, call):
+    reference, _, settings = published_sample  # the outputs of a run that was not killed
     expected = csv_bytes(reference)
     shutil.rmtree(settings.processed)
     settings.processed.mkdir()

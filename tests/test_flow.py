@@ -12,19 +12,7 @@ import pytest
 from heza.config import PROJECT_ROOT
 
 
-@pytest.fixture(scope="module")
-def prefect_harness(tmp_path_factory):
-    home = tmp_path_factory.mktemp("prefect-home")
-    os.environ["PREFECT_HOME"] = str(home)
-    os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
-    os.environ["PREFECT_RESULTS_PERSIST_BY_DEFAULT"] = "false"
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
-
-
-def test_the_monthly_flow_publishes_the_sample_month_and_quarantines_the_bad_rows(prefect_harness, sample_month):
+def test_the_monthly_flow_publishes_the_sample_month_and_quarantines_the_bad_rows(prefect_api, sample_month):
     from flows.monthly import monthly_pipeline
 
     first = monthly_pipeline(period="2024-01", send_email=False)
@@ -40,7 +28,7 @@ def test_the_monthly_flow_publishes_the_sample_month_and_quarantines_the_bad_row
     assert report["calls"][0]["problems"][0]["variable"] == "capital_usd" and report["calls"][0]["flips"] == 2
 
 
-def test_a_period_with_only_enterprise_workbooks_still_publishes_them(prefect_harness, sample_month):
+def test_a_period_with_only_enterprise_workbooks_still_publishes_them(prefect_api, sample_month):
     from flows.monthly import monthly_pipeline
 
     for path in (sample_month / "raw" / "2024-02").glob("bao_cao_khu_*"):
@@ -106,7 +94,7 @@ def test_validate_of_a_missing_path_exits_2():
     assert result.returncode == 2 and "Not found" in result.stderr or "Không tìm thấy" in result.stderr
 
 
-def test_the_flow_emails_the_report_to_a_real_smtp_server(prefect_harness, sample_month, monkeypatch):
+def test_the_flow_emails_the_report_to_a_real_smtp_server(prefect_api, sample_month, monkeypatch):
     from aiosmtpd.controller import Controller
 
     from flows.monthly import monthly_pipeline
@@ -131,7 +119,7 @@ def test_the_flow_emails_the_report_to_a_real_smtp_server(prefect_harness, sampl
     assert received["Subject"].startswith("[KKT Hải Phòng] Kiểm tra dữ liệu tháng 02/2024")
 
 
-def test_without_smtp_the_flow_leaves_the_report_in_the_outbox(prefect_harness, sample_month, monkeypatch):
+def test_without_smtp_the_flow_leaves_the_report_in_the_outbox(prefect_api, sample_month, monkeypatch):
     from flows.monthly import monthly_pipeline
 
     monkeypatch.delenv("HEZA_SMTP_HOST", raising=False)

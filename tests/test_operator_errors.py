@@ -263,8 +263,9 @@ def wait_until(condition, timeout=180, what="condition"):
         time.sleep(0.1)
 
 
-def test_a_second_run_of_a_period_being_run_stops_before_prefect_with_the_lock_message(sample_month, prefect_home):
-    first = heza_process("run", "--period", "2024-02", "--no-email", env={"PREFECT_HOME": str(prefect_home)})
+def test_a_second_run_of_a_period_being_run_stops_before_prefect_with_the_lock_message(sample_month, prefect_home,
+                                                                                     prefect_env):
+    first = heza_process("run", "--period", "2024-02", "--no-email", env=prefect_env)
     try:
         lock = lock_file(sample_month / "processed")
         wait_until(lambda: lock.exists() and lock.read_text().strip() == str(first.pid), what="the first run's lock")
@@ -314,12 +315,11 @@ def test_a_run_killed_during_the_flow_leaves_no_prefect_server_behind(sample_mon
         assert_message(run.returncode, out + err, 130, "Đã dừng")
 
 
-def test_a_file_name_with_a_line_break_does_not_stop_the_email(sample_month, prefect_home):
+def test_a_file_name_with_a_line_break_does_not_stop_the_email(sample_month, prefect_env):
     folder = sample_month / "raw" / "2024-02"
     shutil.copy(folder / "doanh_nghiep_NOMURA_2024-02.xlsx", folder / "dn\nmới\a_2024-02.xlsx")
     # the annotated copies carry the Party columns: attached only when the restricted tier may travel
-    run = heza_process("run", "--period", "2024-02", env={"PREFECT_HOME": str(prefect_home),
-                                                          "HEZA_EMAIL_INCLUDE_RESTRICTED": "true"})
+    run = heza_process("run", "--period", "2024-02", env={**prefect_env, "HEZA_EMAIL_INCLUDE_RESTRICTED": "true"})
     out, err = run.communicate(timeout=300)
     assert run.returncode == 0, err
     assert "Traceback" not in out + err
@@ -347,9 +347,9 @@ def full_disk(folder: Path):
 
 
 @pytest.mark.parametrize("broken", [full_disk, read_only], ids=["full-disk", "read-only"])
-def test_an_outbox_that_cannot_be_written_keeps_the_publication_and_exits_3(sample_month, prefect_home, broken):
+def test_an_outbox_that_cannot_be_written_keeps_the_publication_and_exits_3(sample_month, prefect_env, broken):
     with broken(sample_month / "outbox"):
-        run = heza_process("run", "--period", "2024-02", env={"PREFECT_HOME": str(prefect_home)})
+        run = heza_process("run", "--period", "2024-02", env=prefect_env)
         out, err = run.communicate(timeout=300)
     assert_message(run.returncode, out + err, 3, "KHÔNG ghi được thư vào", sample_month / "outbox",
                    "Kết quả đã công bố vẫn giữ nguyên")

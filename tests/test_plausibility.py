@@ -21,6 +21,9 @@ from heza.release.publish import publish_period
 from heza.samples.haiphong import DELIBERATE_ERRORS, PLANTED_CHANGES
 from tests.scratch import scratch_project
 
+# its module-scoped fixture is built once: every test of this file runs on the same xdist worker
+pytestmark = pytest.mark.xdist_group("test_plausibility")
+
 MONTH_RULES = {"PERIOD_NO_PREVIOUS", "PERIOD_CHANGE_OUTLIER", "PERIOD_UNIT_SLIP", "PERIOD_NEW_ENTERPRISE",
                "PERIOD_GONE_ENTERPRISE", "PERIOD_ZONE_TOTAL_CHANGE"}
 

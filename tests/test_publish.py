@@ -27,8 +27,8 @@ def run_period(settings, period="2024-02"):
     return folder, report
 
 
-def test_rows_read_equal_published_plus_quarantined_in_report_and_manifest(sample_month, settings):
-    folder, report = run_period(settings)
+def test_rows_read_equal_published_plus_quarantined_in_report_and_manifest(published_sample):
+    folder, report, _ = published_sample
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     for table, counts in report["counts"].items():
         assert counts["rows_read"] == counts["rows_published"] + counts["rows_quarantined"]
@@ -41,8 +41,8 @@ def test_rows_read_equal_published_plus_quarantined_in_report_and_manifest(sampl
     assert all(len(i["sha256"]) == 64 for i in manifest["inputs"])
 
 
-def test_a_second_run_gives_byte_identical_csvs_and_keeps_the_first_as_history(sample_month, settings):
-    first, _ = run_period(settings)
+def test_a_second_run_gives_byte_identical_csvs_and_keeps_the_first_as_history(published_sample):
+    first, _, settings = published_sample
     before = {p.name: p.read_bytes() for p in first.resolve().glob("*.csv")}
     first_release = first.resolve()
     second, _ = run_period(settings)
@@ -50,17 +50,17 @@ def test_a_second_run_gives_byte_identical_csvs_and_keeps_the_first_as_history(s
     assert {p.name: p.read_bytes() for p in second.resolve().glob("*.csv")} == before
 
 
-def test_quarantine_holds_values_as_submitted_with_rules_and_messages(sample_month, settings):
-    folder, _ = run_period(settings)
+def test_quarantine_holds_values_as_submitted_with_rules_and_messages(published_sample):
+    folder, _, _ = published_sample
     quarantine = pd.read_csv(folder / "quarantine" / "enterprises_giu_lai.csv", dtype=str)
     row = quarantine[quarantine["rules"] == "CELL_QUALIFIED"].iloc[0]
     assert row["workers_total"] == "khoảng 200 người"
     assert row["source_file"].startswith("doanh_nghiep_") and row["messages_en"]
 
 
-def test_a_failure_between_writing_and_swapping_leaves_the_previous_publication_and_is_critical(sample_month, settings,
-                                                                                monkeypatch):
-    folder, _ = run_period(settings)
+def test_a_failure_between_writing_and_swapping_leaves_the_previous_publication_and_is_critical(published_sample,
+                                                                                                 monkeypatch):
+    folder, _, settings = published_sample
     live = folder.resolve()
     snapshot = {p.name: p.read_bytes() for p in live.glob("*.csv")}
     import heza.release.publish
@@ -85,8 +85,8 @@ def test_a_critical_run_publishes_nothing_and_says_why(project, settings):
     assert folder.name.endswith(".not-published") and (folder / "report.json").exists()
 
 
-def test_a_critical_run_leaves_the_previous_publication_untouched(sample_month, settings):
-    folder, _ = run_period(settings)
+def test_a_critical_run_leaves_the_previous_publication_untouched(published_sample):
+    folder, _, settings = published_sample
     live = folder.resolve()
     for path in (settings.raw / "2024-02").iterdir():
         path.unlink()
@@ -123,8 +123,8 @@ def test_text_a_spreadsheet_would_run_as_a_formula_is_neutralised():
         "'=HYPERLINK(\"x\")", "'+1+2", "'-2+3", "'@SUM(A1)", "'\tx", "Công ty", "-5"]
 
 
-def test_the_published_folder_passes_frictionless_validate(sample_month, settings):
-    folder, _ = run_period(settings)
+def test_the_published_folder_passes_frictionless_validate(published_sample):
+    folder, _, _ = published_sample
     result = subprocess.run([sys.executable, "-m", "frictionless", "validate", "--json",
                              str(folder / "datapackage.json")], capture_output=True, text=True,
                             env={**os.environ, "NO_COLOR": "1"})

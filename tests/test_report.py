@@ -16,10 +16,9 @@ from tests.conftest import write_workbook
 
 
 @pytest.fixture
-def published(sample_month, settings):
-    ctx = prepare(settings, "2024-02")
-    assessment = assess_paths(period_inputs(ctx), ctx)
-    return publish_period(assessment, ctx, present=present_release)
+def published(published_sample):
+    folder, report, _ = published_sample
+    return folder, report
 
 
 def test_the_report_is_vietnamese_with_vietnamese_numbers(published):

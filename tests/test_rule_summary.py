@@ -23,6 +23,9 @@ from heza.samples.haiphong import DELIBERATE_ERRORS, DELIBERATE_WARNINGS
 from schemas import RULES
 from tests.scratch import scratch_project
 
+# its module-scoped fixture is built once: every test of this file runs on the same xdist worker
+pytestmark = pytest.mark.xdist_group("test_rule_summary")
+
 
 def _publish(period: str) -> dict:
     """Check and publish one period of the scratch project as `heza run` does, without Prefect."""

@@ -10,6 +10,9 @@ from heza.assess.core import assess_paths
 from heza.samples.haiphong import DELIBERATE_ERRORS, clean_enterprises, bad_enterprises, with_warnings
 import random
 
+# its module-scoped fixture is built once: every test of this file runs on the same xdist worker
+pytestmark = pytest.mark.xdist_group("test_sample")
+
 
 @pytest.fixture(scope="module")
 def february(request):

@@ -4,7 +4,6 @@ run finds and publishes, whichever way a month is split into files and files int
 from __future__ import annotations
 
 import json
-import os
 import pickle
 import random
 import tempfile
@@ -105,18 +104,8 @@ def _findings(folder: Path) -> list:
     return json.loads((folder / "report.json").read_text(encoding="utf-8"))["findings"]
 
 
-@pytest.fixture(scope="module")
-def prefect_harness(tmp_path_factory):
-    os.environ["PREFECT_HOME"] = str(tmp_path_factory.mktemp("prefect-home"))
-    os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
-
-
 def test_a_zone_reported_in_two_files_is_held_back_by_both_runs_and_both_publish_the_same_bytes(
-        prefect_harness, sample_month, settings):
+        prefect_api, sample_month, settings):
     from flows.monthly import dask_task_runner, monthly_pipeline
 
     february = sample_month / "raw" / "2024-02"

@@ -22,7 +22,11 @@ from heza.present.notify import subject_line
 from heza.present.publication import present_release
 from heza.release.publish import publish_period
 from tests.conftest import write_workbook
+from tests.scratch import scratch_project
 from tests.test_rules import enterprise_rows
+
+# its module-scoped fixture is built once: every test of this file runs on the same xdist worker
+pytestmark = pytest.mark.xdist_group("test_status")
 
 DOSON = "KCN Đồ Sơn"
 ENTERPRISE_FILE = "doanh_nghiep_DOSON_2024-02.xlsx"
@@ -43,10 +47,10 @@ def published(settings, period="2024-02", **options):
     return assessment, folder, report
 
 
-def heza_run(*args, home):
+def heza_run(*args, prefect_env):
     return subprocess.run([sys.executable, "-m", "heza.cli", "run", "--period", "2024-02", "--no-email", *args],
                           capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=400,
-                          env={**os.environ, "PREFECT_HOME": str(home)})
+                          env={**os.environ, **prefect_env})
 
 
 # -- the one decision ------------------------------------------------------------------------------
@@ -69,18 +73,26 @@ def test_the_sample_month_every_zone_reporting_stays_published_with_errors(sampl
 
 # -- an incomplete month ---------------------------------------------------------------------------
 
-def test_a_zone_with_an_unreadable_file_and_no_zone_report_makes_the_month_incomplete(sample_month, settings):
-    damage(sample_month)
-    assessment, folder, report = published(settings)
+@pytest.fixture(scope="module")
+def incomplete(tmp_path_factory):
+    """The damaged month published once for the tests that only read what it gave:
+    (assessment, release folder, report)."""
+    config = scratch_project(tmp_path_factory.mktemp("incomplete"), ("2024-01", "2024-02"))
+    damage(config.parent)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HEZA_CONFIG", str(config))
+        return published(load_settings())
+
+
+def test_a_zone_with_an_unreadable_file_and_no_zone_report_makes_the_month_incomplete(incomplete):
+    assessment, folder, report = incomplete
     assert assessment.status == report["status"] == "published_incomplete"
     assert report["missing_zones"] == [{"zone_code": "DOSON", "zone_name": DOSON}]
     assert (folder / "enterprises.csv").exists()  # the other zones are published
 
 
-def test_the_incomplete_headline_names_the_zone_and_the_unreadable_file_at_the_top_of_the_report(sample_month,
-                                                                                               settings):
-    damage(sample_month)
-    _, folder, _ = published(settings)
+def test_the_incomplete_headline_names_the_zone_and_the_unreadable_file_at_the_top_of_the_report(incomplete):
+    _, folder, _ = incomplete
     html = (folder / "report.html").read_text(encoding="utf-8")
     headline = f"CÔNG BỐ THIẾU: chưa có số liệu của {DOSON}"
     assert headline in html
@@ -89,18 +101,16 @@ def test_the_incomplete_headline_names_the_zone_and_the_unreadable_file_at_the_t
     assert "Có thể công bố" not in html
 
 
-def test_the_headline_says_the_release_figures_are_wrong_when_a_claim_failed(sample_month, settings):
-    damage(sample_month)
-    _, folder, report = published(settings)
+def test_the_headline_says_the_release_figures_are_wrong_when_a_claim_failed(incomplete):
+    _, folder, report = incomplete
     wrong = sum(1 for c in report["claims"] if c["status"] == "fail")
     assert wrong >= 1
     html = (folder / "report.html").read_text(encoding="utf-8")
     assert f"{wrong} số liệu dự kiến công bố SAI — không dùng" in html[:html.index("<table")]
 
 
-def test_the_email_subject_opens_with_the_same_headline(sample_month, settings):
-    damage(sample_month)
-    _, _, report = published(settings)
+def test_the_email_subject_opens_with_the_same_headline(incomplete):
+    _, _, report = incomplete
     subject = subject_line(report, "[KKT Hải Phòng]", "vi")
     assert subject.startswith(f"[KKT Hải Phòng] Kiểm tra dữ liệu tháng 02/2024: CÔNG BỐ THIẾU: chưa có số liệu "
                               f"của {DOSON}")
@@ -149,9 +159,9 @@ def test_require_complete_defaults_to_false_when_the_section_is_absent(project):
     assert load_settings().publish == {"require_complete": False, "legacy_paths": True}
 
 
-def test_heza_run_of_an_incomplete_month_exits_4_and_names_the_zone_and_the_file(sample_month, tmp_path):
+def test_heza_run_of_an_incomplete_month_exits_4_and_names_the_zone_and_the_file(sample_month, prefect_env):
     damage(sample_month)
-    result = heza_run(home=tmp_path / "prefect-home")
+    result = heza_run(prefect_env=prefect_env)
     assert result.returncode == 4, result.stdout + result.stderr
     report = json.loads((sample_month / "processed" / "2024-02" / "report.json").read_text(encoding="utf-8"))
     assert report["status"] == "published_incomplete"
@@ -162,9 +172,9 @@ def test_heza_run_of_an_incomplete_month_exits_4_and_names_the_zone_and_the_file
     assert ENTERPRISE_FILE in lines[1]
 
 
-def test_heza_run_require_complete_exits_2_and_publishes_nothing(sample_month, tmp_path):
+def test_heza_run_require_complete_exits_2_and_publishes_nothing(sample_month, prefect_env):
     damage(sample_month)
-    result = heza_run("--require-complete", home=tmp_path / "prefect-home")
+    result = heza_run("--require-complete", prefect_env=prefect_env)
     assert result.returncode == 2, result.stdout + result.stderr
     assert result.stdout.startswith("Kỳ 2024-02: KHÔNG CÔNG BỐ") and DOSON in result.stdout
     assert not (sample_month / "processed" / "2024-02").exists()

@@ -15,22 +15,11 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from heza.assess.context import period_inputs, prepare
-from heza.assess.core import assess_paths
-from heza.present.publication import present_release
 from heza.present.tables_xlsx import write_table_xlsx
-from heza.release.publish import publish_period
 from schemas import PUBLISHED_COLUMNS, TABLES
 from schemas.tables import COLUMN_LABELS
 
 WORDS = {name: label for name, (label, _) in COLUMN_LABELS.items()}
-
-
-def run_period(settings, period="2024-02"):
-    ctx = prepare(settings, period)
-    assessment = assess_paths(period_inputs(ctx), ctx, settings.raw)
-    folder, _ = publish_period(assessment, ctx, present=present_release)
-    return folder
 
 
 def _csv_rows(path) -> list:
@@ -45,8 +34,8 @@ def test_every_published_column_has_a_label_in_both_languages():
             assert vi and en and vi != column, (table, column)
 
 
-def test_enterprises_xlsx_has_vietnamese_headers_text_tax_codes_formats_and_a_frozen_header(sample_month, settings):
-    folder = run_period(settings)
+def test_enterprises_xlsx_has_vietnamese_headers_text_tax_codes_formats_and_a_frozen_header(published_sample):
+    folder, _, _ = published_sample
     published = pd.read_csv(folder / "enterprises.csv", dtype=str, keep_default_na=False)
     book = load_workbook(folder / "enterprises.xlsx", read_only=True)
     assert book.sheetnames == ["Doanh nghiệp"]
@@ -89,11 +78,11 @@ def test_enterprises_xlsx_has_vietnamese_headers_text_tax_codes_formats_and_a_fr
     assert not raw.startswith(b"\xef\xbb\xbf") and raw.startswith(b"tax_code,enterprise_name,")
 
 
-def test_enterprises_xlsx_reads_right_in_libreoffice(sample_month, settings, tmp_path):
+def test_enterprises_xlsx_reads_right_in_libreoffice(published_sample, tmp_path):
     soffice = shutil.which("soffice")
     if soffice is None:
         pytest.skip("LibreOffice is not installed")
-    folder = run_period(settings)
+    folder, _, _ = published_sample
     profile, out = tmp_path / "lo-profile", tmp_path / "lo"
     done = subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to",
                            "csv:Text - txt - csv (StarCalc):44,34,76,1", "--outdir", str(out),
@@ -128,8 +117,8 @@ def test_english_tables_and_the_source_columns(tmp_path):
     assert sheet["D2"].number_format == "General"  # a row number, as Excel shows it: no separator
 
 
-def test_quarantine_files_are_never_named_like_the_published_tables(sample_month, settings):
-    folder = run_period(settings)
+def test_quarantine_files_are_never_named_like_the_published_tables(published_sample):
+    folder, _, _ = published_sample
     published = {p.name for p in folder.iterdir() if p.is_file()}
     held_back = {p.name for p in (folder / "quarantine").iterdir()}
     assert held_back == {"enterprises_giu_lai.csv", "zones_giu_lai.csv"}

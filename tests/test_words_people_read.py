@@ -22,6 +22,9 @@ from heza.assess.catalogue import load_catalogue
 from schemas import RULES, TABLES
 from tests.scratch import scratch_project
 
+# its module-scoped fixture is built once: every test of this file runs on the same xdist worker
+pytestmark = pytest.mark.xdist_group("test_words_people_read")
+
 FILE = "doanh_nghiep_NOMURA_2024-02.xlsx"  # a duplicate tax code, a gender sum, a small Party cell
 
 
@@ -100,18 +103,18 @@ def workbook_texts(path: Path, ours: int = 1) -> str:
     return "\n".join(texts)
 
 
-def _heza(*args, config: Path) -> subprocess.CompletedProcess:
-    environment = {**os.environ, "HEZA_CONFIG": str(config)}
+def _heza(*args, config: Path, env=None) -> subprocess.CompletedProcess:
+    environment = {**os.environ, "HEZA_CONFIG": str(config), **(env or {})}
     return subprocess.run([sys.executable, "-m", "heza.cli", *args], capture_output=True, text=True,
                           env=environment, cwd=config.parent, timeout=600)
 
 
 @pytest.fixture(scope="module")
-def outputs(tmp_path_factory) -> dict:
+def outputs(tmp_path_factory, prefect_server) -> dict:
     """Every text of the sample month a person reads, by where it is read."""
     config = scratch_project(tmp_path_factory.mktemp("words"), ("2024-01", "2024-02"))
     root = config.parent
-    run = _heza("run", "--period", "2024-02", config=config)
+    run = _heza("run", "--period", "2024-02", config=config, env={"PREFECT_API_URL": prefect_server})
     assert run.returncode == 0, run.stdout + run.stderr
     texts = {"heza run": run.stdout + run.stderr}
     for args in (["raw/2024-02"], [f"raw/2024-02/{FILE}"]):
