@@ -156,16 +156,8 @@ def test_a_bad_submitter_row_names_the_file_and_row(tmp_path, row, problem):
     assert "submitters.csv" in str(raised.value) and problem in str(raised.value)
 
 
-@pytest.fixture(scope="module")
-def prefect_harness():
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
-
-
 @pytest.mark.parametrize("send", [False, True])
-def test_the_monthly_flow_writes_to_zones_only_when_asked(prefect_harness, sample_month, mail_server, monkeypatch,
+def test_the_monthly_flow_writes_to_zones_only_when_asked(prefect_api, sample_month, mail_server, monkeypatch,
                                                           send):
     from flows.monthly import monthly_pipeline
 
