@@ -67,10 +67,11 @@ def _field_text(values: pd.Series) -> pa.ChunkedArray:
         text = _float_text(values.to_numpy(dtype="float64", na_value=np.nan))
     else:
         text = pc.cast(pa.chunked_array([pa.array(values.astype("string").array)]), pa.large_string())
-        quoted = pc.binary_join_element_wise(_text('"'),
-                                             pc.replace_substring(text, '"', '""'),
-                                             _text('"'), _text(""))
-        text = pc.if_else(pc.fill_null(pc.match_substring_regex(text, _NEEDS_QUOTES), False), quoted, text)
+        needs = pc.fill_null(pc.match_substring_regex(text, _NEEDS_QUOTES), False)
+        if pc.any(needs).as_py():  # '"a, ""b"""': the few fields with a comma, a quote or a line end
+            quoted = pc.binary_join_element_wise(_text('"'), pc.replace_substring(text, '"', '""'), _text('"'),
+                                                 _text(""))
+            text = pc.if_else(needs, quoted, text)
     return pc.fill_null(text, _text(""))
 
 

@@ -8,6 +8,7 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from heza.release.csv_bytes import csv_blocks
@@ -25,9 +26,13 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         series = frame[column]
         if series.dtype == object or isinstance(series.dtype, pd.StringDtype):
             text = series.astype("string")
-            risky = text.str.startswith(_FORMULA_START).fillna(False) & ~text.str.fullmatch(
-                _PLAIN_NUMBER.pattern).fillna(False)
-            frame[column] = text.mask(risky, "'" + text)
+            starts = np.flatnonzero(text.str.startswith(_FORMULA_START).fillna(False).to_numpy(dtype=bool))
+            if len(starts):  # the few cells that start like a formula: looked at one more time
+                candidates = text.iloc[starts]
+                risky = ~candidates.str.fullmatch(_PLAIN_NUMBER.pattern).fillna(False).to_numpy(dtype=bool)
+                text = text.copy()
+                text.iloc[starts[risky]] = ("'" + candidates[risky]).to_numpy()
+            frame[column] = text
     return frame
 
 
