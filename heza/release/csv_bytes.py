@@ -22,7 +22,7 @@ def _text(value: str) -> pa.Scalar:
     return pa.scalar(value, pa.large_string())
 
 
-def csv_blocks(frame: pd.DataFrame) -> Iterator[bytes]:
+def csv_blocks(frame: pd.DataFrame) -> Iterator[bytes | memoryview]:
     """The CSV text of `frame` as UTF-8 blocks: the header line, then the rows."""
     if frame.shape[1] < 2 or not all(_known(frame[column]) for column in frame.columns):
         # one column: the csv module writes an empty row as '""'; other types: pandas' own formats
@@ -51,7 +51,7 @@ def _text_bytes(lines: pa.ChunkedArray) -> bytes:
     """Each line and its line end, as one run of bytes: the values buffer of `line + "\\n"`."""
     ended = pc.binary_join_element_wise(lines, _text("\n"), _text("")).combine_chunks()
     offsets = np.frombuffer(ended.buffers()[1], dtype=np.int64)[ended.offset:ended.offset + len(ended) + 1]
-    return ended.buffers()[2].to_pybytes()[offsets[0]:offsets[-1]] if len(ended) else b""
+    return memoryview(ended.buffers()[2])[offsets[0]:offsets[-1]] if len(ended) else b""
 
 
 def _field_text(values: pd.Series) -> pa.ChunkedArray:

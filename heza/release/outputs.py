@@ -11,10 +11,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from heza.ingest.arrow_text import matches
 from heza.release.csv_bytes import csv_blocks
 from schemas import OWNERSHIP_VALUES, PUBLISHED_COLUMNS, TABLES, published_schema
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_STARTS_LIKE_FORMULA = "^[=+@\\t\\r-]"  # '=', '+', '-', '@', tab, carriage return first
 _PLAIN_NUMBER = re.compile(r"^[-+]?\d[\d.,]*$")
 _FRICTIONLESS_TYPES = {"string": "string", "Int64": "integer", "Float64": "number", "boolean": "boolean"}
 
@@ -26,7 +27,7 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         series = frame[column]
         if series.dtype == object or isinstance(series.dtype, pd.StringDtype):
             text = series.astype("string")
-            starts = np.flatnonzero(text.str.startswith(_FORMULA_START).fillna(False).to_numpy(dtype=bool))
+            starts = np.flatnonzero(matches(text, _STARTS_LIKE_FORMULA))  # one pass over the column
             if len(starts):  # the few cells that start like a formula: looked at one more time
                 candidates = text.iloc[starts]
                 risky = ~candidates.str.fullmatch(_PLAIN_NUMBER.pattern).fillna(False).to_numpy(dtype=bool)
