@@ -53,7 +53,8 @@ def hostile_frame(rows: int = 2000) -> pd.DataFrame:
     text = pd.array(noise.choice(words, rows), dtype="string")
     text[::19] = pd.NA
     return pd.DataFrame({"name": text, "capital_usd": floats, "workers_total": integers, "has_party_org": flags,
-                         "plain": np.arange(rows, dtype="int64"), "share": noise.random(rows),
+                         "plain": np.arange(rows, dtype="int32"), "open": noise.integers(0, 2, rows).astype(bool),
+                         "share": noise.random(rows),
                          "note": pd.Series(noise.choice(words, rows), dtype=object)})
 
 

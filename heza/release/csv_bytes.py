@@ -47,22 +47,21 @@ def _known(values: pd.Series) -> bool:
     return dtype == object and pd.api.types.infer_dtype(values, skipna=True) in {"string", "empty"}
 
 
-def _text_bytes(lines: pa.ChunkedArray) -> bytes:
+def _text_bytes(lines: pa.Array | pa.ChunkedArray) -> memoryview | bytes:
     """Each line and its line end, as one run of bytes: the values buffer of `line + "\\n"`."""
-    ended = pc.binary_join_element_wise(lines, _text("\n"), _text("")).combine_chunks()
+    ended = pc.binary_join_element_wise(lines, _text("\n"), _text(""))
+    ended = ended.combine_chunks() if isinstance(ended, pa.ChunkedArray) else ended
     offsets = np.frombuffer(ended.buffers()[1], dtype=np.int64)[ended.offset:ended.offset + len(ended) + 1]
     return memoryview(ended.buffers()[2])[offsets[0]:offsets[-1]] if len(ended) else b""
 
 
-def _field_text(values: pd.Series) -> pa.ChunkedArray:
+def _field_text(values: pd.Series) -> pa.Array | pa.ChunkedArray:
     """One column as the csv module writes its fields: never missing, quoted where needed."""
     dtype = values.dtype
     if pd.api.types.is_bool_dtype(dtype):
-        flags = pa.chunked_array([pa.array(values.to_numpy(dtype=object, na_value=None), type=pa.bool_())])
-        text = pc.if_else(flags, _text("True"), _text("False"))
+        text = pc.if_else(pa.Array.from_pandas(values), _text("True"), _text("False"))
     elif pd.api.types.is_integer_dtype(dtype):
-        text = pc.cast(pa.chunked_array([pa.array(values.to_numpy(dtype=object, na_value=None), type=pa.int64())]),
-                       pa.large_string())
+        text = pc.cast(pa.Array.from_pandas(values), pa.large_string())
     elif pd.api.types.is_float_dtype(dtype):
         text = _float_text(values.to_numpy(dtype="float64", na_value=np.nan))
     else:
