@@ -73,11 +73,11 @@ def test_an_empty_table_is_its_header_line(tmp_path):
 
 def _regenerate() -> None:
     """Write tests/data/published_bytes.toml from the code as it is (an intended change only)."""
+    import os
     import tempfile
 
     from heza.config import load_settings
     from tests.scratch import scratch_project
-    import os
 
     with tempfile.TemporaryDirectory() as folder:
         os.environ["HEZA_CONFIG"] = str(scratch_project(Path(folder), ("2024-01", "2024-02")))
