@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from heza.assess.correct import CORRECTED_FIELDS
 from heza.findings import display_column, row_errors
@@ -38,6 +40,22 @@ class Split:
         return self.rows_read == len(self.published) + len(self.quarantined)
 
 
+# quarantine's columns: each row's distinct rules, columns and messages, in the order found
+_REASONS = {"rules": ("rule", "; "), "columns": ("column", "; "), "messages_vi": ("message_vi", " | "),
+            "messages_en": ("message_en", " | ")}
+
+
+def _distinct_joined(reasons: pd.DataFrame, column: str, separator: str) -> pd.Series:
+    """Per row_id (sorted), the distinct values of `column` in order of appearance, joined; "" when
+    it has none. One pass on Arrow for all rows: a million-row month holds back thousands."""
+    rows = pd.Index(sorted(reasons["row_id"].unique()), name="row_id")
+    distinct = reasons[["row_id", column]].dropna().drop_duplicates()
+    table = pa.Table.from_pandas(distinct.astype({column: "string"}), preserve_index=False)
+    grouped = table.group_by("row_id", use_threads=False).aggregate([(column, "list")])
+    text = pc.binary_join(grouped[f"{column}_list"], pa.scalar(separator, pa.large_string())).to_pylist()
+    return pd.Series(text, index=grouped["row_id"].to_numpy(), dtype=object).reindex(rows, fill_value="")
+
+
 def split_rows(table: str, typed: pd.DataFrame, submitted: pd.DataFrame, findings: pd.DataFrame) -> Split:
     """Rows with an error-level finding go to quarantine (as submitted, with every rule and
     message that rejected them); the others are published in a stable order."""
@@ -48,12 +66,8 @@ def split_rows(table: str, typed: pd.DataFrame, submitted: pd.DataFrame, finding
     corrected = [CORRECTED_FIELDS] if CORRECTED_FIELDS in typed else []  # with [correct] apply only
     published = published[PUBLISHED_COLUMNS[table] + corrected].reset_index(drop=True) if table in PUBLISHED_COLUMNS \
         else published.reset_index(drop=True)
-    joined = reasons.groupby("row_id").agg(
-        rules=("rule", lambda s: "; ".join(dict.fromkeys(s))),
-        columns=("column", lambda s: "; ".join(dict.fromkeys(s.dropna()))),
-        messages_vi=("message_vi", lambda s: " | ".join(dict.fromkeys(s))),
-        messages_en=("message_en", lambda s: " | ".join(dict.fromkeys(s))),
-    )
+    joined = pd.DataFrame({name: _distinct_joined(reasons, column, separator)
+                           for name, (column, separator) in _REASONS.items()})
     quarantined = submitted[submitted["row_id"].isin(bad)]
     quarantined = quarantined.assign(**{c: display_column(quarantined[c]) for c in quarantined.columns
                                         if c not in {"source_file", "source_sheet", "source_row", "row_id"}})

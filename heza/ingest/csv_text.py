@@ -11,6 +11,8 @@ import unicodedata
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as arrow_csv
 
 from heza.ingest.grid import as_frame
 from heza.ingest.tables import ReadError
@@ -76,8 +78,16 @@ def _record_rows(text: str, lines: dict, delimiter: str) -> dict:
 
 
 def first_lines(text: str, count: int) -> str:
-    """The first `count` lines of a text, without splitting all of it (a CSV may hold a million)."""
-    return "".join(itertools.islice(io.StringIO(text), count))
+    """The first `count` lines of a text, without splitting or copying all of it (a CSV may hold a
+    million): the head up to the count-th line end, read as lines by StringIO."""
+    end = 0
+    for _ in range(count):
+        found = text.find("\n", end)
+        if found < 0:
+            end = len(text)
+            break
+        end = found + 1
+    return "".join(itertools.islice(io.StringIO(text[:end]), count))
 
 
 def sniff_delimiter(text: str) -> str:
@@ -94,29 +104,59 @@ def csv_grid(path: Path) -> tuple:
     """(grid, encoding, delimiter, marks) of a CSV export; marks: "stray_quotes", the lines with an
     unbalanced quote, and "recoded_rows", {row: line as decoded} for the lines of a mixed-encoding
     file read as Windows-1258."""
+    data = path.read_bytes()
     try:
-        text, encoding, recoded = decode_lines(path.read_bytes())
+        decoded, encoding, recoded = decode_lines(data)
     except UnicodeDecodeError as exc:
         raise ReadError("bad_encoding", "Không xác định được bảng mã của tệp CSV",
                         "The CSV file's text encoding cannot be recognised") from exc
-    text = unicodedata.normalize("NFC", text)
+    text = unicodedata.normalize("NFC", decoded)  # the same object when it already is NFC
+    unchanged = text is decoded and encoding in {"utf-8", "utf-8-sig"}  # then the file's bytes are the text's
+    utf8 = data.removeprefix(b"\xef\xbb\xbf") if unchanged else text.encode("utf-8")
     recoded = {line: unicodedata.normalize("NFC", decoded) for line, decoded in recoded.items()}
     delimiter = sniff_delimiter(text)
     head = list(csv.reader(io.StringIO(first_lines(text, 200)), delimiter=delimiter))
     width = max((len(row) for row in head), default=1)
-    try:  # pandas' C reader: Arrow strings, a fraction of the memory of Python lists
-        grid = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, names=range(width), dtype="string",
-                           keep_default_na=False, engine="c", skip_blank_lines=False)
-    except (pd.errors.ParserError, ValueError):  # a row wider than the first 200: the csv module copes
-        grid = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    grid = _arrow_grid(utf8, delimiter, width)
+    if grid is None:
+        grid = _pandas_grid(text, delimiter, width)
     stray_quotes = []
-    if _rows_swallowed(grid, delimiter, width):
+    if '"' in text and _rows_swallowed(grid, delimiter, width):  # without a quote no cell spans lines
         grid, stray_quotes = _rows_line_by_line(text, delimiter)
     if stray_quotes:  # read line by line: a row is a line
         recoded_rows = dict(recoded)
     else:
         recoded_rows = _record_rows(text, recoded, delimiter) if recoded else {}
     return grid, encoding, delimiter, {"stray_quotes": stray_quotes, "recoded_rows": recoded_rows}
+
+
+def _arrow_grid(utf8: bytes, delimiter: str, width: int) -> pd.DataFrame | None:
+    """The grid read by Arrow's CSV reader, as pandas' C reader reads it (every cell text, blank
+    lines kept as empty rows, quoted line breaks in the cell), at a fraction of its time; None when
+    a row is not `width` cells wide (Arrow reads rectangles only: the pandas reader pads)."""
+    names = [str(column) for column in range(width)]
+    try:
+        table = arrow_csv.read_csv(
+            pa.py_buffer(utf8),
+            read_options=arrow_csv.ReadOptions(column_names=names),
+            parse_options=arrow_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
+                                                 ignore_empty_lines=False),
+            convert_options=arrow_csv.ConvertOptions(column_types={name: pa.large_string() for name in names},
+                                                     strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except pa.ArrowInvalid:
+        return None
+    return pd.DataFrame({column: pd.Series(pd.arrays.ArrowStringArray(table.column(column)), dtype="string")
+                         for column in range(width)})
+
+
+def _pandas_grid(text: str, delimiter: str, width: int):
+    """The grid of a CSV whose rows differ in width: pandas' C reader pads short rows; a row wider
+    than the first 200 is read by the csv module."""
+    try:  # pandas' C reader: Arrow strings, a fraction of the memory of Python lists
+        return pd.read_csv(io.StringIO(text), sep=delimiter, header=None, names=range(width), dtype="string",
+                           keep_default_na=False, engine="c", skip_blank_lines=False)
+    except (pd.errors.ParserError, ValueError):  # a row wider than the first 200: the csv module copes
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
 
 
 def _rows_swallowed(grid, delimiter: str, width: int) -> bool:

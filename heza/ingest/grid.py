@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from heza.ingest import headers, layout
+from heza.ingest.arrow_text import blank
 from heza.ingest.headers import SHEET_KINDS, fold, is_ignored_header, match_header, split_header
 from heza.ingest.tables import MergedSpan, ReadError, SheetTable, SkippedSheet, column_letter
 from schemas.columns import figure_columns
@@ -24,8 +25,8 @@ def _is_empty(value) -> bool:
 def _empty_cells(column: pd.Series) -> pd.Series:
     """_is_empty for a whole column at once: missing, or text of spaces only."""
     missing = column.isna()
-    text = column.where(~missing).astype("string")
-    return missing | text.str.strip().eq("").fillna(False)
+    text = column if isinstance(column.dtype, pd.StringDtype) else column.where(~missing).astype("string")
+    return missing | pd.Series(blank(text), index=column.index)
 
 
 def _label(value) -> str:
@@ -160,7 +161,7 @@ def table_from_grid(grid, file: str, sheet: str, search_rows: int, max_columns: 
     empty = pd.DataFrame({c: _empty_cells(frame[c]) for c in chosen}, index=frame.index)
     plan = layout.classify_body(frame, rows, empty, TABLES[TABLE_OF_KIND[guess.kind]].key, figure_columns(guess.kind),
                                 {c: guess.labels[i] for c, i in chosen.items()}, set(hidden_rows),
-                                left_edge=min(chosen.values()))
+                                left_edge=min(chosen.values()), content=content[body_start:])
     non_data += plan.non_data
     cells = frame[plan.data]
     if plan.subheadings is not None:

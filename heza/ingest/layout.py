@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from heza.ingest import headers
+from heza.ingest.arrow_text import blank
 from heza.ingest.numbers import parse_figure
 
 _HEADING = re.compile(r"^(?:[IVXLC]+|[A-Z]|\d{1,2})[.)]\s|:$|^(?:kcn|kkt|khu cong nghiep|khu kinh te|khu)\b",
@@ -95,11 +96,14 @@ class _Row:
 
 
 def classify_body(frame: pd.DataFrame, rows: pd.DataFrame, empty: pd.DataFrame, key: str | None,
-                  numeric: list, header_labels: dict, hidden_rows: set, left_edge: int = 0) -> RowPlan:
+                  numeric: list, header_labels: dict, hidden_rows: set, left_edge: int = 0,
+                  content: np.ndarray | None = None) -> RowPlan:
     """Decide for every body row whether it is data; `frame` holds the canonical columns and
-    `source_row`, `rows` every cell, `empty` the emptiness of frame's columns."""
+    `source_row`, `rows` every cell, `empty` the emptiness of frame's columns, `content` which rows
+    have any (when the caller knows it already: a pass over every cell of the sheet)."""
     count = len(frame)
-    content = _has_content(rows) if count else np.zeros(0, dtype=bool)
+    if content is None:
+        content = _has_content(rows) if count else np.zeros(0, dtype=bool)
     data = content.copy()
     non_data: list = []
     source_rows = frame["source_row"].to_numpy()
@@ -157,7 +161,9 @@ def _has_content(rows: pd.DataFrame) -> np.ndarray:
         present = values.notna().to_numpy(dtype=bool).copy()
         if not present.any():
             continue
-        if values.dtype == object or pd.api.types.is_string_dtype(values):
+        if isinstance(values.dtype, pd.StringDtype):  # a CSV column: all of it at once, on Arrow
+            present &= ~blank(values)
+        elif values.dtype == object or pd.api.types.is_string_dtype(values):
             text = values[present].astype("string").str.strip()
             present[present] = text.ne("").fillna(False).to_numpy(dtype=bool)
         content |= present

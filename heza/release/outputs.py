@@ -8,11 +8,14 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from heza.ingest.arrow_text import matches
+from heza.release.csv_bytes import csv_blocks
 from schemas import OWNERSHIP_VALUES, PUBLISHED_COLUMNS, TABLES, published_schema
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_STARTS_LIKE_FORMULA = "^[=+@\\t\\r-]"  # '=', '+', '-', '@', tab, carriage return first
 _PLAIN_NUMBER = re.compile(r"^[-+]?\d[\d.,]*$")
 CORRECTIONS_FILE = "corrections.csv"  # the cells [correct] apply changed: where, from what, to what, why
 CORRECTED_FIELD = {"name": "corrected_fields", "type": "string",
@@ -28,16 +31,25 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         series = frame[column]
         if series.dtype == object or isinstance(series.dtype, pd.StringDtype):
             text = series.astype("string")
-            risky = text.str.startswith(_FORMULA_START).fillna(False) & ~text.str.fullmatch(
-                _PLAIN_NUMBER.pattern).fillna(False)
-            frame[column] = text.mask(risky, "'" + text)
+            starts = np.flatnonzero(matches(text, _STARTS_LIKE_FORMULA))  # one pass over the column
+            if len(starts):  # the few cells that start like a formula: looked at one more time
+                candidates = text.iloc[starts]
+                risky = ~candidates.str.fullmatch(_PLAIN_NUMBER.pattern).fillna(False).to_numpy(dtype=bool)
+                text = text.copy()
+                text.iloc[starts[risky]] = ("'" + candidates[risky]).to_numpy()
+            frame[column] = text
     return frame
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> dict:
-    """UTF-8 without BOM, comma, '.' decimals, '\\n' line ends: byte-identical for the same rows."""
-    neutralise_formulas(frame).to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
-    return {"file": path.name, "rows": len(frame), "sha256": file_sha256(path)}
+    """UTF-8 without BOM, comma, '.' decimals, '\\n' line ends: byte-identical for the same rows
+    (pandas' to_csv bytes, built on Arrow: heza.release.csv_bytes), hashed as they are written."""
+    digest = hashlib.sha256()
+    with open(path, "wb") as stream:
+        for block in csv_blocks(neutralise_formulas(frame)):
+            stream.write(block)
+            digest.update(block)
+    return {"file": path.name, "rows": len(frame), "sha256": digest.hexdigest()}
 
 
 def write_json(data, path: Path) -> None:
