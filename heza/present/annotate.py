@@ -18,8 +18,10 @@ from pathlib import Path
 import pandas as pd
 from heza.ingest.files import FileRead, read_sheets
 from heza.present.finding_text import also_words, column_words, subject_words, submitter_headers, value_words
+from heza.ingest.numbers import format_number
 from heza.present.words import (
-    FINDINGS_SHEET_HEADERS, FINDINGS_SHEET_TITLE, INVOLVED, SEVERITY_WORDS, field, in_lang, pick, suggestion,
+    FINDINGS_SHEET_HEADERS, FINDINGS_SHEET_TITLE, INVOLVED, PARTIAL_COPY, SEVERITY_WORDS, field, in_lang, pick,
+    suggestion,
 )
 from heza.present.xlsx_writer import BOLD, StreamingWorkbook, clean
 
@@ -134,7 +136,7 @@ def _notes(findings: pd.DataFrame, letters: dict, merged: dict, lang: str) -> di
 
 
 def _write_summary(workbook: StreamingWorkbook, findings: pd.DataFrame, headers: dict, lang: str,
-                   used: set) -> None:
+                   used: set, partial: list) -> None:
     """The first sheet: one line per finding, in words (the submitter's headers, Có/Không, the
     enterprise or zone); the rule code only in its own column."""
     titles = in_lang(FINDINGS_SHEET_HEADERS, lang)
@@ -151,6 +153,9 @@ def _write_summary(workbook: StreamingWorkbook, findings: pd.DataFrame, headers:
                   suggestion(None if item["suggested"] is None else str(item["suggested"]), item[field("reason", lang)])]
         severity = item["severity"] if item["severity"] in ("error", "warning") else "warning"
         summary.append([value if value != "" else None for value in values], marks={0: (severity, None)})
+    for sheet, rows, marked in partial:  # under the list: which sheets are copied in part
+        summary.append([None, None, None, None, None, None, None, None, pick(lang, PARTIAL_COPY).format(
+            sheet=sheet, rows=format_number(rows, lang), marked=format_number(marked, lang))], row=summary.row + 2)
 
 
 def _widths(grid: list, rows: int = 40) -> dict:
@@ -163,6 +168,32 @@ def _widths(grid: list, rows: int = 40) -> dict:
     return widths
 
 
+def _marked_rows(notes: dict, rows: int, width: int) -> dict:
+    """{row: {col: (fill, comment)}} of one sheet's marks inside what was read; comments for the
+    first MAX_COMMENTS cells only."""
+    marked: dict = {}
+    for index, ((row, col), (severity, text)) in enumerate(sorted(notes.items())):
+        if row >= rows or col >= width:
+            continue  # outside what was read (a stray cell): listed on the first sheet only
+        fill = None if severity == "involved" else severity if severity in ("error", "warning") else "error"
+        marked.setdefault(row, {})[col] = (fill, text if index < MAX_COMMENTS else None)
+    return marked
+
+
+def _rows_to_copy(grid: list, marked: dict, header_rows: int, whole: int) -> range | list:
+    """Every row of a sheet up to `whole` rows; past that, the rows down to its header and the rows
+    with marks (a million-row copy would take minutes and gigabytes, and nobody reads it whole)."""
+    if len(grid) <= whole:
+        return range(len(grid))
+    return sorted(set(range(min(header_rows, len(grid)))) | set(marked))
+
+
+def _header_rows(file: FileRead, sheet: str, limits: dict) -> int:
+    """How many rows from the top hold a sheet's titles and header (all rows searched, if none found)."""
+    found = [max(t.header_rows) for t in file.tables if t.sheet == sheet and t.header_rows]
+    return max(found) if found else int(limits["header_search_rows"])
+
+
 def annotate_file(file: FileRead, findings: pd.DataFrame, letters: dict, out_dir: Path, limits: dict,
                   lang: str = "vi", name: str | None = None) -> Path:
     """Write the annotated copy of one submitted file; returns its path. `findings` may carry who
@@ -170,24 +201,25 @@ def annotate_file(file: FileRead, findings: pd.DataFrame, letters: dict, out_dir
     sheets = read_sheets(file.path, limits)
     merged = {sheet: marks.get("merged", []) for sheet, _, marks in sheets}
     notes = _notes(findings, letters, merged, lang)
+    width, whole = int(limits["max_columns_per_sheet"]), int(limits["annotated_whole_rows"])
+    copies = []
+    for sheet_name, grid, _ in sheets:
+        marked = _marked_rows(notes.get(sheet_name, {}), len(grid), width)
+        copies.append((sheet_name, grid, marked,
+                       _rows_to_copy(grid, marked, _header_rows(file, sheet_name, limits), whole)))
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / (name or f"{safe_file_stem(file.file)}_kiem_tra.xlsx")
     workbook = StreamingWorkbook(path)
     used: set = set()
-    width = int(limits["max_columns_per_sheet"])
     try:
         headers = submitter_headers((file.file, t.sheet, t.columns) for t in file.tables)
-        _write_summary(workbook, findings, headers, lang, used)
-        for sheet_name, grid, _ in sheets:
+        partial = [(sheet_name, len(grid), len(marked)) for sheet_name, grid, marked, rows in copies
+                   if len(rows) < len(grid)]
+        _write_summary(workbook, findings, headers, lang, used, partial)
+        for sheet_name, grid, marked, rows in copies:
             sheet = workbook.add_sheet(safe_title(sheet_name, used), widths=_widths(grid))
-            marked_rows: dict = {}
-            for index, ((row, col), (severity, text)) in enumerate(sorted(notes.get(sheet_name, {}).items())):
-                if row >= len(grid) or col >= width:
-                    continue  # outside what was read (a stray cell): listed on the first sheet only
-                fill = None if severity == "involved" else severity if severity in ("error", "warning") else "error"
-                marked_rows.setdefault(row, {})[col] = (fill, text if index < MAX_COMMENTS else None)
-            for index, row in enumerate(grid):
-                sheet.append(row, marked_rows.get(index))
+            for index in rows:
+                sheet.append(grid[index], marked.get(index), row=index + 1)
     finally:
         workbook.close()
     return path

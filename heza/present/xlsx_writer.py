@@ -119,9 +119,11 @@ class Sheet:
         self._buffer = [head + "<sheetData>"]
         self._size = 0
 
-    def append(self, values: list, marks: dict | None = None, styles: dict | None = None) -> None:
-        """One row: values by column; marks {col: (severity, comment)}; styles {col: style index}."""
-        self.row += 1
+    def append(self, values: list, marks: dict | None = None, styles: dict | None = None,
+               row: int | None = None) -> None:
+        """One row: values by column; marks {col: (severity, comment)}; styles {col: style index};
+        `row` (1-based, past the last row written) leaves the rows before it empty."""
+        self.row = self.row + 1 if row is None else max(row, self.row + 1)
         number = str(self.row)
         cells = []
         for col, value in enumerate(values):
