@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks import io_floor
+from benchmarks import end_to_end, io_floor
 from heza.config import PROJECT_ROOT
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -290,6 +290,8 @@ def main() -> int:
     parser.add_argument("--peer-max", type=int, default=100_000)
     parser.add_argument("--no-fixed", action="store_true")
     parser.add_argument("--dask-rows", type=int, default=1_000_000, help="0 skips the Dask comparison")
+    parser.add_argument("--whole-rows", type=int, default=1_000_000,
+                        help="rows of the month `heza run` is timed on whole (benchmarks/end_to_end.py); 0 skips it")
     parser.add_argument("--readme-only", action="store_true", help="rewrite the README table from latest.json")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--dir", help=argparse.SUPPRESS)
@@ -312,8 +314,11 @@ def main() -> int:
             print(_row(sizes[str(rows)]), flush=True)
     fixed = {} if args.no_fixed else fixed_costs()
     dask = dask_comparison(args.dask_rows) if args.dask_rows else {}
+    whole = end_to_end.measure(args.whole_rows) if args.whole_rows else {}
     report = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "system": platform.platform()},
-              "sizes": sizes, "fixed": fixed, "dask": dask, "targets": TARGETS, "verdicts": verdicts(sizes, fixed)}
+              "sizes": sizes, "fixed": fixed, "dask": dask, "end_to_end": whole,
+              "targets": {**TARGETS, **end_to_end.TARGETS},
+              "verdicts": {**verdicts(sizes, fixed), **(end_to_end.verdicts(whole) if whole else {})}}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     write_readme(report)
@@ -385,6 +390,8 @@ def table(report: dict) -> str:
         lines.append(f"Dask ({d['workers']} workers, {d['files']} files, {d['rows']:,} rows): {d['dask_s']:.1f}s "
                      f"against {d['single_process_s']:.1f}s single-process; same outputs: {d['same_outputs']} "
                      f"({d['findings']:,})")
+    if report.get("end_to_end"):
+        lines.append(end_to_end.table(report["end_to_end"]))
     lines.append("targets met: " + ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in report["verdicts"].items()))
     return "\n".join(lines)
 

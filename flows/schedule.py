@@ -106,30 +106,35 @@ def _free_port() -> int:
 
 @contextmanager
 def run_server(wait_seconds: float = 120):
-    """The API server for one `heza run`, started and stopped by heza rather than by Prefect.
+    """The API server for one `heza run`, started and stopped by heza rather than by Prefect; yields
+    a function that waits until it is healthy and returns its API URL.
 
+    The server starts at once and comes up while the caller does its own start-up (imports, the
+    reference data): on two cores that overlap is most of the run's fixed cost above Prefect's own.
     It is the same server Prefect's ephemeral mode starts (uvicorn on 127.0.0.1, no UI), but heza
     waits `[prefect] startup_timeout_seconds` (default 120 s, Prefect's own default is 20 s, too
     short for a first start on a busy machine, when the database is created), and stops it however
     the run ends: normally, on an exception, on Ctrl+C or SIGTERM (the caller turns SIGTERM into
     SystemExit), and by the parent-death signal if the run is killed outright."""
-    env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
-           "PREFECT__SERVER_FINAL": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-    env.pop("PREFECT_API_URL", None)
     deadline = time.monotonic() + wait_seconds
-    process = None
-    try:
+    server = {"process": None}
+
+    def start():
+        port = _free_port()
+        server["process"] = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", "prefect.server.api.server:create_app",
+             "--host", "127.0.0.1", "--port", str(port), "--log-level", "error", "--lifespan", "on"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent,
+        )
+        server["url"] = f"http://127.0.0.1:{port}/api"
+
+    def ready() -> str:
         while True:
-            port = _free_port()
-            process = subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "--factory", "prefect.server.api.server:create_app",
-                 "--host", "127.0.0.1", "--port", str(port), "--log-level", "error", "--lifespan", "on"],
-                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent,
-            )
-            api_url = f"http://127.0.0.1:{port}/api"
+            process, api_url = server["process"], server["url"]
             while not server_healthy(api_url) and process.poll() is None and time.monotonic() < deadline:
                 time.sleep(0.2)
             if process.poll() == 3 and time.monotonic() < deadline:  # the port was taken meanwhile
+                start()
                 continue
             if process.poll() is not None or time.monotonic() >= deadline:
                 raise RuntimeError(
@@ -137,9 +142,16 @@ def run_server(wait_seconds: float = 120):
                     f"startup_timeout_seconds trong heza.toml hoặc đặt PREFECT_API_URL / the Prefect server "
                     f"did not start within {wait_seconds:g} s; raise [prefect] startup_timeout_seconds in "
                     f"heza.toml or set PREFECT_API_URL")
-            break
-        yield api_url
+            return api_url
+
+    env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
+           "PREFECT__SERVER_FINAL": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    env.pop("PREFECT_API_URL", None)
+    try:
+        start()
+        yield ready
     finally:
+        process = server["process"]
         if process is not None and process.poll() is None:
             process.terminate()
             try:

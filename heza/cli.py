@@ -76,9 +76,9 @@ def run(period, raw, out, no_email, strict, require_complete, workers, scheduler
     from heza.release.folders import PeriodLockedError, period_lock, writable_folder_message
 
     settings = _settings()
-    ctx = _prepared(settings, _checked_period(settings, period), raw, out,
-                    require_complete=True if require_complete else None)
-    unwritable = writable_folder_message(ctx.settings.processed)
+    period = _checked_period(settings, period)
+    processed = Path(out).resolve() if out else settings.processed
+    unwritable = writable_folder_message(processed)
     if unwritable:
         _fail(unwritable)
     # SIGTERM ends the run like Ctrl+C does (cleanup runs, the Prefect server stops) rather than
@@ -87,8 +87,11 @@ def run(period, raw, out, no_email, strict, require_complete, workers, scheduler
     try:
         # The lock is taken here, before Prefect starts, and held for the whole run: a second run of
         # the period stops with one message and no Prefect output; the flow takes it again inside.
-        with period_lock(ctx.settings.processed, ctx.period, ctx.settings.limits["lock_wait_seconds"]):
-            outcome = _run_flow(ctx, no_email, lang, workers, scheduler)
+        # The server starts next and comes up while the reference data are read and checked.
+        with period_lock(processed, period, settings.limits["lock_wait_seconds"]), \
+                _prefect_server(settings) as server_ready:
+            ctx = _prepared(settings, period, raw, out, require_complete=True if require_complete else None)
+            outcome = _run_flow(ctx, no_email, lang, workers, scheduler, server_ready)
     except PeriodLockedError as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
@@ -110,31 +113,37 @@ def _stop_on_sigterm(signum, frame):
     raise KeyboardInterrupt
 
 
-def _run_flow(ctx, no_email: bool, lang: str, workers: int | None, scheduler: str | None) -> dict:
-    """Start the Prefect server (unless PREFECT_API_URL names one), run the flow, stop the server."""
+def _prefect_server(settings):
+    """The Prefect API of the run: PREFECT_API_URL's server, else one started now (and stopped at the
+    end) by flows.schedule.run_server; yields a function that waits for it and returns its URL."""
     from contextlib import nullcontext
 
     from flows.schedule import run_server
+
+    startup = settings.prefect["startup_timeout_seconds"]
+    prepare_prefect(settings.root, startup)
+    named = os.environ.get("PREFECT_API_URL")
+    return nullcontext(lambda: named) if named else run_server(startup)
+
+
+def _run_flow(ctx, no_email: bool, lang: str, workers: int | None, scheduler: str | None, server_ready) -> dict:
+    """Run the flow once the Prefect server answers."""
     from heza.ingest.reference import ReferenceDataError
     from heza.release.folders import PublishError
 
-    startup = ctx.settings.prefect["startup_timeout_seconds"]
-    prepare_prefect(ctx.settings.root, startup)
-    server = nullcontext(os.environ.get("PREFECT_API_URL")) if os.environ.get("PREFECT_API_URL") \
-        else run_server(startup)
     try:
-        with server as api_url:
-            from prefect.settings import PREFECT_API_URL, temporary_settings  # imported only for `run`
+        # imported while the server comes up, and only for `run`
+        from prefect.settings import PREFECT_API_URL, temporary_settings
 
-            from flows.monthly import dask_task_runner, monthly_pipeline
+        from flows.monthly import dask_task_runner, monthly_pipeline
 
-            flow = monthly_pipeline.with_options(task_runner=dask_task_runner(workers, scheduler)) \
-                if workers or scheduler else monthly_pipeline
-            with temporary_settings({PREFECT_API_URL: api_url}):
-                try:
-                    return flow(period=ctx.period, send_email=not no_email, lang=lang, context=ctx)
-                finally:
-                    _drain_prefect_workers()
+        flow = monthly_pipeline.with_options(task_runner=dask_task_runner(workers, scheduler)) \
+            if workers or scheduler else monthly_pipeline
+        with temporary_settings({PREFECT_API_URL: server_ready()}):
+            try:
+                return flow(period=ctx.period, send_email=not no_email, lang=lang, context=ctx)
+            finally:
+                _drain_prefect_workers()
     except (PublishError, ReferenceDataError, ConfigError, RuntimeError) as exc:
         _fail(str(exc))
     except OSError as exc:

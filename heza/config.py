@@ -35,6 +35,7 @@ DEFAULTS = {
         "max_cell_chars": 2000, "max_read_seconds": 120, "lock_wait_seconds": 0,
         "vnd_per_usd_min": 10_000, "vnd_per_usd_max": 50_000,
         "max_grid_cells": 20_000_000, "stray_gap_rows": 10_000, "stray_gap_columns": 100,
+        "annotated_whole_rows": 50_000,
     },
     "tolerances": {"about_relative": 0.05, "total_row_absolute": 0.5},
     "email": {

@@ -18,9 +18,10 @@ from pathlib import Path
 
 import pandas as pd
 from heza.ingest.files import FileRead, read_sheets
+from heza.ingest.numbers import format_number
 from heza.present.finding_text import submitter_headers
 from heza.present.letter import LetterHead, write_letter_sheet
-from heza.present.words import FINDINGS_SHEET_TITLE, INVOLVED, SUGGESTED, field, in_lang, pick, suggestion
+from heza.present.words import FINDINGS_SHEET_TITLE, INVOLVED, PARTIAL_COPY, SUGGESTED, field, in_lang, pick, suggestion
 from heza.present.xlsx_writer import StreamingWorkbook, clean
 
 SEVERITY_RANK = {"critical": 0, "error": 1, "warning": 2, "involved": 3}  # involved: a rule's cell not blamed
@@ -143,6 +144,32 @@ def _widths(grid: list, rows: int = 40) -> dict:
     return widths
 
 
+def _marked_rows(notes: dict, rows: int, width: int) -> dict:
+    """{row: {col: (fill, comment)}} of one sheet's marks inside what was read; comments for the
+    first MAX_COMMENTS cells only."""
+    marked: dict = {}
+    for index, ((row, col), (severity, text)) in enumerate(sorted(notes.items())):
+        if row >= rows or col >= width:
+            continue  # outside what was read (a stray cell): listed on the first sheet only
+        fill = None if severity == "involved" else severity if severity in ("error", "warning") else "error"
+        marked.setdefault(row, {})[col] = (fill, text if index < MAX_COMMENTS else None)
+    return marked
+
+
+def _rows_to_copy(grid: list, marked: dict, header_rows: int, whole: int) -> range | list:
+    """Every row of a sheet up to `whole` rows; past that, the rows down to its header and the rows
+    with marks (a million-row copy would take minutes and gigabytes, and nobody reads it whole)."""
+    if len(grid) <= whole:
+        return range(len(grid))
+    return sorted(set(range(min(header_rows, len(grid)))) | set(marked))
+
+
+def _header_rows(file: FileRead, sheet: str, limits: dict) -> int:
+    """How many rows from the top hold a sheet's titles and header (all rows searched, if none found)."""
+    found = [max(t.header_rows) for t in file.tables if t.sheet == sheet and t.header_rows]
+    return max(found) if found else int(limits["header_search_rows"])
+
+
 def annotate_file(file: FileRead, findings: pd.DataFrame, letters: dict, out_dir: Path, limits: dict,
                   lang: str = "vi", name: str | None = None, head: LetterHead | None = None) -> Path:
     """Write the annotated copy of one submitted file; returns its path. `findings` may carry who
@@ -154,26 +181,31 @@ def annotate_file(file: FileRead, findings: pd.DataFrame, letters: dict, out_dir
     sheets = read_sheets(file.path, limits)
     merged = {sheet: marks.get("merged", []) for sheet, _, marks in sheets}
     notes = _notes(findings, letters, merged, lang)
+    width, whole = int(limits["max_columns_per_sheet"]), int(limits["annotated_whole_rows"])
+    copies = []
+    for sheet_name, grid, _ in sheets:
+        marked = _marked_rows(notes.get(sheet_name, {}), len(grid), width)
+        copies.append((sheet_name, grid, marked,
+                       _rows_to_copy(grid, marked, _header_rows(file, sheet_name, limits), whole)))
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / (name or f"{safe_file_stem(file.file)}_kiem_tra.xlsx")
     workbook = StreamingWorkbook(path)
     used: set = set()
-    width = int(limits["max_columns_per_sheet"])
     try:
         headers = submitter_headers((file.file, t.sheet, t.columns) for t in file.tables)
         letter_title = safe_title(in_lang(FINDINGS_SHEET_TITLE, lang), used)
         titles = {sheet_name: safe_title(sheet_name, used) for sheet_name, _, _ in sheets}
-        write_letter_sheet(workbook, findings, headers, titles, head or LetterHead(), file.file, lang, letter_title)
-        for sheet_name, grid, _ in sheets:
+        letter = write_letter_sheet(workbook, findings, headers, titles, head or LetterHead(), file.file, lang,
+                                    letter_title)
+        for sheet_name, grid, marked, rows in copies:
+            if len(rows) < len(grid):  # under the list: which sheets are copied in part
+                letter.append([pick(lang, PARTIAL_COPY).format(sheet=sheet_name, rows=format_number(len(grid), lang),
+                                                               marked=format_number(len(marked), lang))],
+                              row=letter.row + 2)
+        for sheet_name, grid, marked, rows in copies:
             sheet = workbook.add_sheet(titles[sheet_name], widths=_widths(grid))
-            marked_rows: dict = {}
-            for index, ((row, col), (severity, text)) in enumerate(sorted(notes.get(sheet_name, {}).items())):
-                if row >= len(grid) or col >= width:
-                    continue  # outside what was read (a stray cell): listed on the first sheet only
-                fill = None if severity == "involved" else severity if severity in ("error", "warning") else "error"
-                marked_rows.setdefault(row, {})[col] = (fill, text if index < MAX_COMMENTS else None)
-            for index, row in enumerate(grid):
-                sheet.append(row, marked_rows.get(index))
+            for index in rows:
+                sheet.append(grid[index], marked.get(index), row=index + 1)
     finally:
         workbook.close()
     return path

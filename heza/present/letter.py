@@ -96,9 +96,9 @@ def _finding_row(item: dict, headers: dict, titles: dict, lang: str) -> tuple:
 
 
 def write_letter_sheet(workbook: StreamingWorkbook, findings: pd.DataFrame, headers: dict, titles: dict,
-                       head: LetterHead, file_name: str, lang: str, title: str) -> None:
+                       head: LetterHead, file_name: str, lang: str, title: str):
     """The letter, then one line per finding linked to its cell; `titles` maps each submitted sheet
-    to its title in the copy."""
+    to its title in the copy. Returns the sheet, still open for lines below the list."""
     sheet = workbook.add_sheet(title, widths=dict(enumerate(WIDTHS)))
     counts = findings["severity"].value_counts().to_dict() if len(findings) else {}
     for text, style in head_lines(head, file_name, counts, lang):
@@ -110,4 +110,5 @@ def write_letter_sheet(workbook: StreamingWorkbook, findings: pd.DataFrame, head
         severity = item["severity"] if item["severity"] in ("error", "warning") else "warning"
         styles = {6: WRAP, 8: WRAP, **({2: LINK} if location else {})}
         sheet.append(values, marks={0: (severity, None)}, styles=styles, links={2: location} if location else None)
+    return sheet
 

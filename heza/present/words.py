@@ -353,6 +353,10 @@ RULE_SUMMARY_TEXT = {
 
 # -- error localisation (heza/assess/blame.py): the blamed cell's suggestion and the cells beside it
 INVOLVED = ("Ô liên quan, có thể đúng; ô cần sửa: {cells}", "Involved, may be right; the cell to fix: {cells}")
+PARTIAL_COPY = ("Trang {sheet} có {rows} dòng: bản sao này chỉ gồm các dòng tiêu đề và {marked} dòng có phát hiện, "
+                "ở đúng số dòng của tệp đã gửi",
+                "Sheet {sheet} has {rows} rows: this copy holds only its header rows and the {marked} rows with "
+                "findings, at their own row numbers in the file sent")
 
 
 def suggestion(value: str | None, reason: str | None) -> str | None:

@@ -124,10 +124,11 @@ class Sheet:
         self._size = 0
 
     def append(self, values: list, marks: dict | None = None, styles: dict | None = None,
-               links: dict | None = None) -> None:
+               links: dict | None = None, row: int | None = None) -> None:
         """One row: values by column; marks {col: (severity, comment)}; styles {col: style index};
-        links {col: a place in this workbook, "'Sheet'!C5"}."""
-        self.row += 1
+        links {col: a place in this workbook, "'Sheet'!C5"}; `row` (1-based, past the last row
+        written) leaves the rows before it empty."""
+        self.row = self.row + 1 if row is None else max(row, self.row + 1)
         number = str(self.row)
         for col, location in (links or {}).items():
             self.links.append((letters(col) + number, location))
