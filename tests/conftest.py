@@ -64,7 +64,7 @@ def prefect_server(tmp_path_factory) -> str:
         with pytest.MonkeyPatch.context() as patch:  # the server's environment only, not the tests'
             patch.setenv("PREFECT_HOME", str(home))
             patch.setenv("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-            api_url = stack.enter_context(run_server(180))
+            api_url = stack.enter_context(run_server(180))()  # run_server yields a wait-until-ready function
         yield api_url
 
 
