@@ -49,6 +49,15 @@ def _login(client: TestClient, account: str, code: str | None = None):
     return client.post("/dang-nhap", data={"csrf": token, "account": account, "code": code or CODES[account]})
 
 
+def _vsip_logged_in() -> TestClient:
+    """A client logged in as VSIP on an app built from the settings as the test's environment sets them."""
+    settings = load_settings()
+    set_code(settings, "VSIP", CODES["VSIP"])
+    client = _client(create_app(settings))
+    _login(client, "VSIP")
+    return client
+
+
 def _upload(client: TestClient, content: bytes, name: str, period: str = "2024-02"):
     token = _csrf(client.get(f"/kiem-tra?ky={period}").text)
     return client.post("/kiem-tra", data={"csrf": token, "period": period},
@@ -136,20 +145,14 @@ def test_a_text_file_named_xlsx_is_refused_by_its_content(app, project):
 
 def test_an_upload_over_the_readers_size_limit_is_refused(sample_month, monkeypatch):
     monkeypatch.setenv("HEZA_LIMITS_MAX_FILE_MB", "1")
-    settings = load_settings()
-    set_code(settings, "VSIP", CODES["VSIP"])
-    client = _client(create_app(settings))
-    _login(client, "VSIP")
+    client = _vsip_logged_in()
     refused = _upload(client, b"PK\x03\x04" + b"\0" * (2 * 1024 * 1024), "lon.xlsx")
     assert refused.status_code == 413 and "Tệp lớn hơn 1 MB, không nhận" in refused.text
 
 
 def test_a_read_past_the_readers_time_limit_is_stopped(sample_month, monkeypatch):
     monkeypatch.setenv("HEZA_LIMITS_MAX_READ_SECONDS", "0.001")
-    settings = load_settings()
-    set_code(settings, "VSIP", CODES["VSIP"])
-    client = _client(create_app(settings))
-    _login(client, "VSIP")
+    client = _vsip_logged_in()
     result = _upload(client, _vsip_bytes(sample_month), "bao_cao.xlsx")
     assert "Chưa nộp được tệp này" in result.text and "Đọc tệp quá 0.001 giây, đã dừng" in result.text
     assert _submit(client, result).status_code == 409

@@ -20,6 +20,7 @@ from heza.assess.core import assess_paths
 from heza.assess.subjects import with_subjects
 from heza.ingest.files import read_sheets
 from heza.ingest.numbers import format_number
+from heza.ingest.tables import column_letter
 from heza.present.annotate import annotate_submissions
 from heza.present.letter import LetterHead, reply_date
 from heza.present.finding_text import column_words, shown_value, subject_words, submitter_headers, value_words
@@ -87,7 +88,7 @@ def _grid_view(sheet: str, grid: list, table, views: list, first_rows: int) -> d
             row["cells"].append({"text": text, "severity": severity, "message": message, "suggestion": hint})
         rows.append(row)
         previous = index
-    return {"sheet": sheet, "letters": [_letters(c) for c in range(width)], "rows": rows}
+    return {"sheet": sheet, "letters": [column_letter(c) for c in range(width)], "rows": rows}
 
 
 def _cell_text(value) -> str:
@@ -100,15 +101,6 @@ def _cell_text(value) -> str:
         decimals = 0 if float(value).is_integer() else min(6, len(repr(float(value)).partition(".")[2]))
         return format_number(float(value), "vi", decimals)
     return str(value)
-
-
-def _letters(col: int) -> str:
-    text = ""
-    col += 1
-    while col:
-        col, rest = divmod(col - 1, 26)
-        text = chr(65 + rest) + text
-    return text
 
 
 def check_upload(settings, period: str, zone: str, path: Path) -> dict:
