@@ -27,7 +27,7 @@ from heza.ingest.xlsx import bounded_xlsx, xlsx_cell_flags
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".xlsb"}
 INPUT_SUFFIXES = SPREADSHEET_SUFFIXES | {".csv"}
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 @dataclass
@@ -136,11 +136,11 @@ def _check_container(path: Path, suffix: str, limits: dict) -> None:
     """Refuse an encrypted workbook, a zip bomb or XML entities, and an .xls that is no OLE file."""
     head = path.read_bytes()[:8]
     if suffix in {".xlsx", ".xlsm", ".ods", ".xlsb"}:
-        if head == _OLE_MAGIC:
+        if head == OLE_MAGIC:
             raise ReadError("encrypted", "Tệp được đặt mật khẩu (mã hoá), không đọc được; hãy gửi bản không mật khẩu",
                             "The file is password-protected (encrypted); please send it without a password")
         _guard_zip(path, limits)
-    elif suffix == ".xls" and head != _OLE_MAGIC:
+    elif suffix == ".xls" and head != OLE_MAGIC:
         raise ReadError("corrupt", "Tệp .xls bị hỏng hoặc không phải bảng tính Excel",
                         "The .xls file is corrupt or not an Excel workbook")
 

@@ -19,11 +19,11 @@ import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
 
+from heza.ingest.files import OLE_MAGIC
 from heza.web.auth import state_folder
 
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
 SUBMISSION_STEM = "bao_cao_lan_"
-_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 
 
@@ -40,7 +40,7 @@ def format_by_content(head: bytes, path: Path) -> str | None:
                     n.startswith("xl/") for n in names) else None
         except (zipfile.BadZipFile, OSError, KeyError):
             return None
-    if head.startswith(_OLE2):
+    if head.startswith(OLE_MAGIC):
         return ".xls"  # also an encrypted .xlsx: the reader names that
     return ".csv" if _is_text(head) else None
 
