@@ -63,6 +63,13 @@ def smtp_at(port: int) -> SmtpSettings:
                         recipients=(STAFF,), retry_delays=(0.05,), timeout=5)
 
 
+def letters_sent(month, port: int) -> dict:
+    """The month's report after its zone letters went to the local SMTP server on `port`."""
+    ctx, _, folder, report = month
+    return send_zone_letters(report, folder, ctx.settings, ctx.submitters, ctx.registry.names, smtp_at(port),
+                             ctx.run_id)
+
+
 def readable(content: bytes) -> str:
     """Everything a zone reads in a message: the text and every cell and comment of each attachment."""
     message = email.message_from_bytes(content, policy=email.policy.default)
@@ -77,8 +84,7 @@ def readable(content: bytes) -> str:
 def test_each_zone_receives_exactly_its_own_workbooks_and_no_other_zones_rows(month, mail_server):
     ctx, assessment, folder, report = month
     port, recorder = mail_server
-    report = send_zone_letters(report, folder, ctx.settings, ctx.submitters, ctx.registry.names, smtp_at(port),
-                               ctx.run_id)
+    report = letters_sent(month, port)
     plan = report["letters"]
     outputs = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["outputs"]
     own_copies: dict = {}
@@ -108,8 +114,7 @@ def test_each_zone_receives_exactly_its_own_workbooks_and_no_other_zones_rows(mo
 def test_a_zone_without_contact_and_a_file_of_several_zones_are_listed_for_staff(month, mail_server):
     ctx, assessment, folder, report = month
     port, recorder = mail_server
-    report = send_zone_letters(report, folder, ctx.settings, ctx.submitters, ctx.registry.names, smtp_at(port),
-                               ctx.run_id)
+    report = letters_sent(month, port)
     plan = report["letters"]
     [xuancau] = [e for e in plan if e["zone"] == "XUANCAU"]  # the sample registry has no address for it
     assert xuancau["status"] == "no_contact" and xuancau["files"]
@@ -133,8 +138,7 @@ def test_a_zone_without_contact_and_a_file_of_several_zones_are_listed_for_staff
 
 def test_addresses_stay_out_of_the_published_csvs(month, mail_server):
     ctx, assessment, folder, report = month
-    send_zone_letters(report, folder, ctx.settings, ctx.submitters, ctx.registry.names, smtp_at(mail_server[0]),
-                      ctx.run_id)
+    letters_sent(month, mail_server[0])
     published = "".join(p.read_text(encoding="utf-8") for p in folder.rglob("*.csv"))
     assert published and not [a for a in ctx.submitters["email"] if a in published]
 
