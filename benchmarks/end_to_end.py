@@ -13,6 +13,7 @@ rows against calamine's raw read of it (issue 16, part 6).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import resource
@@ -138,7 +139,19 @@ def heza_run(month: Path, label: str, scratch: Path, extra: list | None = None) 
     if result["returncode"] not in (0, 1):
         raise RuntimeError(f"heza run ({label}) exited {result['returncode']}: {result['stderr']}")
     del result["stdout"], result["stderr"]
-    return {**result, **task_times(home)}
+    return {**result, **task_times(home), "outputs": published_digest(scratch / f"out-{label}" / "2024-02")}
+
+
+def published_digest(release: Path) -> str:
+    """One sha256 over every published CSV's bytes and the findings in report.json: two runs that
+    publish the same rows and find the same things have the same digest."""
+    live = release.resolve()
+    digest = hashlib.sha256()
+    for path in sorted(live.rglob("*.csv")):
+        digest.update(str(path.relative_to(live)).encode() + b"\0" + path.read_bytes())
+    findings = json.loads((live / "report.json").read_text(encoding="utf-8"))["findings"]
+    digest.update(json.dumps(findings, sort_keys=True, ensure_ascii=False).encode())
+    return digest.hexdigest()
 
 
 def prefect_floor(scratch: Path) -> float:
@@ -191,7 +204,8 @@ def verdicts(result: dict) -> dict:
     (less the floor) within 3x calamine's raw read."""
     run, floor = result["run"], result["prefect_floor_s"]
     out = {"run_over_arrow_1m": (run["wall_s"] - floor) / result["arrow_s"] <= TARGETS["run_over_arrow_1m"],
-           "run_peak_mb_1m": run["peak_mb"] <= TARGETS["run_peak_mb_1m"]}
+           "run_peak_mb_1m": run["peak_mb"] <= TARGETS["run_peak_mb_1m"],
+           "dask_same_outputs": run["outputs"] == result["run_dask"]["outputs"]}
     if "workbook" in result:
         book = result["workbook"]
         out["workbook_over_calamine"] = (book["run"]["wall_s"] - floor) / book["calamine_s"] <= \
@@ -204,13 +218,15 @@ def table(result: dict) -> str:
     run, dask, peer, floor = result["run"], result["run_dask"], result["pandera"], result["prefect_floor_s"]
     lines = [f"\nWhole command, {result['rows']:,} rows (CSV), load {result['load_before']} → {result['load_after']}:",
              "", "| what | wall s | CPU s | peak MB | (wall − Prefect floor) / Arrow |", "|---|---:|---:|---:|---:|"]
-    for label, item in (("`heza run --no-email`", run), (f"`heza run --workers 2`", dask)):
+    for label, item in (("`heza run --no-email`", run), ("`heza run --workers 2` (Dask)", dask)):
         lines.append(f"| {label} | {item['wall_s']:.1f} | {item['cpu_s']:.1f} | {item['peak_mb']:.0f} | "
                      f"{(item['wall_s'] - floor) / result['arrow_s']:.1f} |")
     lines.append(f"| pandas + pandera ({peer['valid_rows']:,} valid rows) | {peer['wall_s']:.1f} | {peer['cpu_s']:.1f} | "
                  f"{peer['peak_mb']:.0f} | |")
     lines.append(f"| one-task Prefect flow | {floor:.1f} | | | |")
     lines.append(f"| Arrow read + write | {result['arrow_s']:.2f} | | | |")
+    lines.append(f"\nThe Dask run published the same CSVs and findings as the single-process run: "
+                 f"{'yes' if run['outputs'] == dask['outputs'] else 'NO'}")
     lines += ["", "| stage (Prefect task) | s | share of the run |", "|---|---:|---:|"]
     startup = _startup(run)
     if startup is not None:

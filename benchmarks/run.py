@@ -13,7 +13,6 @@ import json
 import os
 import platform
 import resource
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -21,7 +20,6 @@ import time
 from pathlib import Path
 
 from benchmarks import end_to_end, io_floor
-from heza.config import PROJECT_ROOT
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "latest.json"
@@ -222,40 +220,6 @@ def _xlsx_read(workdir: Path, rows: int, limits: dict, registry) -> dict:
     return {"xlsx_calamine_s": raw, "xlsx_read_s": full, "xlsx_read_over_calamine": full / raw}
 
 
-def dask_comparison(rows: int, files: int = 8) -> dict:
-    """The same month in `files` files, `heza run` as a user runs it: single-process against
-    `--workers 2` (a local Dask cluster). Both must publish the same bytes and the same findings."""
-    from heza.samples.synthetic import ENTERPRISE_HEADERS, enterprise_frame, zone_registry
-
-    workdir = Path(tempfile.mkdtemp(prefix="bench-dask-"))
-    raw, reference = workdir / "raw" / "2024-02", workdir / "reference"
-    raw.mkdir(parents=True)
-    shutil.copytree(PROJECT_ROOT / "data" / "reference", reference)
-    zone_registry(400).to_csv(reference / "zones.csv", index=False)
-    frame, _ = enterprise_frame(rows, 400, 0.01)
-    size = -(-rows // files)
-    for part in range(files):
-        frame.iloc[part * size:(part + 1) * size].rename(columns=ENTERPRISE_HEADERS).to_csv(
-            raw / f"dn_{part}.csv", index=False)
-    env = {**os.environ, "PREFECT_HOME": str(workdir / "prefect"), "HEZA_PATHS_REFERENCE": str(reference),
-           "HEZA_LIMITS_MAX_FILE_MB": "10000", "HEZA_LIMITS_MAX_READ_SECONDS": "0"}
-    timings, outputs = {}, {}
-    for label, extra in (("single_process", []), ("dask", ["--workers", "2"])):
-        out = workdir / label
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "heza.cli", "run", "--period", "2024-02", "--raw", str(workdir / "raw"),
-                        "--out", str(out), "--no-email", *extra], env=env, cwd=PROJECT_ROOT, check=False,
-                       capture_output=True)
-        timings[label] = time.perf_counter() - start
-        live = (out / "2024-02").resolve()
-        report = json.loads((live / "report.json").read_text(encoding="utf-8"))
-        outputs[label] = ({p.name: p.read_bytes() for p in sorted(live.rglob("*.csv"))}, report["findings"])
-    shutil.rmtree(workdir, ignore_errors=True)
-    return {"rows": rows, "files": files, "workers": 2, "single_process_s": timings["single_process"],
-            "dask_s": timings["dask"], "findings": len(outputs["single_process"][1]),
-            "same_outputs": outputs["single_process"] == outputs["dask"]}
-
-
 def fixed_costs() -> dict:
     """Wall time of `heza validate` on a 1.000-row workbook, `heza run` on the sample month, and a
     one-task Prefect flow in the same (ephemeral) mode: the floor `heza run` cannot go under."""
@@ -289,7 +253,6 @@ def main() -> int:
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--peer-max", type=int, default=100_000)
     parser.add_argument("--no-fixed", action="store_true")
-    parser.add_argument("--dask-rows", type=int, default=1_000_000, help="0 skips the Dask comparison")
     parser.add_argument("--whole-rows", type=int, default=1_000_000,
                         help="rows of the month `heza run` is timed on whole (benchmarks/end_to_end.py); 0 skips it")
     parser.add_argument("--readme-only", action="store_true", help="rewrite the README table from latest.json")
@@ -313,10 +276,9 @@ def main() -> int:
             sizes[str(rows)] = json.loads(child.stdout.strip().splitlines()[-1])
             print(_row(sizes[str(rows)]), flush=True)
     fixed = {} if args.no_fixed else fixed_costs()
-    dask = dask_comparison(args.dask_rows) if args.dask_rows else {}
     whole = end_to_end.measure(args.whole_rows) if args.whole_rows else {}
     report = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "system": platform.platform()},
-              "sizes": sizes, "fixed": fixed, "dask": dask, "end_to_end": whole,
+              "sizes": sizes, "fixed": fixed, "end_to_end": whole,
               "targets": {**TARGETS, **end_to_end.TARGETS},
               "verdicts": {**verdicts(sizes, fixed), **(end_to_end.verdicts(whole) if whole else {})}}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
@@ -385,11 +347,6 @@ def table(report: dict) -> str:
         f = report["fixed"]
         lines.append(f"\nheza validate (1.000-row workbook) {f['heza_validate_s']:.2f}s; heza run (sample month) "
                      f"{f['heza_run_s']:.2f}s; one-task Prefect flow {f['prefect_floor_s']:.2f}s")
-    if report.get("dask"):
-        d = report["dask"]
-        lines.append(f"Dask ({d['workers']} workers, {d['files']} files, {d['rows']:,} rows): {d['dask_s']:.1f}s "
-                     f"against {d['single_process_s']:.1f}s single-process; same outputs: {d['same_outputs']} "
-                     f"({d['findings']:,})")
     if report.get("end_to_end"):
         lines.append(end_to_end.table(report["end_to_end"]))
     lines.append("targets met: " + ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in report["verdicts"].items()))
