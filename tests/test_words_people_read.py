@@ -174,3 +174,12 @@ def test_the_counts_count_rows_and_figures_the_same_everywhere(outputs):
     assert line in outputs["heza run"] and line in outputs["e-mail subject"] and line in outputs["e-mail text"]
     assert line in outputs["heza validate raw/2024-02"]
     assert "Doanh nghiệp: đọc 753, công bố 739, giữ lại 14" in outputs["heza run"]
+
+
+def test_a_cumulative_decrease_shows_both_figures_as_people_write_numbers():
+    from heza.present.finding_text import value_words
+
+    item = {"rule": "ZONE_CUMULATIVE_DECREASE", "column": "di_capital_vnd_cum",
+            "value": "200000000000 < 13307000000000"}
+    assert value_words(item, {}, "vi") == "200.000.000.000 < 13.307.000.000.000"
+    assert value_words(item, {}, "en") == "200,000,000,000 < 13,307,000,000,000"

@@ -49,6 +49,9 @@ def shown_value(text, column: str, lang: str) -> str:
         return pick(lang, YES_NO[text == "True"])
     if text == "∅":
         return pick(lang, EMPTY_CELL)
+    left, below, right = text.partition(" < ")  # a cumulative figure against the last publication's
+    if below and column not in TEXT_COLUMNS and _MACHINE_NUMBER.fullmatch(left) and _MACHINE_NUMBER.fullmatch(right):
+        return f"{shown_value(left, column, lang)} < {shown_value(right, column, lang)}"
     if column not in TEXT_COLUMNS and _MACHINE_NUMBER.fullmatch(text):
         decimals = len(text.partition(".")[2])
         return format_number(float(text), lang, decimals)
