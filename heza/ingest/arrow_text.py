@@ -1,8 +1,10 @@
 """Text columns on Arrow's string kernels: what the readers ask of every cell of a million-row
-sheet (blank or not, does it match, trimmed) in one pass each, without a Python value per cell.
-Missing cells are never blank and never match."""
+sheet (blank or not, does it match, trimmed, NFC) in one pass each, without a Python value per
+cell. Missing cells are never blank and never match."""
 
 from __future__ import annotations
+
+import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -12,8 +14,9 @@ import pyarrow.compute as pc
 
 def arrow_text(text: pd.Series) -> pa.ChunkedArray:
     """A text column's Arrow strings (shared, not copied, when it already is Arrow-backed)."""
-    array = text.astype("string").array
-    return pa.chunked_array(array.__arrow_array__()).cast(pa.large_string())
+    strings = text.astype("string").array.__arrow_array__()
+    strings = strings if isinstance(strings, pa.ChunkedArray) else pa.chunked_array([strings])
+    return strings if strings.type == pa.large_string() else strings.cast(pa.large_string())
 
 
 def as_series(strings: pa.ChunkedArray, index) -> pd.Series:
@@ -25,11 +28,33 @@ def flags(result: pa.ChunkedArray) -> np.ndarray:
     return pc.fill_null(result, False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
 
 
+def blank_strings(strings: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Empty or white space only, as utf8_trim_whitespace(s) == "" says (the same white space,
+    checked for every code point), without building the trimmed copy of every cell."""
+    return pc.or_(pc.equal(pc.binary_length(strings), 0), pc.utf8_is_space(strings))
+
+
 def blank(text: pd.Series) -> np.ndarray:
     """Cells of text that are empty or white space only (pandas' str.strip() == "")."""
-    return flags(pc.equal(pc.utf8_trim_whitespace(arrow_text(text)), ""))
+    return flags(blank_strings(arrow_text(text)))
 
 
 def matches(text: pd.Series, pattern: str) -> np.ndarray:
     """Cells that match an RE2 pattern anywhere."""
     return flags(pc.match_substring_regex(arrow_text(text), pattern))
+
+
+def nfc(strings: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Every cell in NFC. Arrow's utf8_normalize takes seconds over a million names even when
+    nothing changes, and nearly every column already is NFC (a CSV's whole text is normalised when
+    it is read): that is proven once for the column, by Python's quick check of all its cells
+    joined with line breaks (a break is a normalisation boundary, so the joined text is NFC exactly
+    when every cell is); only a column that is not is normalised cell by cell."""
+    present = pc.drop_null(strings).combine_chunks()
+    if not len(present) or pc.all(pc.string_is_ascii(present)).as_py():
+        return strings
+    joined = pc.binary_join(pa.LargeListArray.from_arrays(pa.array([0, len(present)], pa.int64()), present),
+                             pa.scalar("\n", pa.large_string()))
+    if unicodedata.is_normalized("NFC", joined[0].as_py()):
+        return strings
+    return pc.utf8_normalize(strings, form="NFC")

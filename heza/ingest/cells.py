@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from heza.findings import by_distinct, display_column, display_value, is_text
-from heza.ingest.arrow_text import arrow_text, as_series, matches
+from heza.ingest.arrow_text import arrow_text, as_series, flags, matches, nfc
 from heza.ingest.headers import (
     LEGACY_MARKS, confusable_letters, describe_confusables, fold, legacy_text_encoding, value_index,
 )
@@ -47,7 +47,7 @@ def clean_column(values: pd.Series) -> pd.Series:
     On Arrow's string kernels: a million names take a fraction of a second."""
     text = values if isinstance(values.dtype, pd.StringDtype) \
         else display_column(values)  # blank cells are trimmed to missing below
-    trimmed = pc.utf8_trim_whitespace(_squeeze_spaces(pc.utf8_normalize(arrow_text(text), form="NFC")))
+    trimmed = pc.utf8_trim_whitespace(_squeeze_spaces(nfc(arrow_text(text))))
     return as_series(pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, trimmed.type), trimmed), values.index)
 
 
@@ -72,7 +72,7 @@ def parse_numbers(values: pd.Series, spec: ColumnSpec, header_unit, rate: float 
         _numbers_from_values(raw, text, result, problem_codes)
     by_majority = False
     if text.any():
-        texts = values[text].astype("string") if strings else pd.Series(raw[text], dtype="string")
+        texts = (values if text.all() else values[text]) if strings else pd.Series(raw[text], dtype="string")
         by_majority = _numbers_from_text(texts, text, whole, spec, result, problem_codes)
     if header_unit is not None:
         result = _in_column_unit(result, problem_codes, header_unit, spec.unit, rate)
@@ -108,16 +108,19 @@ def _numbers_from_values(raw: np.ndarray, text: np.ndarray, result: np.ndarray,
 def _numbers_from_text(texts: pd.Series, text: np.ndarray, whole: bool, spec: ColumnSpec,
                        result: np.ndarray, problem_codes: np.ndarray) -> bool:
     """Fill `result` and `problem_codes` for the text cells (`texts`, as written, at the positions
-    `text`): plain digits at once, every other text parsed once per distinct value under the
-    column's convention. Returns whether that majority convention decided an ambiguous figure."""
-    stripped = texts.str.strip()
-    plain = stripped.str.fullmatch(_PLAIN_INTEGER).fillna(False).to_numpy(dtype=bool)
+    `text`): plain digits at once on Arrow's kernels (trimmed, matched, cast), every other text
+    parsed once per distinct value under the column's convention. Returns whether that majority
+    convention decided an ambiguous figure."""
+    strings = arrow_text(texts)
+    stripped = pc.utf8_trim_whitespace(strings)
+    plain = flags(pc.match_substring_regex(stripped, f"^(?:{_PLAIN_INTEGER})$"))
     positions = np.flatnonzero(text)
-    result[positions[plain]] = stripped[plain].astype("float64").to_numpy()
+    result[positions[plain]] = pc.cast(pc.filter(stripped, plain), pa.float64()).to_numpy(zero_copy_only=False)
     rest = positions[~plain]
     if not len(rest):
         return False
-    codes, uniques = pd.factorize(texts[~plain].to_numpy(dtype=object), use_na_sentinel=True)
+    others = pc.filter(strings, ~plain).to_numpy(zero_copy_only=False)
+    codes, uniques = pd.factorize(others, use_na_sentinel=True)
     figures = [parse_figure(u) for u in uniques]
     weights = np.bincount(codes[codes >= 0], minlength=len(uniques))
     convention, mixed = column_convention(figures, weights)
@@ -184,33 +187,42 @@ def _boolean(value):
 
 
 def parse_booleans(values: pd.Series):
-    """Có/Không, x/blank, 1/0, TRUE/FALSE, ✓: an empty cell means no."""
-    verdicts = by_distinct(values, _boolean)
-    missing = values.isna().to_numpy()
-    verdicts[missing] = False
-    unknown = np.array([v is None for v in verdicts], dtype=bool)
+    """Có/Không, x/blank, 1/0, TRUE/FALSE, ✓: an empty cell means no. Each distinct cell is read
+    once; the verdicts are spread back as arrays, never a Python value per row."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    verdicts = [_boolean(value) for value in uniques]
+    known = np.array([verdict is not None for verdict in verdicts] + [True])  # the last: a missing cell
+    truth = np.array([bool(verdict) for verdict in verdicts] + [False])
+    unknown = ~known[codes]
     problems = {values.index[i]: ("CELL_NOT_BOOLEAN", "", "") for i in np.flatnonzero(unknown)}
-    return pd.Series(verdicts, index=values.index, dtype="boolean"), problems
+    return pd.Series(pd.arrays.BooleanArray(truth[codes], unknown), index=values.index), problems
 
 
 def restore_tax_codes(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Compact tax codes to 10 or 10-3 digits, giving back a leading zero Excel dropped."""
+    """Compact tax codes to 10 or 10-3 digits, giving back a leading zero Excel dropped. The few
+    cells to change are found on Arrow's kernels and only they are rewritten."""
     text = clean_column(values)
     spaced = matches(text, f"[{_SPACE_CHARS}.]")
     if spaced.any():
         text[spaced] = text[spaced].str.replace(r"[\s.]", "", regex=True)
-    thirteen = text.str.fullmatch(r"\d{13}").fillna(False)
-    text = text.mask(thirteen, text.str.slice(0, 10) + "-" + text.str.slice(10))
-    nine = text.str.fullmatch(r"\d{9}(-\d{3})?").fillna(False).astype(bool)
-    padded = "0" + text
-    restorable = nine & tax_code_valid(padded.where(nine))
-    return text.mask(restorable, padded), restorable.astype("boolean")
+    thirteen = matches(text, r"^\d{13}$")
+    if thirteen.any():
+        text[thirteen] = text[thirteen].str.slice(0, 10) + "-" + text[thirteen].str.slice(10)
+    nine = matches(text, r"^\d{9}(-\d{3})?$")
+    restorable = np.zeros(len(text), dtype=bool)
+    if nine.any():
+        padded = "0" + text[nine]
+        restorable[nine] = tax_code_valid(padded).to_numpy(dtype=bool)
+        text[restorable] = padded[restorable[nine]].to_numpy()
+    return text, pd.Series(restorable, index=text.index, dtype="boolean")
 
 
 def map_distinct(values: pd.Series, function) -> pd.Series:
     """A text column mapped once per distinct value; values the function does not know stay."""
-    mapped = pd.Series(by_distinct(values, function), index=values.index, dtype="string")
-    return mapped.fillna(values)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = pa.array([function(value) for value in uniques] + [None], pa.large_string())
+    codes[codes < 0] = len(uniques)  # a missing cell: the None at the end
+    return as_series(pa.chunked_array([mapped.take(codes)]), values.index).fillna(values)
 
 
 _LEGACY_SUSPECT = "[" + re.escape("".join(sorted(LEGACY_MARKS))) + "]|Ã|Ä|Æ|á»|áº"
@@ -221,7 +233,10 @@ def legacy_text_problems(text: pd.Series) -> dict:
     (TCVN3 'C«ng ty', VNI 'Coâng ty') or UTF-8 read as Windows-1252 ('CÃ´ng ty'): shown as is they
     would be published garbled. Vectorised: one regex over the column, then once per distinct
     suspect value."""
-    suspect = text.str.contains(_LEGACY_SUSPECT, regex=True).fillna(False).to_numpy(dtype=bool)
+    strings = arrow_text(text)
+    if pc.all(pc.string_is_ascii(strings)).as_py():  # every suspect mark is a letter beyond ASCII
+        return {}
+    suspect = flags(pc.match_substring_regex(strings, _LEGACY_SUSPECT))
     if not suspect.any():
         return {}
     verdicts = by_distinct(text[suspect], legacy_text_encoding)

@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as arrow_csv
 
+from heza.ingest.arrow_text import arrow_text
 from heza.ingest.grid import as_frame
 from heza.ingest.tables import ReadError
 
@@ -165,9 +167,9 @@ def _rows_swallowed(grid, delimiter: str, width: int) -> bool:
     frame = as_frame(grid)
     looks_like_row = rf"(?:[^\n]*{re.escape(delimiter)}){{{max(2, width // 2)}}}"
     for column in frame.columns:
-        text = frame[column].astype("string")
-        multi = text.str.contains("\n", regex=False).fillna(False).to_numpy(dtype=bool)
-        if multi.any() and text[multi].str.contains(looks_like_row, regex=True).fillna(False).any():
+        text = arrow_text(frame[column])
+        multi = pc.fill_null(pc.match_substring(text, "\n"), False)
+        if pc.any(multi).as_py() and pc.any(pc.match_substring_regex(text.filter(multi), looks_like_row)).as_py():
             return True
     return False
 
