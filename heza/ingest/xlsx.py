@@ -8,6 +8,7 @@ import html
 import io
 import re
 import zipfile
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -135,21 +136,32 @@ def xlsx_cell_flags(path: Path) -> dict:
 
 _VALUE_CELL = re.compile(rb'<(?:\w+:)?c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*?(?<!/)>(?!</(?:\w+:)?c>)')
 _ROW_ELEMENT = re.compile(rb'<(\w+:)?row[ >/]')
+_ANY_ROW_NUMBER = re.compile(rb'<(?:\w+:)?row [^>]*?r="(\d+)"')
 _SHEET_DATA_END = re.compile(rb'</(?:\w+:)?sheetData>')
 _SHARED_TEXT = re.compile(rb'<(?:\w+:)?t(?: [^>]*)?>([^<]*)</(?:\w+:)?t>')
 
 
 def _addresses(refs: list) -> tuple:
-    """Excel addresses (b"KN1048576") -> 0-based row and column arrays, vectorised."""
-    codes = np.array(refs, dtype="S10").view(np.uint8).reshape(len(refs), 10)
-    letters, digits = codes >= 65, (codes >= 48) & (codes <= 57)
-    column = np.zeros(len(refs), dtype=np.int64)
-    row = np.zeros(len(refs), dtype=np.int64)
-    for position in range(3):
-        column = np.where(letters[:, position], column * 26 + codes[:, position].astype(np.int64) - 64, column)
-    for position in range(10):
-        row = np.where(digits[:, position], row * 10 + codes[:, position].astype(np.int64) - 48, row)
+    """Excel addresses (b"KN1048576") -> 0-based row and column arrays, vectorised: the digits
+    parsed by numpy once the letters are zeroes, the letters (at most three) as base 26."""
+    text = np.array(refs, dtype="S10")
+    codes = text.view(np.uint8).reshape(len(refs), 10)
+    letters = codes >= 65
+    row = np.where(letters, np.uint8(48), codes).view("S10").ravel().astype(np.int64)
+    values = np.where(letters[:, :3], codes[:, :3].astype(np.int64) - 64, 0)
+    count = letters[:, :3].sum(axis=1)
+    column = np.select([count == 1, count == 2],
+                       [values[:, 0], values[:, 0] * 26 + values[:, 1]],
+                       values[:, 0] * 676 + values[:, 1] * 26 + values[:, 2])
     return row - 1, column - 1
+
+
+@lru_cache(maxsize=8)
+def _cell_patterns(prefix: bytes) -> tuple:
+    """(value cells, row numbers) for a sheet whose every cell and row carries `prefix`: starting with
+    a literal, the search jumps from candidate to candidate instead of trying every '<'."""
+    value_cell = re.compile(b"<" + prefix + rb'c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*?(?<!/)>(?!</(?:\w+:)?c>)')
+    return value_cell, re.compile(b"<" + prefix + rb'row [^>]*?r="(\d+)"')
 
 
 def sheet_extent(data: bytes, limits: dict) -> SheetExtent:
@@ -159,7 +171,9 @@ def sheet_extent(data: bytes, limits: dict) -> SheetExtent:
     cells = data.count(b"<" + prefix + b"c ") + data.count(b"<" + prefix + b"c>")
     if cells != data.count(b"<" + prefix + b'c r="'):
         return SheetExtent(0, 0, known=False)  # cells placed by order only: calamine alone knows where
-    refs = _VALUE_CELL.findall(data)
+    one_prefix = data.count(b'c r="') == cells  # else a cell of another prefix: look at every '<'
+    value_cell, row_number = _cell_patterns(prefix) if one_prefix else (_VALUE_CELL, _ANY_ROW_NUMBER)
+    refs = value_cell.findall(data)
     row_elements = data.count(b"<" + prefix + b"row ") + data.count(b"<" + prefix + b"row>")
     if not refs:
         return SheetExtent(0, 0, formatted_empty_rows=row_elements)
@@ -169,7 +183,7 @@ def sheet_extent(data: bytes, limits: dict) -> SheetExtent:
     width = table_end(columns[inside], int(limits["stray_gap_columns"])) if inside.any() else 0
     kept = inside & (columns < width)
     stray = list(zip(rows[~kept].tolist(), columns[~kept].tolist()))
-    numbers = re.findall(rb'<(?:\w+:)?row [^>]*?r="(\d+)"', data)
+    numbers = row_number.findall(data)
     elements = np.array(numbers, dtype="S7").astype(np.int64) - 1 if numbers else np.zeros(0, dtype=np.int64)
     past = (elements >= height) & ~np.isin(elements, rows[~inside])
     return SheetExtent(height, width, stray, int(past.sum()))
