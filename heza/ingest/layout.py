@@ -165,6 +165,7 @@ def _has_content(rows: pd.DataFrame, empty: dict | None = None) -> np.ndarray:
 
 
 _is_instance = np.frompyfunc(isinstance, 2, 1)
+_NO_TEXT = {"floating", "integer", "mixed-integer-float", "boolean", "datetime", "date", "time", "empty"}
 
 
 def empty_cells(values: pd.Series) -> np.ndarray:
@@ -174,9 +175,12 @@ def empty_cells(values: pd.Series) -> np.ndarray:
     if isinstance(values.dtype, pd.StringDtype):  # a CSV column: all of it at once, on Arrow
         return values.isna().to_numpy(dtype=bool) | blank(values)
     raw = values.to_numpy(dtype=object)
+    kind = pd.api.types.infer_dtype(raw, skipna=True)
+    if kind in _NO_TEXT:
+        return pd.isna(raw)
     empty = pd.isna(raw) | (raw == "")
     others = np.flatnonzero(~empty)
-    text = others[_is_instance(raw[others], str).astype(bool)]
+    text = others if kind == "string" else others[_is_instance(raw[others], str).astype(bool)]
     if len(text):
         strings = pa.array(raw[text], type=pa.large_string())
         empty[text] = flags(pc.equal(pc.utf8_trim_whitespace(strings), ""))
