@@ -140,17 +140,15 @@ _SHARED_TEXT = re.compile(rb'<(?:\w+:)?t(?: [^>]*)?>([^<]*)</(?:\w+:)?t>')
 
 
 def _addresses(refs: list) -> tuple:
-    """Excel addresses (b"KN1048576") -> 0-based row and column arrays, vectorised: the digits
-    parsed by numpy once the letters are zeroes, the letters (at most three) as base 26."""
-    text = np.array(refs, dtype="S10")
-    codes = text.view(np.uint8).reshape(len(refs), 10)
-    letters = codes >= 65
-    row = np.where(letters, np.uint8(48), codes).view("S10").ravel().astype(np.int64)
-    values = np.where(letters[:, :3], codes[:, :3].astype(np.int64) - 64, 0)
-    count = letters[:, :3].sum(axis=1)
-    column = np.select([count == 1, count == 2],
-                       [values[:, 0], values[:, 0] * 26 + values[:, 1]],
-                       values[:, 0] * 676 + values[:, 1] * 26 + values[:, 2])
+    """Excel addresses (b"KN1048576") -> 0-based row and column arrays, vectorised."""
+    codes = np.array(refs, dtype="S10").view(np.uint8).reshape(len(refs), 10)
+    letters, digits = codes >= 65, (codes >= 48) & (codes <= 57)
+    column = np.zeros(len(refs), dtype=np.int64)
+    row = np.zeros(len(refs), dtype=np.int64)
+    for position in range(3):
+        column = np.where(letters[:, position], column * 26 + codes[:, position].astype(np.int64) - 64, column)
+    for position in range(10):
+        row = np.where(digits[:, position], row * 10 + codes[:, position].astype(np.int64) - 48, row)
     return row - 1, column - 1
 
 
