@@ -202,7 +202,8 @@ def _frictionless(path: Path, zone_codes) -> float:
 
 
 def _xlsx_read(workdir: Path, rows: int, limits: dict, registry) -> dict:
-    """The whole xlsx read (header, parsing, normalising) against calamine's raw read."""
+    """The whole xlsx read (extent, flags, header, layout, normalising) against calamine's raw read of
+    the same sheet into Python values (as heza asks for it: skip_empty_area=False)."""
     import python_calamine
 
     from heza.ingest.normalise import normalise_file
@@ -211,12 +212,15 @@ def _xlsx_read(workdir: Path, rows: int, limits: dict, registry) -> dict:
 
     month = write_synthetic_month(workdir / "xlsx", "2024-02", rows, 400, "xlsx", force=True)
     path = Path(month["path"])
-    start = time.perf_counter()
-    python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("DN").to_python()
-    raw = time.perf_counter() - start
-    start = time.perf_counter()
-    normalise_file(read_file(path, limits), registry, 23996.0)
-    full = time.perf_counter() - start
+    raws, fulls = [], []  # alternated, the best of two each: a burst of load on a shared machine hits one run
+    for _ in range(2):
+        start = time.perf_counter()
+        python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("DN").to_python(skip_empty_area=False)
+        raws.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        normalise_file(read_file(path, limits), registry, 23996.0)
+        fulls.append(time.perf_counter() - start)
+    raw, full = min(raws), min(fulls)
     return {"xlsx_calamine_s": raw, "xlsx_read_s": full, "xlsx_read_over_calamine": full / raw}
 
 

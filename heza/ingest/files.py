@@ -109,9 +109,9 @@ def _workbook_grids(path: Path, limits: dict):
 
     suffix = path.suffix.lower()
     _check_container(path, suffix, limits)
-    extents, strays, source = _extents_and_strays(path, suffix, limits)
+    extents, strays, source, flags = _extents_and_strays(path, suffix, limits)
     workbook = _open_workbook(source)
-    flags = cell_flags(path)
+    flags = cell_flags(path) if flags is None else flags
     with workbook:
         for meta in workbook.sheets_metadata:
             if "Work" not in str(meta.typ):
@@ -146,12 +146,13 @@ def _check_container(path: Path, suffix: str, limits: dict) -> None:
 
 
 def _extents_and_strays(path: Path, suffix: str, limits: dict) -> tuple:
-    """({sheet: SheetExtent}, {sheet: [(address, value)..., count]}, source for calamine): measured
-    from the XML for .xlsx/.xlsm (stray cells removed from the source) and .ods; none otherwise."""
-    extents, strays, source = {}, {}, str(path)
+    """({sheet: SheetExtent}, {sheet: [(address, value)..., count]}, source for calamine, cell flags
+    or None): measured from the XML for .xlsx/.xlsm (stray cells removed from the source, the flags
+    found in the same read) and .ods; none otherwise."""
+    extents, strays, source, flags = {}, {}, str(path), None
     if suffix in {".xlsx", ".xlsm"}:
         try:
-            extents, strays, source = bounded_xlsx(path, limits)
+            extents, strays, source, flags = bounded_xlsx(path, limits)
         except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
             raise ReadError("corrupt", f"Tệp bị hỏng hoặc không đọc được: {exc}",
                             f"The file is corrupt or cannot be read: {exc}") from exc
@@ -161,7 +162,7 @@ def _extents_and_strays(path: Path, suffix: str, limits: dict) -> tuple:
             check_extent(name, *extent.full, limits)
             if extent.stray:
                 strays[name] = [*extent.stray_values[:STRAY_LISTED], len(extent.stray)]
-    return extents, strays, source
+    return extents, strays, source, flags
 
 
 def _open_workbook(source):

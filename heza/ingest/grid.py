@@ -9,7 +9,6 @@ from dataclasses import dataclass
 import pandas as pd
 
 from heza.ingest import headers, layout
-from heza.ingest.arrow_text import blank
 from heza.ingest.headers import SHEET_KINDS, fold, is_ignored_header, match_header, split_header
 from heza.ingest.tables import MergedSpan, ReadError, SheetTable, SkippedSheet, column_letter
 from schemas.columns import figure_columns
@@ -20,13 +19,6 @@ _NUMBERING_CELL = re.compile(r"^\(?\d{1,2}\)?$|^\(?[A-Z]\)?$")
 
 def _is_empty(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or value != value
-
-
-def _empty_cells(column: pd.Series) -> pd.Series:
-    """_is_empty for a whole column at once: missing, or text of spaces only."""
-    missing = column.isna()
-    text = column if isinstance(column.dtype, pd.StringDtype) else column.where(~missing).astype("string")
-    return missing | pd.Series(blank(text), index=column.index)
 
 
 def _label(value) -> str:
@@ -129,7 +121,8 @@ def table_from_grid(grid, file: str, sheet: str, search_rows: int, max_columns: 
     not. Every row with content is accounted for: data (in `cells`) or listed in `non_data`.
     `merged`: the sheet's merged ranges, ((top, left), (bottom, right)) 0-based, as calamine gives them."""
     whole = as_frame(grid)
-    content = layout._has_content(whole)
+    empty_whole = {column: layout.empty_cells(whole[column]) for column in whole.columns}
+    content = layout._has_content(whole, empty_whole)
     seen = int(content.sum())
     if not seen:
         return SkippedSheet(file, sheet, "Trang tính trống", "The sheet is empty")
@@ -158,7 +151,8 @@ def table_from_grid(grid, file: str, sheet: str, search_rows: int, max_columns: 
     frame = pd.DataFrame({column: rows[index] if index in rows else pd.Series(None, index=rows.index, dtype=object)
                           for column, index in chosen.items()}, index=rows.index)
     frame["source_row"] = range(body_start + 1, body_start + 1 + len(rows))
-    empty = pd.DataFrame({c: _empty_cells(frame[c]) for c in chosen}, index=frame.index)
+    empty = pd.DataFrame({c: empty_whole[i][body_start:] if i in empty_whole else True for c, i in chosen.items()},
+                         index=frame.index)
     plan = layout.classify_body(frame, rows, empty, TABLES[TABLE_OF_KIND[guess.kind]].key, figure_columns(guess.kind),
                                 {c: guess.labels[i] for c, i in chosen.items()}, set(hidden_rows),
                                 left_edge=min(chosen.values()), content=content[body_start:])
@@ -212,7 +206,7 @@ def _merged_down(cells: pd.DataFrame, merged, chosen: dict, fill_columns: tuple)
         if filled:
             position = cells.columns.get_loc(column)
             block = cells.iloc[first:end, position]
-            cells.iloc[first:end, position] = block.where(~_empty_cells(block), block.iloc[0])
+            cells.iloc[first:end, position] = block.where(~layout.empty_cells(block), block.iloc[0])
         address = f"{column_letter(left)}{top + 1}:{column_letter(right)}{bottom + 1}"
         spans.append(MergedSpan(column, address, top + 1, bottom + 1, filled))
     return cells, spans

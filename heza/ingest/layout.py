@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from heza.ingest import headers
-from heza.ingest.arrow_text import blank
+from heza.ingest.arrow_text import blank, flags
 from heza.ingest.numbers import parse_figure
 
 _HEADING = re.compile(r"^(?:[IVXLC]+|[A-Z]|\d{1,2})[.)]\s|:$|^(?:kcn|kkt|khu cong nghiep|khu kinh te|khu)\b",
@@ -153,21 +155,36 @@ def _identified(frame: pd.DataFrame, empty: pd.DataFrame, key: str | None) -> np
     return np.zeros(len(frame), dtype=bool)
 
 
-def _has_content(rows: pd.DataFrame) -> np.ndarray:
-    """Rows with at least one cell that is not empty or spaces, over every column of the sheet."""
+def _has_content(rows: pd.DataFrame, empty: dict | None = None) -> np.ndarray:
+    """Rows with at least one cell that is not empty or spaces, over every column of the sheet
+    (`empty`: each column's empty_cells, when the caller has them already)."""
     content = np.zeros(len(rows), dtype=bool)
     for column in rows.columns:
-        values = rows[column]
-        present = values.notna().to_numpy(dtype=bool).copy()
-        if not present.any():
-            continue
-        if isinstance(values.dtype, pd.StringDtype):  # a CSV column: all of it at once, on Arrow
-            present &= ~blank(values)
-        elif values.dtype == object or pd.api.types.is_string_dtype(values):
-            text = values[present].astype("string").str.strip()
-            present[present] = text.ne("").fillna(False).to_numpy(dtype=bool)
-        content |= present
+        content |= ~(empty[column] if empty is not None else empty_cells(rows[column]))
     return content
+
+
+_is_instance = np.frompyfunc(isinstance, 2, 1)
+_NO_TEXT = {"floating", "integer", "mixed-integer-float", "boolean", "datetime", "date", "time", "empty"}
+
+
+def empty_cells(values: pd.Series) -> np.ndarray:
+    """Cells that are missing or text of white space only, for a column of any cells (a workbook's
+    text, numbers, dates): missing and "" in one C pass each, the other text at once on Arrow's
+    kernels, whose white space is Python's (str.strip), never a conversion of every cell to text."""
+    if isinstance(values.dtype, pd.StringDtype):  # a CSV column: all of it at once, on Arrow
+        return values.isna().to_numpy(dtype=bool) | blank(values)
+    raw = values.to_numpy(dtype=object)
+    kind = pd.api.types.infer_dtype(raw, skipna=True)
+    if kind in _NO_TEXT:
+        return pd.isna(raw)
+    empty = pd.isna(raw) | (raw == "")
+    others = np.flatnonzero(~empty)
+    text = others if kind == "string" else others[_is_instance(raw[others], str).astype(bool)]
+    if len(text):
+        strings = pa.array(raw[text], type=pa.large_string())
+        empty[text] = flags(pc.equal(pc.utf8_trim_whitespace(strings), ""))
+    return empty
 
 
 def _values(rows: pd.DataFrame, position: int) -> list:

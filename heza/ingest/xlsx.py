@@ -8,6 +8,7 @@ import html
 import io
 import re
 import zipfile
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -101,40 +102,39 @@ def _percent_cells(data: bytes, styles: dict) -> dict:
 def xlsx_cell_flags(path: Path) -> dict:
     """{sheet: {"cells": {(row, col): CellError}, "hidden_rows": [...], "hidden_columns": [...]}} for
     what calamine does not show: error cells, formulas saved without a value (shared ones too),
-    hidden rows and columns. Cheap: each sheet's XML is searched only for the markers these leave.
-    Sheet names are unescaped as calamine gives them ('A &amp; B' in the XML is 'A & B')."""
+    hidden rows and columns. Sheet names are unescaped as calamine gives them ('A &amp; B' in the
+    XML is 'A & B'). bounded_xlsx gives the same while it reads each sheet for its extent."""
     flags: dict = {}
     with zipfile.ZipFile(path) as archive:
-        names = set(archive.namelist())
-        if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
-            return flags
-        relations = {}
-        for match in _RELATION.finditer(archive.read("xl/_rels/workbook.xml.rels")):
-            rel_id, target = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
-            relations[rel_id] = html.unescape(target.decode()).lstrip("/").removeprefix("xl/")
         percent = xlsx_percent_styles(archive)
-        for name, rel_id in _SHEET_ENTRY.findall(archive.read("xl/workbook.xml")):
-            member = "xl/" + relations.get(rel_id, "")
-            if member not in names:
-                continue
-            data = archive.read(member)
-            cells = _percent_cells(data, percent) if percent and b' s="' in data else {}
-            if b"<f" in data and any(marker in data for marker in _NO_VALUE_MARKERS):
-                cells.update(_uncomputed_formulas(data))
-            if b't="e"' in data:
-                for col, row, text in _ERROR_CELL.findall(data):
-                    cells[(int(row) - 1, _column_index(col))] = CellError(html.unescape(text.decode()) or "#ERROR")
-            hidden_rows = [int(r) for r in _HIDDEN_ROW.findall(data)] if b'hidden="' in data else []
-            hidden_columns = [column_letter(c) for lo, hi in _HIDDEN_COL.findall(data)
-                              for c in range(int(lo) - 1, int(hi))] if b'hidden="' in data else []
-            if cells or hidden_rows or hidden_columns:
-                flags[html.unescape(name.decode())] = {"cells": cells, "hidden_rows": hidden_rows,
-                                                       "hidden_columns": hidden_columns}
+        for name, member in _sheet_members(archive).items():
+            sheet = _sheet_flags(archive.read(member), percent)
+            if sheet:
+                flags[name] = sheet
     return flags
+
+
+def _sheet_flags(data: bytes, percent: dict) -> dict | None:
+    """One sheet's flags (see xlsx_cell_flags), or None. Cheap: the XML is searched only for the
+    markers these leave."""
+    cells = _percent_cells(data, percent) if percent and b' s="' in data else {}
+    if b"<f" in data and any(marker in data for marker in _NO_VALUE_MARKERS):
+        cells.update(_uncomputed_formulas(data))
+    if b't="e"' in data:
+        for col, row, text in _ERROR_CELL.findall(data):
+            cells[(int(row) - 1, _column_index(col))] = CellError(html.unescape(text.decode()) or "#ERROR")
+    hidden = b'hidden="' in data
+    hidden_rows = [int(r) for r in _HIDDEN_ROW.findall(data)] if hidden else []
+    hidden_columns = [column_letter(c) for lo, hi in _HIDDEN_COL.findall(data)
+                      for c in range(int(lo) - 1, int(hi))] if hidden else []
+    if cells or hidden_rows or hidden_columns:
+        return {"cells": cells, "hidden_rows": hidden_rows, "hidden_columns": hidden_columns}
+    return None
 
 
 _VALUE_CELL = re.compile(rb'<(?:\w+:)?c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*?(?<!/)>(?!</(?:\w+:)?c>)')
 _ROW_ELEMENT = re.compile(rb'<(\w+:)?row[ >/]')
+_ANY_ROW_NUMBER = re.compile(rb'<(?:\w+:)?row [^>]*?r="(\d+)"')
 _SHEET_DATA_END = re.compile(rb'</(?:\w+:)?sheetData>')
 _SHARED_TEXT = re.compile(rb'<(?:\w+:)?t(?: [^>]*)?>([^<]*)</(?:\w+:)?t>')
 
@@ -152,6 +152,14 @@ def _addresses(refs: list) -> tuple:
     return row - 1, column - 1
 
 
+@lru_cache(maxsize=8)
+def _cell_patterns(prefix: bytes) -> tuple:
+    """(value cells, row numbers) for a sheet whose every cell and row carries `prefix`: starting with
+    a literal, the search jumps from candidate to candidate instead of trying every '<'."""
+    value_cell = re.compile(b"<" + prefix + rb'c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*?(?<!/)>(?!</(?:\w+:)?c>)')
+    return value_cell, re.compile(b"<" + prefix + rb'row [^>]*?r="(\d+)"')
+
+
 def sheet_extent(data: bytes, limits: dict) -> SheetExtent:
     """The extent of one sheet's XML (see above): cheap, no grid."""
     prefix = _ROW_ELEMENT.search(data)
@@ -159,7 +167,9 @@ def sheet_extent(data: bytes, limits: dict) -> SheetExtent:
     cells = data.count(b"<" + prefix + b"c ") + data.count(b"<" + prefix + b"c>")
     if cells != data.count(b"<" + prefix + b'c r="'):
         return SheetExtent(0, 0, known=False)  # cells placed by order only: calamine alone knows where
-    refs = _VALUE_CELL.findall(data)
+    one_prefix = data.count(b'c r="') == cells  # else a cell of another prefix: look at every '<'
+    value_cell, row_number = _cell_patterns(prefix) if one_prefix else (_VALUE_CELL, _ANY_ROW_NUMBER)
+    refs = value_cell.findall(data)
     row_elements = data.count(b"<" + prefix + b"row ") + data.count(b"<" + prefix + b"row>")
     if not refs:
         return SheetExtent(0, 0, formatted_empty_rows=row_elements)
@@ -169,7 +179,7 @@ def sheet_extent(data: bytes, limits: dict) -> SheetExtent:
     width = table_end(columns[inside], int(limits["stray_gap_columns"])) if inside.any() else 0
     kept = inside & (columns < width)
     stray = list(zip(rows[~kept].tolist(), columns[~kept].tolist()))
-    numbers = re.findall(rb'<(?:\w+:)?row [^>]*?r="(\d+)"', data)
+    numbers = row_number.findall(data)
     elements = np.array(numbers, dtype="S7").astype(np.int64) - 1 if numbers else np.zeros(0, dtype=np.int64)
     past = (elements >= height) & ~np.isin(elements, rows[~inside])
     return SheetExtent(height, width, stray, int(past.sum()))
@@ -237,23 +247,28 @@ def _sheet_members(archive: zipfile.ZipFile) -> dict:
     relations = {}
     for match in _RELATION.finditer(archive.read("xl/_rels/workbook.xml.rels")):
         rel_id, target = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
-        relations[rel_id] = target.decode().lstrip("/").removeprefix("xl/")
+        relations[rel_id] = html.unescape(target.decode()).lstrip("/").removeprefix("xl/")
     return {html.unescape(name.decode()): "xl/" + relations.get(rel_id, "")
             for name, rel_id in _SHEET_ENTRY.findall(archive.read("xl/workbook.xml"))
             if "xl/" + relations.get(rel_id, "") in names}
 
 
 def bounded_xlsx(path: Path, limits: dict):
-    """({sheet: SheetExtent}, {sheet: [(address, value)]}, source for calamine): the workbook with
-    stray cells removed (an in-memory copy, only when there are any)."""
-    extents, strays, changed = {}, {}, {}
+    """({sheet: SheetExtent}, {sheet: [(address, value)]}, source for calamine, flags as
+    xlsx_cell_flags gives them): the workbook with stray cells removed (an in-memory copy, only
+    when there are any). Each sheet's XML is unzipped once for its extent and its flags."""
+    extents, strays, changed, flags = {}, {}, {}, {}
     with zipfile.ZipFile(path) as archive:
         members = _sheet_members(archive)
         shared = _shared_strings(archive)
+        percent = xlsx_percent_styles(archive)
         for name, member in members.items():
             data = archive.read(member)
             extent = sheet_extent(data, limits)
             extents[name] = extent
+            sheet = _sheet_flags(data, percent)
+            if sheet:
+                flags[name] = sheet
             if extent.stray:
                 listed = extent.stray[:STRAY_LISTED]
                 strays[name] = [(f"{column_letter(c)}{r + 1}", _cell_value(data, f"{column_letter(c)}{r + 1}", shared))
@@ -262,10 +277,10 @@ def bounded_xlsx(path: Path, limits: dict):
                 changed[member] = _strip_cells(data, extent)
             del data
         if not changed:
-            return extents, strays, str(path)
+            return extents, strays, str(path), flags
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as copy:
             for info in archive.infolist():
                 copy.writestr(info.filename, changed.get(info.filename) or archive.read(info.filename))
     buffer.seek(0)
-    return extents, strays, buffer
+    return extents, strays, buffer, flags

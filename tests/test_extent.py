@@ -1,0 +1,82 @@
+"""The fast parts of reading a workbook say the same as the slow ones did: a sheet's extent found
+by a literal search for its own namespace prefix still sees a cell written under another prefix;
+addresses parsed by numpy are Excel's; a cell's emptiness found on Arrow is Python's str.strip();
+the flags read in the extent's pass are those read on their own."""
+
+from __future__ import annotations
+
+import datetime
+
+import numpy as np
+import pandas as pd
+
+import tests.corpus  # noqa: F401  (registers the corpus before corpus_values is imported)
+from heza.config import DEFAULTS
+from heza.ingest.layout import empty_cells
+from heza.ingest.tables import CellError, column_letter
+from heza.ingest.xlsx import _addresses, bounded_xlsx, sheet_extent, xlsx_cell_flags
+from tests.corpus_values import _error_on_awkward_sheet_name
+
+LIMITS = DEFAULTS["limits"]
+
+
+def _sheet(rows: str, prefix: str = "") -> bytes:
+    namespace = f' xmlns:{prefix[:-1]}="main"' if prefix else ""
+    return f'<{prefix}worksheet{namespace}><{prefix}sheetData>{rows}</{prefix}sheetData></{prefix}worksheet>'.encode()
+
+
+def _row(number: int, cells: str, prefix: str = "") -> str:
+    return f'<{prefix}row r="{number}">{cells}</{prefix}row>'
+
+
+def _value(address: str, prefix: str = "") -> str:
+    return f'<{prefix}c r="{address}" t="n"><{prefix}v>1</{prefix}v></{prefix}c>'
+
+
+def test_a_prefixed_sheet_is_measured_and_its_far_cell_is_stray():
+    p = "x:"
+    data = _sheet(_row(1, _value("A1", p) + _value("B1", p), p) + _row(2, _value("A2", p), p)
+                  + _row(1048576, _value("XFD1048576", p), p), p)
+    extent = sheet_extent(data, LIMITS)
+    assert (extent.rows, extent.columns) == (2, 2) and extent.stray == [(1048575, 16383)]
+
+
+def test_a_far_cell_under_another_prefix_than_the_rows_is_still_stray():
+    data = _sheet(_row(1, _value("A1") + _value("B1")) + _row(2, _value("A2") + _value("XFD2", "y:")))
+    extent = sheet_extent(data, LIMITS)
+    assert (extent.rows, extent.columns) == (2, 2) and extent.stray == [(1, 16383)]
+
+
+def test_cells_closed_without_a_value_neither_extend_the_table_nor_are_stray():
+    data = _sheet(_row(1, _value("A1") + _value("B1")) + _row(2, '<c r="A2" s="1"/><c r="XFD2" s="1"></c>')
+                  + _row(900000, '<c r="Z900000" s="1"/>'))
+    extent = sheet_extent(data, LIMITS)
+    assert (extent.rows, extent.columns, extent.stray) == (1, 2, [])
+    assert extent.formatted_empty_rows == 2  # rows 2 and 900000: formatting only, counted
+
+
+def test_addresses_are_read_as_excel_names_them():
+    columns = [0, 1, 25, 26, 27, 51, 52, 701, 702, 703, 16383]
+    rows = [0, 8, 9, 99, 1048575]
+    names = [f"{column_letter(c)}{r + 1}".encode() for c in columns for r in rows]
+    parsed_rows, parsed_columns = _addresses(names)
+    assert parsed_columns.tolist() == [c for c in columns for _ in rows]
+    assert parsed_rows.tolist() == rows * len(columns)
+
+
+def test_a_cell_is_empty_exactly_when_python_strips_it_to_nothing():
+    cells = ["", " ", "\u3000", "\u00a0\t", "\u200b", "a", " b ", None, float("nan"), 0.0, 1, True, False,
+             datetime.date(2024, 2, 1), CellError("#REF!"), "\x1c", "Đ"]
+    expected = [v is None or (isinstance(v, float) and v != v) or (isinstance(v, str) and not v.strip())
+                for v in cells]
+    assert empty_cells(pd.Series(cells, dtype=object)).tolist() == expected
+    text = [v for v in cells if isinstance(v, str)]
+    assert empty_cells(pd.Series(text, dtype=object)).tolist() == [not v.strip() for v in text]
+    assert empty_cells(pd.Series(text, dtype="string")).tolist() == [not v.strip() for v in text]
+    assert empty_cells(pd.Series([1.0, np.nan, 2], dtype=object)).tolist() == [False, True, False]
+
+
+def test_the_flags_read_with_the_extent_are_those_read_alone(tmp_path):
+    path = _error_on_awkward_sheet_name(tmp_path)[0]
+    flags = bounded_xlsx(path, LIMITS)[3]
+    assert flags == xlsx_cell_flags(path) and flags
