@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 import heza.present.tables_xlsx as tables_xlsx
 from heza.present.tables_xlsx import _STYLE, _kind, write_table_xlsx
 from heza.present.words import OWNERSHIP_WORDS, YES_NO, column_label, pick, table_label
-from heza.present.xlsx_columns import float_cells, number_cells, row_numbers, text_cells
+from heza.present.xlsx_columns import float_cells, joined, number_cells, row_numbers, text_cells
 from heza.present.xlsx_writer import AMOUNT, BOLD, INTEGER, TEXT, StreamingWorkbook, cell_xml
 
 
@@ -119,8 +119,8 @@ def test_rows_with_no_cell_are_left_out_as_before(tmp_path):
 
 def test_whole_numbers_never_print_as_floats_and_whole_floats_keep_their_point():
     rows = row_numbers(2, 2)
-    whole = number_cells(pa.array([1, 1_000_000]), "A", rows, INTEGER).to_pylist()
-    floats = float_cells(np.array([1.0, 1_000_000.0]), "B", rows, 2, AMOUNT).to_pylist()
+    whole = joined(number_cells(pa.array([1, 1_000_000]), "A", rows, INTEGER)).to_pylist()
+    floats = joined(float_cells(np.array([1.0, 1_000_000.0]), "B", rows, 2, AMOUNT)).to_pylist()
     assert whole == [f'<c r="A2" s="{INTEGER}"><v>1</v></c>', f'<c r="A3" s="{INTEGER}"><v>1000000</v></c>']
     assert floats == [f'<c r="B2" s="{AMOUNT}"><v>1.0</v></c>', f'<c r="B3" s="{AMOUNT}"><v>1000000.0</v></c>']
 
@@ -132,13 +132,13 @@ def _expected(letter: str, values: list, style) -> list:
 @given(st.lists(st.floats(allow_nan=True, allow_infinity=True) | st.floats(-1e17, 1e17).map(round).map(float),
                 min_size=1, max_size=60))
 def test_any_float_is_spelt_as_repr_spells_it(values):
-    cells = float_cells(np.array(values, dtype=np.float64), "C", row_numbers(2, len(values)), 2, AMOUNT)
+    cells = joined(float_cells(np.array(values, dtype=np.float64), "C", row_numbers(2, len(values)), 2, AMOUNT))
     assert cells.to_pylist() == _expected("C", [None if v != v else v for v in values], AMOUNT)
 
 
 @given(st.lists(st.none() | st.integers(-2**63, 2**63 - 1), min_size=1, max_size=60))
 def test_any_whole_number_is_spelt_as_str_spells_it(values):
-    cells = number_cells(pa.array(values, pa.int64()), "D", row_numbers(2, len(values)), None)
+    cells = joined(number_cells(pa.array(values, pa.int64()), "D", row_numbers(2, len(values)), None))
     assert cells.to_pylist() == _expected("D", values, None)
 
 
@@ -147,5 +147,5 @@ def test_any_whole_number_is_spelt_as_str_spells_it(values):
 def test_any_text_is_cleaned_and_escaped_as_cell_xml_does(values):
     texts = pa.array(values, pa.large_string())
     for style in (TEXT, None):
-        cells = text_cells(texts, "E", row_numbers(2, len(values)), 2, style)
+        cells = joined(text_cells(texts, "E", row_numbers(2, len(values)), 2, style))
         assert cells.to_pylist() == _expected("E", values, style)

@@ -9,6 +9,7 @@ infinity, a text longer than a cell holds) are written by `cell_xml` itself, sel
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 
 import numpy as np
@@ -33,35 +34,50 @@ def row_numbers(first: int, count: int) -> pa.Array:
 _NOTHING = pa.scalar("", pa.large_string())
 
 
-def _join(*parts) -> pa.Array:
-    """The parts (arrays, or texts every row shares) joined row by row."""
-    return pc.binary_join_element_wise(*(pa.scalar(p, pa.large_string()) if isinstance(p, str) else p
-                                         for p in parts), _NOTHING)
+def joined(parts: list) -> pa.Array:
+    """The parts (arrays, or texts every row shares) joined row by row; neighbouring texts (a cell's
+    end and the next one's start) are joined first: each part costs the kernel a pass over the rows."""
+    if len(parts) == 1:
+        return parts[0]
+    merged = []
+    for is_text, group in itertools.groupby(parts, lambda part: isinstance(part, str)):
+        merged.extend([pa.scalar("".join(group), pa.large_string())] if is_text else group)
+    return pc.binary_join_element_wise(*merged, _NOTHING)
 
 
-def _assemble(letter: str, rows: pa.Array, present, head: str, body: pa.Array, tail: str, style) -> pa.Array:
-    """`<c r="B7"…>body</c>` where present, the empty cell of `style` elsewhere (nothing without one)."""
-    cells = _join(f'<c r="{letter}', rows, f'"{head}', body, tail)
-    empty = _NOTHING if style is None else _join(f'<c r="{letter}', rows, f'" s="{style}"/>')
-    return pc.if_else(present, cells, empty)
+def _assemble(letter: str, rows: pa.Array, present, head: str, body: pa.Array, tail: str, style) -> list:
+    """A column's cells `<c r="B7"…>body</c>`: as parts to join with the row's other cells when every
+    row has its cell (one join for the whole row, the common case); else one array, with the empty
+    cell of `style` (nothing without one) where not `present`."""
+    parts = [f'<c r="{letter}', rows, f'"{head}', body, tail]
+    if pc.all(present).as_py():
+        return parts
+    empty = _NOTHING if style is None else joined([f'<c r="{letter}', rows, f'" s="{style}"/>'])
+    return [pc.if_else(present, joined(parts), empty)]
 
 
-def _with_python(cells: pa.Array, odd: np.ndarray, letter: str, first: int, values: list, style) -> pa.Array:
-    """`cells` with the rows in `odd` written by cell_xml from their Python values."""
+def _with_python(cells: list, odd: np.ndarray, letter: str, first: int, values: list, style) -> list:
+    """`cells` with the rows in `odd` (never `present`, so `cells` is one array) written by cell_xml."""
     if not odd.any():
         return cells
-    where = np.flatnonzero(odd)
-    written = [cell_xml(f"{letter}{first + i}", values[k], None, style) for k, i in enumerate(where)]
-    return pc.replace_with_mask(cells, pa.array(odd), pa.array(written, pa.large_string()))
+    written = [cell_xml(f"{letter}{first + i}", value, None, style) for value, i in zip(values, np.flatnonzero(odd))]
+    return [pc.replace_with_mask(cells[0], pa.array(odd), pa.array(written, pa.large_string()))]
 
 
-def number_cells(numbers: pa.Array, letter: str, rows: pa.Array, style) -> pa.Array:
+def _replaced(texts: pa.Array, pattern: str, replacement: str, regex: bool = False) -> pa.Array:
+    """`texts` with `pattern` replaced, copied only when some text holds it (most hold no & < > at all)."""
+    match, replace = ((pc.match_substring_regex, pc.replace_substring_regex) if regex
+                      else (pc.match_substring, pc.replace_substring))
+    return replace(texts, pattern, replacement) if pc.any(match(texts, pattern)).as_py() else texts
+
+
+def number_cells(numbers: pa.Array, letter: str, rows: pa.Array, style) -> list:
     """Cells of whole numbers (int64, nulls empty): str(int) is Arrow's cast."""
     text = pc.cast(numbers, pa.large_string())
     return _assemble(letter, rows, pc.is_valid(numbers), f"{_style(style)}><v>", text, "</v></c>", style)
 
 
-def float_cells(values: np.ndarray, letter: str, rows: pa.Array, first: int, style) -> pa.Array:
+def float_cells(values: np.ndarray, letter: str, rows: pa.Array, first: int, style) -> list:
     """Cells of floats (NaN empty) spelt as repr() spells them. Arrow's cast gives the same shortest
     digits, so a fraction it writes without an exponent is repr's text; a whole number under 1e16 is
     its integer and ".0"; the rest (tiny, huge, -0.0, infinite, or a fraction Arrow wrote with an
@@ -73,18 +89,18 @@ def float_cells(values: np.ndarray, letter: str, rows: pa.Array, first: int, sty
     arrow = pc.cast(pa.array(values), pa.large_string())
     fraction = fixed & ~whole & ~pc.match_substring(arrow, "e").to_numpy(zero_copy_only=False)
     integers = pc.cast(pa.array(np.where(whole, values, 0).astype(np.int64)), pa.large_string())
-    text = pc.if_else(pa.array(whole), _join(integers, ".0"), arrow)
+    text = pc.if_else(pa.array(whole), joined([integers, ".0"]), arrow)
     present = pa.array(whole | fraction)
     cells = _assemble(letter, rows, present, f"{_style(style)}><v>", text, "</v></c>", style)
     odd = ~np.isnan(values) & ~(whole | fraction)
     return _with_python(cells, odd, letter, first, values[odd].tolist(), style)
 
 
-def text_cells(texts: pa.Array, letter: str, rows: pa.Array, first: int, style) -> pa.Array:
+def text_cells(texts: pa.Array, letter: str, rows: pa.Array, first: int, style) -> list:
     """Inline-string cells of texts (nulls and "" empty), cleaned and escaped as cell_xml does."""
-    text = pc.replace_substring_regex(texts, _ILLEGAL_RE2, "\ufffd")
+    text = _replaced(texts, _ILLEGAL_RE2, "\ufffd", regex=True)
     for raw, escaped in _ESCAPES:
-        text = pc.replace_substring(text, raw, escaped)
+        text = _replaced(text, raw, escaped)
     length = pc.utf8_length(texts)
     present = pc.fill_null(pc.and_(pc.greater(length, 0), pc.less_equal(length, _TEXT_LIMIT)), False)
     head = f' t="inlineStr"{_style(style)}><is><t xml:space="preserve">'
@@ -94,10 +110,11 @@ def text_cells(texts: pa.Array, letter: str, rows: pa.Array, first: int, style) 
 
 
 def rows_xml(rows: pa.Array, columns: list) -> memoryview:
-    """The <row> elements of a chunk, one after another, from its columns of cells: the bytes to write.
+    """The <row> elements of a chunk, one after another, from its columns' cells: the bytes to write.
     A row with no cell is left out, as Sheet.append leaves it."""
-    joined = _join('<row r="', rows, '">', *columns, "</row>")
-    present = functools.reduce(pc.or_, [pc.not_equal(cells, "") for cells in columns])
-    written = pc.if_else(present, joined, _NOTHING)
+    written = joined(['<row r="', rows, '">', *(part for cells in columns for part in cells), "</row>"])
+    if all(len(cells) == 1 for cells in columns):  # only columns with empty rows: some rows may be bare
+        present = functools.reduce(pc.or_, [pc.not_equal(cells[0], _NOTHING) for cells in columns])
+        written = pc.if_else(present, written, _NOTHING)
     offsets = np.frombuffer(written.buffers()[1], dtype=np.int64)
     return memoryview(written.buffers()[2])[offsets[written.offset]:offsets[written.offset + len(written)]]
