@@ -45,7 +45,7 @@ def timed_steps(month: Path, out: Path) -> list:
             return result
         return timed
 
-    for name in ("write_report_html", "write_tables_xlsx", "with_subjects", "annotate_submissions"):
+    for name in ("write_report_html", "write_tables_xlsx", "with_subjects", "annotate_each"):
         floor = _arrow_csv_floor if name == "write_tables_xlsx" else None
         setattr(publication, name, timing(getattr(publication, name), name, floor))
     ctx = prepare(load_settings(), "2024-02", month / "raw", out)
