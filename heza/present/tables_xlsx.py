@@ -57,8 +57,8 @@ def _texts(name: str, series: pd.Series, lang: str) -> pa.Array:
     return pc.take(words, pc.index_in(texts, codes))
 
 
-def _cells(name: str, kind: str, series: pd.Series, letter: str, rows: pa.Array, first: int, lang: str) -> pa.Array:
-    """A column of a chunk, its first row numbered `first`, as the cells people read."""
+def _cells(name: str, kind: str, series: pd.Series, letter: str, rows: pa.Array, first: int, lang: str) -> list:
+    """A column of a chunk, its first row numbered `first`, as the cells people read (parts, rows_xml)."""
     style = _STYLE[kind]
     if kind == "yes_no":
         answers = _arrow(series, pa.bool_())

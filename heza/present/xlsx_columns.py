@@ -60,7 +60,8 @@ def _with_python(cells: list, odd: np.ndarray, letter: str, first: int, values: 
     """`cells` with the rows in `odd` (never `present`, so `cells` is one array) written by cell_xml."""
     if not odd.any():
         return cells
-    written = [cell_xml(f"{letter}{first + i}", value, None, style) for value, i in zip(values, np.flatnonzero(odd))]
+    written = [cell_xml(f"{letter}{first + i}", value, None, style)
+               for value, i in zip(values, np.flatnonzero(odd))]
     return [pc.replace_with_mask(cells[0], pa.array(odd), pa.array(written, pa.large_string()))]
 
 
@@ -114,7 +115,8 @@ def rows_xml(rows: pa.Array, columns: list) -> memoryview:
     A row with no cell is left out, as Sheet.append leaves it."""
     written = joined(['<row r="', rows, '">', *(part for cells in columns for part in cells), "</row>"])
     if all(len(cells) == 1 for cells in columns):  # only columns with empty rows: some rows may be bare
-        present = functools.reduce(pc.or_, [pc.not_equal(cells[0], _NOTHING) for cells in columns])
+        present = functools.reduce(pc.or_, [pc.not_equal(cells[0], _NOTHING) for cells in columns],
+                                   pa.array(np.zeros(len(rows), dtype=bool)))
         written = pc.if_else(present, written, _NOTHING)
     offsets = np.frombuffer(written.buffers()[1], dtype=np.int64)
     return memoryview(written.buffers()[2])[offsets[written.offset]:offsets[written.offset + len(written)]]
