@@ -3,16 +3,21 @@
 labels declared in schemas/tables.py), tax codes and other text as text (a leading zero kept),
 whole numbers with a thousands format, amounts with two decimals, yes/no as "Có"/"Không",
 ownership in words, the header row frozen. Written with the streaming writer, a chunk of rows at a
-time, so a million-row month stays within memory and time."""
+time, each column's cells built at once by Arrow (xlsx_columns.py), so a million-row month stays
+within memory and time."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from heza.present.words import OWNERSHIP_WORDS, YES_NO, column_label, pick, table_label
-from heza.present.xlsx_writer import AMOUNT, BOLD, INTEGER, TEXT, StreamingWorkbook
+from heza.present.xlsx_columns import float_cells, number_cells, row_numbers, rows_xml, text_cells
+from heza.present.xlsx_writer import AMOUNT, BOLD, INTEGER, TEXT, StreamingWorkbook, letters
 from heza.release.outputs import file_sha256
 
 _CHUNK = 50_000
@@ -32,18 +37,38 @@ def _kind(name: str, series: pd.Series) -> str:
     return "text"
 
 
-def _values(name: str, kind: str, series: pd.Series, lang: str) -> list:
-    """A column of a chunk as the cells people read: None for an empty cell."""
-    values = series.astype(object).where(series.notna(), None).tolist()
+def _arrow(series: pd.Series, kind=None) -> pa.Array:
+    """A column as one contiguous Arrow array, nulls for missing values (Arrow-backed columns come chunked)."""
+    array = pa.array(series, kind, from_pandas=True)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+def _texts(name: str, series: pd.Series, lang: str) -> pa.Array:
+    """A text column as Arrow strings (nulls empty); ownership in words."""
+    if isinstance(series.dtype, pd.StringDtype) or pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
+        texts = _arrow(series, pa.large_string())
+    else:  # dates and mixed objects, shown as str() shows them
+        texts = pa.array([None if v is None else str(v) for v in series.astype(object).where(series.notna(), None)],
+                         pa.large_string())
+    if name != "ownership":
+        return texts
+    codes = pc.unique(texts).drop_null()  # a handful: worded in Python, then looked up per row
+    words = pa.array([pick(lang, OWNERSHIP_WORDS.get(v, (v, v))) for v in codes.to_pylist()], pa.large_string())
+    return pc.take(words, pc.index_in(texts, codes))
+
+
+def _cells(name: str, kind: str, series: pd.Series, letter: str, rows: pa.Array, first: int, lang: str) -> list:
+    """A column of a chunk, its first row numbered `first`, as the cells people read (parts, rows_xml)."""
+    style = _STYLE[kind]
     if kind == "yes_no":
-        return [None if v is None else pick(lang, YES_NO[bool(v)]) for v in values]
-    if kind == "integer" or kind == "plain":
-        return [None if v is None else int(v) for v in values]
+        answers = _arrow(series, pa.bool_())
+        words = pc.if_else(answers, pick(lang, YES_NO[True]), pick(lang, YES_NO[False]))
+        return text_cells(pc.cast(words, pa.large_string()), letter, rows, first, style)
+    if kind in ("integer", "plain"):
+        return number_cells(_arrow(series), letter, rows, style)
     if kind == "amount":
-        return [None if v is None else float(v) for v in values]
-    if name == "ownership":
-        return [None if v is None else pick(lang, OWNERSHIP_WORDS.get(v, (v, v))) for v in values]
-    return [None if v is None else str(v) for v in values]
+        return float_cells(series.to_numpy(np.float64, na_value=np.nan), letter, rows, first, style)
+    return text_cells(_texts(name, series, lang), letter, rows, first, style)
 
 
 _STYLE = {"text": TEXT, "integer": INTEGER, "amount": AMOUNT, "plain": None, "yes_no": None}
@@ -54,16 +79,16 @@ def write_table_xlsx(frame: pd.DataFrame, table: str, path: Path, lang: str = "v
     columns = list(frame.columns)
     kinds = [_kind(c, frame[c]) for c in columns]
     labels = [column_label(c, lang) for c in columns]
-    styles = {i: _STYLE[k] for i, k in enumerate(kinds) if _STYLE[k] is not None}
     widths = {i: min(max(len(label) + 2, 12), 45) for i, label in enumerate(labels)}
     book = StreamingWorkbook(path)
     sheet = book.add_sheet(table_label(table, lang)[:31], widths, freeze_header=True)
     sheet.append(labels, styles={i: BOLD for i in range(len(labels))})
     for start in range(0, len(frame), _CHUNK):
         chunk = frame.iloc[start:start + _CHUNK]
-        cells = [_values(c, k, chunk[c], lang) for c, k in zip(columns, kinds)]
-        for row in zip(*cells):
-            sheet.append(list(row), styles=styles)
+        rows = row_numbers(start + 2, len(chunk))
+        cells = [_cells(name, kind, chunk[name], letters(i), rows, start + 2, lang)
+                 for i, (name, kind) in enumerate(zip(columns, kinds))]
+        sheet.write_rows(rows_xml(rows, cells), start + 1 + len(chunk))
     book.close()
     return {"file": Path(path).name, "rows": len(frame), "sha256": file_sha256(path)}
 

@@ -157,6 +157,13 @@ class Sheet:
             if self._size > 1 << 20:
                 self._flush()
 
+    def write_rows(self, xml, last_row: int) -> None:
+        """Rows already written as XML (the published tables' columns, xlsx_columns.py), after those
+        appended so far; `last_row` is the last one's number."""
+        self._flush()
+        self.stream.write(xml)
+        self.row = last_row
+
     def _flush(self) -> None:
         self.stream.write("".join(self._buffer).encode("utf-8"))
         self._buffer, self._size = [], 0
