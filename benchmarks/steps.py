@@ -41,7 +41,7 @@ def timed_steps(month: Path, out: Path) -> list:
             return result
         return timed
 
-    for name in ("write_report_html", "write_tables_xlsx", "with_subjects", "annotate_submissions"):
+    for name in ("write_report_html", "write_tables_xlsx", "with_subjects", "annotate_each"):
         setattr(publication, name, timing(getattr(publication, name), name))
     ctx = prepare(load_settings(), "2024-02", month / "raw", out)
     mark("prepare")
