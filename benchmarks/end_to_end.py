@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import sqlite3
 import subprocess
@@ -27,6 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 FLOOR_SCRIPT = "from prefect import flow, task\n@task\ndef one(): return 1\n@flow\ndef f(): return one()\nf()"
+_RUN_SUFFIX = re.compile(r"-[0-9a-f]{3}$")
 TARGETS = {"run_over_arrow_1m": 6.0, "run_peak_mb_1m": 2000, "workbook_over_calamine": 3.0}
 
 
@@ -84,7 +86,7 @@ def task_times(prefect_home: Path) -> dict:
     database.close()
     seconds: dict = {}
     for name, start, end in tasks:
-        stage = name.rsplit("-", 1)[0] if name.startswith(("assess-", "list-inputs")) else name
+        stage = _RUN_SUFFIX.sub("", name)  # Prefect names a task's run "<task>-<3 hex digits>"
         stage = "assess-file" if stage.startswith("assess-") and stage != "assess-period" else stage
         seconds[stage] = seconds.get(stage, 0.0) + (_when(end) - _when(start)).total_seconds()
     span = (_when(flow[1]) - _when(flow[0])).total_seconds() if flow and flow[1] else None
