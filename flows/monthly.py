@@ -50,6 +50,13 @@ def _file_or_failure(future, path: Path, ctx: RunContext) -> FileAssessment:
     return result if isinstance(result, FileAssessment) else failed_file(path, str(result), ctx)
 
 
+def _assessed_files(paths: list, ctx: RunContext) -> list:
+    """Each file's result, its task's future let go on return: a future keeps its result (every
+    file's tables) for as long as it is referenced, and the flow runs on long after the join."""
+    futures = [assess_one_file.submit(path, ctx) for path in paths]
+    return [_file_or_failure(future, path, ctx) for future, path in zip(futures, paths)]
+
+
 _JOIN = task(join_files, name="join-files", **_IN_MEMORY)
 _STAGE_TASKS = [task(stage, name=stage.__name__.replace("_", "-"), **_IN_MEMORY) for stage in STAGES]
 
@@ -117,8 +124,7 @@ def monthly_pipeline(period: str | None = None, raw: str | None = None, out: str
     ctx = context
     with period_lock(ctx.settings.processed, ctx.period, ctx.settings.limits["lock_wait_seconds"]):
         paths = list_inputs(ctx)
-        futures = [assess_one_file.submit(path, ctx) for path in paths]
-        assessment = _JOIN([_file_or_failure(future, path, ctx) for future, path in zip(futures, paths)], ctx)
+        assessment = _JOIN(_assessed_files(paths, ctx), ctx)
         for stage in _STAGE_TASKS:
             assessment = stage(assessment, ctx)
         folder, report = publish_outputs(assessment, ctx, lang)

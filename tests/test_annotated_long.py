@@ -62,3 +62,16 @@ def test_a_sheet_within_the_limit_is_copied_whole_and_says_nothing_of_it(setting
     assert _rows_with_values(book["dn_dai"]) == list(range(1, 62))
     texts = [cell.value for row in book.worksheets[0].iter_rows() for cell in row if isinstance(cell.value, str)]
     assert not [text for text in texts if "bản sao này chỉ gồm" in text]
+
+
+def test_the_rows_a_partial_copy_holds_are_the_whole_copys_rows_cell_for_cell(settings, tmp_path):
+    """The partial copy takes its rows from the reader's frame without turning the others into lists:
+    the same values, at the same cells, as the whole copy's."""
+    partial = _copy(settings, tmp_path, whole_rows=20)["dn_dai"]
+    whole = _copy(settings, tmp_path / "whole", whole_rows=61)["dn_dai"]
+
+    def values(sheet, number):
+        return [cell.value for cell in sheet[number]]
+
+    assert [values(partial, n) for n in (1, 31, 52)] == [values(whole, n) for n in (1, 31, 52)]
+    assert values(whole, 31)[0] and any(isinstance(value, str) for value in values(whole, 31)[1:])

@@ -213,11 +213,18 @@ def _place_flagged_cells(grid: list, cells: dict, extent) -> None:
 def read_sheets(path: Path, limits: dict) -> list:
     """[(sheet name, grid, marks)] of a readable file, as the reader saw it (CSV: one sheet, its
     stem); marks as `_workbook_grids` gives them (merged ranges, stray cells...)."""
+    return [(sheet, first_rows(grid, len(grid)), marks) for sheet, grid, marks in sheet_grids(path, limits)]
+
+
+def sheet_grids(path: Path, limits: dict):
+    """(sheet name, grid, marks) of each sheet of a readable file, one at a time, each grid as its
+    reader holds it: a CSV's a frame of text (a tenth of the memory of the same rows as Python
+    lists: take the rows needed with `first_rows` / `grid_rows`), a workbook sheet's a list of rows."""
     path = Path(path)
     if path.suffix.lower() == ".csv":
-        grid = csv_grid(path)[0]
-        return [(path.stem, first_rows(grid, len(grid)), {})]
-    return list(_workbook_grids(path, limits))
+        yield path.stem, csv_grid(path)[0], {}
+    else:
+        yield from _workbook_grids(path, limits)
 
 
 def sha256_of(path: Path) -> str:

@@ -13,11 +13,12 @@ merged cell marks the merge's top-left cell, where its value is.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
-from heza.ingest.files import FileRead, read_sheets
+from heza.ingest.files import FileRead, sheet_grids
+from heza.ingest.grid import first_rows, grid_rows
 from heza.ingest.numbers import format_number
 from heza.present.finding_text import submitter_headers
 from heza.present.letter import LetterHead, write_letter_sheet
@@ -156,18 +157,44 @@ def _marked_rows(notes: dict, rows: int, width: int) -> dict:
     return marked
 
 
-def _rows_to_copy(grid: list, marked: dict, header_rows: int, whole: int) -> range | list:
-    """Every row of a sheet up to `whole` rows; past that, the rows down to its header and the rows
-    with marks (a million-row copy would take minutes and gigabytes, and nobody reads it whole)."""
-    if len(grid) <= whole:
-        return range(len(grid))
-    return sorted(set(range(min(header_rows, len(grid)))) | set(marked))
+def _rows_to_copy(rows: int, marked: dict, header_rows: int, whole: int) -> range | list:
+    """Every row of a sheet of `rows` rows up to `whole` rows; past that, the rows down to its header
+    and the rows with marks (a million-row copy would take minutes and gigabytes, and nobody reads it whole)."""
+    if rows <= whole:
+        return range(rows)
+    return sorted(set(range(min(header_rows, rows))) | set(marked))
 
 
 def _header_rows(file: FileRead, sheet: str, limits: dict) -> int:
     """How many rows from the top hold a sheet's titles and header (all rows searched, if none found)."""
     found = [max(t.header_rows) for t in file.tables if t.sheet == sheet and t.header_rows]
     return max(found) if found else int(limits["header_search_rows"])
+
+
+@dataclass(frozen=True)
+class _SheetCopy:
+    """What the copy of one sheet needs, taken from its grid before the next sheet is read (the
+    grid itself is let go: of a million-row sheet only the header and the marked rows are kept)."""
+
+    name: str
+    rows: int  # rows in the sheet as read
+    marked: dict  # {row: {col: (fill, comment)}}
+    copied: list  # [(row index, values)] of the rows the copy holds
+    widths: dict
+
+
+def _sheet_copies(file: FileRead, findings: pd.DataFrame, letters: dict, limits: dict, lang: str) -> list:
+    """A _SheetCopy of each sheet of the submitted file, read again one sheet at a time."""
+    width, whole = int(limits["max_columns_per_sheet"]), int(limits["annotated_whole_rows"])
+    sheet_of = findings["source_sheet"].map(str)
+    copies = []
+    for sheet_name, grid, marks in sheet_grids(file.path, limits):
+        notes = _notes(findings[sheet_of == sheet_name], letters, {sheet_name: marks.get("merged", [])}, lang)
+        marked = _marked_rows(notes.get(sheet_name, {}), len(grid), width)
+        rows = _rows_to_copy(len(grid), marked, _header_rows(file, sheet_name, limits), whole)
+        copies.append(_SheetCopy(sheet_name, len(grid), marked, list(zip(rows, grid_rows(grid, rows))),
+                                 _widths(first_rows(grid, 40))))
+    return copies
 
 
 def annotate_file(file: FileRead, findings: pd.DataFrame, letters: dict, out_dir: Path, limits: dict,
@@ -178,15 +205,7 @@ def annotate_file(file: FileRead, findings: pd.DataFrame, letters: dict, out_dir
     about this file are written: a period's findings (a zone missing, last month's enterprises)
     name other zones' rows."""
     findings = findings[findings["source_file"] == file.file]
-    sheets = read_sheets(file.path, limits)
-    merged = {sheet: marks.get("merged", []) for sheet, _, marks in sheets}
-    notes = _notes(findings, letters, merged, lang)
-    width, whole = int(limits["max_columns_per_sheet"]), int(limits["annotated_whole_rows"])
-    copies = []
-    for sheet_name, grid, _ in sheets:
-        marked = _marked_rows(notes.get(sheet_name, {}), len(grid), width)
-        copies.append((sheet_name, grid, marked,
-                       _rows_to_copy(grid, marked, _header_rows(file, sheet_name, limits), whole)))
+    copies = _sheet_copies(file, findings, letters, limits, lang)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / (name or f"{safe_file_stem(file.file)}_kiem_tra.xlsx")
     workbook = StreamingWorkbook(path)
@@ -194,18 +213,18 @@ def annotate_file(file: FileRead, findings: pd.DataFrame, letters: dict, out_dir
     try:
         headers = submitter_headers((file.file, t.sheet, t.columns) for t in file.tables)
         letter_title = safe_title(in_lang(FINDINGS_SHEET_TITLE, lang), used)
-        titles = {sheet_name: safe_title(sheet_name, used) for sheet_name, _, _ in sheets}
+        titles = {copy.name: safe_title(copy.name, used) for copy in copies}
         letter = write_letter_sheet(workbook, findings, headers, titles, head or LetterHead(), file.file, lang,
                                     letter_title)
-        for sheet_name, grid, marked, rows in copies:
-            if len(rows) < len(grid):  # under the list: which sheets are copied in part
-                letter.append([pick(lang, PARTIAL_COPY).format(sheet=sheet_name, rows=format_number(len(grid), lang),
-                                                               marked=format_number(len(marked), lang))],
+        for copy in copies:
+            if len(copy.copied) < copy.rows:  # under the list: which sheets are copied in part
+                letter.append([pick(lang, PARTIAL_COPY).format(sheet=copy.name, rows=format_number(copy.rows, lang),
+                                                               marked=format_number(len(copy.marked), lang))],
                               row=letter.row + 2)
-        for sheet_name, grid, marked, rows in copies:
-            sheet = workbook.add_sheet(titles[sheet_name], widths=_widths(grid))
-            for index in rows:
-                sheet.append(grid[index], marked.get(index), row=index + 1)
+        for copy in copies:
+            sheet = workbook.add_sheet(titles[copy.name], widths=copy.widths)
+            for index, values in copy.copied:
+                sheet.append(values, copy.marked.get(index), row=index + 1)
     finally:
         workbook.close()
     return path
