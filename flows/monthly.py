@@ -1,4 +1,4 @@
-"""The monthly flow: list the inputs -> assess each file (one task per file on a cluster) -> the period's
+"""The monthly flow: list the inputs -> assess each file (one task per file) -> the period's
 stages -> publish -> report -> letters to the zones -> notify staff.
 
 Every task wraps one function of `heza`; the flow only wires them. The tasks run in threads of
@@ -15,8 +15,6 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.context import FlowRunContext
-from prefect.task_runners import ThreadPoolTaskRunner
 
 from heza.assess.context import RunContext, period_inputs, prepare
 from heza.assess.core import STAGES, FileAssessment, assess_file, failed_file, join_files
@@ -46,35 +44,10 @@ def assess_one_file(path: Path, ctx: RunContext) -> FileAssessment:
     return assess_file(path, ctx, root=ctx.settings.raw)
 
 
-@task(name="assess-files", **_IN_MEMORY)
-def assess_files_here(paths: list[Path], ctx: RunContext) -> list[FileAssessment]:
-    """Read and type the files one after another in one task, where the flow runs: in its threads
-    the reading holds the GIL, so one task per file bought no speed and cost each file Prefect's
-    bookkeeping (about 0,1 s a task on a busy machine, most of the run's cost above Prefect's own)."""
-    return [_assessed_or_failed(path, ctx) for path in paths]
-
-
-def _assessed_or_failed(path: Path, ctx: RunContext) -> FileAssessment:
-    """A file whose reading crashed becomes that file's error; the other files go on."""
-    try:
-        return assess_file(path, ctx, root=ctx.settings.raw)
-    except Exception as exc:  # noqa: BLE001 - as a crashed per-file task is, in _file_or_failure
-        return failed_file(path, str(exc), ctx)
-
-
 def _file_or_failure(future, path: Path, ctx: RunContext) -> FileAssessment:
     """A file whose task crashed becomes that file's error; the other files go on."""
     result = future.result(raise_on_failure=False)
     return result if isinstance(result, FileAssessment) else failed_file(path, str(result), ctx)
-
-
-def _assessed_files(paths: list[Path], ctx: RunContext) -> list[FileAssessment]:
-    """Every file assessed: one task per file on a cluster (each goes where a worker is free), one
-    task for all of them in this process's threads."""
-    if isinstance(FlowRunContext.get().task_runner, ThreadPoolTaskRunner):
-        return assess_files_here(paths, ctx)
-    futures = [assess_one_file.submit(path, ctx) for path in paths]
-    return [_file_or_failure(future, path, ctx) for future, path in zip(futures, paths)]
 
 
 _JOIN = task(join_files, name="join-files", **_IN_MEMORY)
@@ -144,7 +117,8 @@ def monthly_pipeline(period: str | None = None, raw: str | None = None, out: str
     ctx = context
     with period_lock(ctx.settings.processed, ctx.period, ctx.settings.limits["lock_wait_seconds"]):
         paths = list_inputs(ctx)
-        assessment = _JOIN(_assessed_files(paths, ctx), ctx)
+        futures = [assess_one_file.submit(path, ctx) for path in paths]
+        assessment = _JOIN([_file_or_failure(future, path, ctx) for future, path in zip(futures, paths)], ctx)
         for stage in _STAGE_TASKS:
             assessment = stage(assessment, ctx)
         folder, report = publish_outputs(assessment, ctx, lang)
