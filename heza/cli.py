@@ -135,11 +135,11 @@ def _run_flow(ctx, no_email: bool, lang: str, workers: int | None, scheduler: st
         # imported while the server comes up, and only for `run`
         from prefect.settings import PREFECT_API_URL, temporary_settings
 
-        from flows.monthly import dask_task_runner, monthly_pipeline
+        from flows.monthly import dask_task_runner, load_late_imports, monthly_pipeline
 
         flow = monthly_pipeline.with_options(task_runner=dask_task_runner(workers, scheduler)) \
             if workers or scheduler else monthly_pipeline
-        _load_what_the_flow_loads_late()
+        load_late_imports()  # while the server comes up
         with temporary_settings({PREFECT_API_URL: server_ready()}):
             try:
                 return flow(period=ctx.period, send_email=not no_email, lang=lang, context=ctx)
@@ -158,17 +158,6 @@ def _run_flow(ctx, no_email: bool, lang: str, workers: int | None, scheduler: st
             raise
         _fail(f"Lần chạy dừng vì lỗi không lường trước / the run stopped on an unexpected error: "
               f"{type(exc).__name__}: {exc} (HEZA_DEBUG=1 để xem chi tiết / for details)")
-
-
-def _load_what_the_flow_loads_late() -> None:
-    """Import now, while the Prefect server is still coming up, what the flow would import only
-    when it gets there: matplotlib (the report's charts) and pandera's built-in checks (the first
-    validation); the same seconds, spent waiting instead of after."""
-    import pandera.backends.pandas.builtin_checks  # noqa: F401
-
-    from heza.present.charts import load_pyplot
-
-    load_pyplot()
 
 
 def _caused_by_a_stop_signal(exc: BaseException) -> bool:
