@@ -20,6 +20,7 @@ from heza.assess.context import RunContext, period_inputs, prepare
 from heza.assess.core import STAGES, FileAssessment, assess_file, failed_file, join_files
 from heza.config import check_period, default_period, load_settings
 from heza.present.notify import build_message, deliver, smtp_settings
+from heza.present.charts import load_pyplot
 from heza.present.publication import present_release
 from heza.present.report import saved_charts, summary_markdown
 from heza.present.zone_letters import send_zone_letters
@@ -142,6 +143,15 @@ def monthly_pipeline(period: str | None = None, raw: str | None = None, out: str
         "warnings": report["summary"]["warning"], "tally": report["tally"], "folder": str(folder), "email": email,
         "letters": report.get("letters"),
     }
+
+
+def load_late_imports() -> None:
+    """Import what the flow would import only when it gets there: matplotlib (the report's charts)
+    and pandera's built-in checks (the first validation). `heza run` calls it while the Prefect
+    server comes up: the same seconds, spent waiting instead of after."""
+    import pandera.backends.pandas.builtin_checks  # noqa: F401
+
+    load_pyplot()
 
 
 def dask_task_runner(workers: int | None = None, scheduler: str | None = None):

@@ -1,5 +1,6 @@
 """The data contract in executable form: the rule catalogue and the pandera models that check it."""
 
+import schemas.pandas_only  # noqa: F401 - before any model becomes a schema: pandera without dask
 from schemas.catalogue import RULES, Rule, rule
 from schemas.enterprise import NON_STATE, OWNERSHIP_VALUES, EnterpriseReport, enterprise_schema
 from schemas.published import PUBLISHED_COLUMNS, published_schema

@@ -61,6 +61,13 @@ def test_heza_validate_never_imports_the_presentation_or_the_release_with_dask_i
     assert "heza.assess.core" in modules  # it did run the check
 
 
+def test_heza_validate_never_imports_dask_though_it_is_installed():
+    # pandera would import dask.dataframe (and jinja2 with it) for its own dask types when the first
+    # model becomes a schema: about 2 s of every check; schemas/pandas_only.py keeps it to pandas'
+    modules = _modules_after_validate()
+    assert _loaded(modules, ("dask", "jinja2")) == [] and "heza.assess.core" in modules
+
+
 def _imports(path) -> set:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     names = set()

@@ -98,10 +98,16 @@ def header_index() -> dict:
     return index
 
 
+@lru_cache(maxsize=8192)
+def _header_key(text: str) -> frozenset:
+    """The word key of a header without its unit; cached, as every row that might be the header of
+    every sheet is matched against each kind (tens of thousands of calls for the sample month)."""
+    return word_key(split_header(text)[0])
+
+
 def match_header(kind: str, text: str) -> str | None:
     """The canonical column a header means for one kind of sheet, or None."""
-    words, _ = split_header(text)
-    return header_index()[kind].get(word_key(words))
+    return header_index()[kind].get(_header_key(text))
 
 
 def closest_header(kind: str, column: str, labels) -> tuple[str, str] | None:
@@ -115,7 +121,7 @@ def closest_header(kind: str, column: str, labels) -> tuple[str, str] | None:
 
 
 def is_ignored_header(text: str) -> bool:
-    return word_key(split_header(text)[0]) in header_index()["ignored"]
+    return _header_key(text) in header_index()["ignored"]
 
 
 @lru_cache(maxsize=1)

@@ -18,7 +18,7 @@ MAX_BARS = 25  # a chart shows this many bars at most; the rest are summed as "k
 MAX_LABEL = 40  # characters of a label shown on a chart
 
 
-def _pyplot():
+def load_pyplot():
     """pyplot with our text never read as markup: no mathtext ($...$), no TeX."""
     import matplotlib
 
@@ -53,7 +53,7 @@ def chart_findings_per_zone(report: dict, lang: str) -> bytes | None:
         counts.setdefault(where, Counter())[item["severity"]] += 1
     if not counts:
         return None
-    pyplot = _pyplot()
+    pyplot = load_pyplot()
 
     ranked = sorted(counts, key=lambda k: (-counts[k]["error"], -counts[k]["warning"], str(k)))
     if len(ranked) > MAX_BARS:
@@ -92,7 +92,7 @@ def chart_claims(report: dict, lang: str) -> bytes | None:
     if not rows:
         return None
     rows = sorted(rows, key=lambda c: c["status"] != "fail")[:MAX_BARS]  # wrong figures first
-    pyplot = _pyplot()
+    pyplot = load_pyplot()
 
     figure, axis = pyplot.subplots(figsize=(8, 0.32 * len(rows) + 1.2))
     for position, claim in enumerate(rows):
@@ -120,7 +120,7 @@ def chart_rule_history(report: dict, lang: str) -> bytes | None:
     months, series = history_series(report, lang)
     if not series:
         return None
-    pyplot = _pyplot()
+    pyplot = load_pyplot()
     words = in_lang(RULE_SUMMARY_TEXT, lang)
     figure, axis = pyplot.subplots(figsize=(8, 2.8 + 0.2 * len(series)))
     base = [0] * len(months)
