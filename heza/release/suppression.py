@@ -64,7 +64,7 @@ def hiding_pattern(values: np.ndarray, sensitive: np.ndarray, need: np.ndarray,
     the hidden partners hold at least `need` of the measure it is sensitive in. The constraints come
     line by line, cell by cell: the partner row, then one capacity row per measure the cell is
     sensitive in (a sparse matrix, the same model HiGHS was always given)."""
-    measures, cells = values.shape
+    cells = values.shape[1]
     line, cell, _, starts = table_lines(*shape)
     entries = np.arange(len(cell))
     flagged = sensitive[:, cell]  # measures x entries
