@@ -157,12 +157,19 @@ def _attacker_solver(values: np.ndarray, hidden: np.ndarray, shape: tuple, parts
 
 def _extreme(solver: highspy.Highs, k: int, sense: float) -> float:
     """min(sense * x_k) over the attacker's feasible values, -inf when unbounded; the only cost in
-    the model is x_k's while it is solved."""
+    the model is x_k's while it is solved. The warm primal simplex can call a bounded problem
+    unbounded (seen at values of 1e9), so that verdict is re-checked by a fresh default solve."""
     solver.changeColCost(k, sense)
     solver.run()
+    if solver.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        solver.clearSolver()
+        solver.setOptionValue("simplex_strategy", 1)  # dual, from scratch, as scipy's linprog solves it
+        solver.run()
+        solver.setOptionValue("simplex_strategy", 4)
     status, value = solver.getModelStatus(), solver.getInfo().objective_function_value
     solver.changeColCost(k, 0.0)
     if status in (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible):
+        solver.clearSolver()  # an unbounded end leaves no optimal basis: the next bound starts afresh
         return -np.inf  # the true values are a solution, so the model is never infeasible
     if status != highspy.HighsModelStatus.kOptimal:
         raise RuntimeError(f"HiGHS: {solver.modelStatusToString(status)}")
