@@ -1,8 +1,8 @@
 """Each step of the monthly flow timed in one process, without Prefect: the same functions the flow's
-tasks call, in the same order, with the publication's parts (disclosure, CSVs and report.json, then
-report.html, the workbooks and Arrow's CSV write of their rows as their floor, the annotated copies)
-apart. For a month too slow to run whole on a loaded machine, and to see which part of publishing
-costs what.
+tasks call, in the same order, with the publication's parts (disclosure control, CSVs and report.json,
+then report.html, the workbooks and Arrow's CSV write of their rows as their floor, the annotated
+copies) apart. For a month too slow to run whole on a loaded machine, and to see which part of
+publishing costs what.
 
     python -m benchmarks.steps MONTH_DIR OUT_DIR    (MONTH_DIR as `heza sample --enterprises N --out` writes it)
 """
@@ -22,6 +22,7 @@ def timed_steps(month: Path, out: Path) -> list:
     os.environ.update(HEZA_PATHS_REFERENCE=str(month / "reference"), HEZA_LIMITS_MAX_FILE_MB="10000",
                       HEZA_LIMITS_MAX_READ_SECONDS="0")
     import heza.present.publication as publication
+    import heza.release.publish as release
     from heza.assess.context import period_inputs, prepare
     from heza.assess.core import STAGES, assess_file, join_files
     from heza.config import load_settings
@@ -36,7 +37,7 @@ def timed_steps(month: Path, out: Path) -> list:
 
     def timing(function, name, floor=None):
         def timed(*args, **kwargs):
-            mark("publish: disclosure, CSVs, report.json" if not steps[-1][0].startswith("present") else "(between)")
+            mark("publish: CSVs, report.json" if not steps[-1][0].startswith("present") else "(between)")
             result = function(*args, **kwargs)
             mark(f"present: {name}")
             if floor is not None:
@@ -45,9 +46,16 @@ def timed_steps(month: Path, out: Path) -> list:
             return result
         return timed
 
+    def disclosure_timed(enterprises, *args):
+        mark("publish: up to disclosure control")
+        result = disclose(enterprises, *args)
+        mark(f"publish: disclosure control ({enterprises['zone_code'].nunique()} zones)")
+        return result
+
     for name in ("write_report_html", "write_tables_xlsx", "with_subjects", "annotate_each"):
         floor = _arrow_csv_floor if name == "write_tables_xlsx" else None
         setattr(publication, name, timing(getattr(publication, name), name, floor))
+    disclose, release.disclose = release.disclose, disclosure_timed
     ctx = prepare(load_settings(), "2024-02", month / "raw", out)
     mark("prepare")
     assessment = join_files([assess_file(path, ctx, root=ctx.settings.raw) for path in period_inputs(ctx)], ctx)

@@ -88,21 +88,31 @@ def cell_index(enterprises: pd.DataFrame, zones: list) -> np.ndarray:
     return np.concatenate([zone * width + kind, zone * width + total, city * width + kind, city * width + total])
 
 
+def _rank_in_cell(cells: np.ndarray, value: np.ndarray) -> tuple:
+    """(order, rank): positions by cell, largest value first, and each one's rank within its cell."""
+    order = np.lexsort((-value, cells))
+    ranked = cells[order]
+    return order, np.arange(len(order)) - np.searchsorted(ranked, ranked)
+
+
 def cell_stats(enterprises: pd.DataFrame, measure: str, zones: list, cells: np.ndarray, top: int) -> pd.DataFrame:
     """Per cell of the grid: the sum, the contributing enterprises (value > 0) and the sum of the
-    `top` largest of them; `cells` from cell_index."""
+    `top` largest of them; `cells` from cell_index. Every cell is a union of (zone, ownership) cells,
+    so the `top` largest of any cell are among the `top` largest of those: the enterprises are ranked
+    once in their (zone, ownership) cell, and only the few leaders again in every cell."""
     value = np.ones(len(enterprises)) if measure == "enterprises" else \
         enterprises[measure].astype("Float64").fillna(0).to_numpy(float)
-    value = np.tile(value, 4)
     size = (len(zones) + 1) * len(OWNERSHIP_AXIS)
-    order = np.lexsort((-value, cells))  # by cell, largest first
-    ranked = cells[order]
-    rank = np.arange(len(order)) - np.searchsorted(ranked, ranked)
-    largest = np.where(rank < top, value[order], 0.0)
+    order, rank = _rank_in_cell(cells[:len(value)], value)
+    leaders = order[rank < top]
+    leader_cells, leader_values = cells.reshape(4, len(value))[:, leaders].ravel(), np.tile(value[leaders], 4)
+    order, rank = _rank_in_cell(leader_cells, leader_values)
+    largest = np.where(rank < top, leader_values[order], 0.0)
+    value = np.tile(value, 4)
     index = pd.MultiIndex.from_product([[*zones, CITY], OWNERSHIP_AXIS], names=["zone_code", "ownership"])
     return pd.DataFrame({"value": np.bincount(cells, weights=value, minlength=size),
                          "contributors": np.bincount(cells, weights=value > 0, minlength=size),
-                         "largest": np.bincount(ranked, weights=largest, minlength=size)}, index=index)
+                         "largest": np.bincount(leader_cells[order], weights=largest, minlength=size)}, index=index)
 
 
 def too_revealing(contributors, largest, total, rules: dict):
