@@ -3,7 +3,9 @@ what is costly to make, made once per test run and shared:
 
 - `prefect_server`: one Prefect API server for the whole run; `prefect_env` passes it to `heza run`
   subprocesses, `prefect_api` points in-process flows at it.
+- `sample_assessment`: the sample month 2024-02 as checked (`assess_paths`), a copy per test.
 - `published_sample`: the sample month 2024-02 as published, copied into the test's own project.
+- `sample_pair`: the sample's 2024-01 then 2024-02 checked and published in one project (read-only).
 
 The suite runs in parallel (pytest-xdist, `-n` in pyproject.toml's addopts): "once per run" is once
 per worker process, and every fixture here keeps each worker's files and ports apart (tmp paths,
@@ -86,21 +88,64 @@ def prefect_api(prefect_server, tmp_path):
 
 
 @pytest.fixture(scope="session")
-def _sample_release(tmp_path_factory):
-    """The sample months' project with 2024-02 published once (2024-01 in raw, not published), by the
-    same calls as every test that publishes: its project folder and the report publish_period returned."""
+def _sample_assessed(tmp_path_factory):
+    """The sample months' project (2024-01 and 2024-02 in raw, nothing published) with 2024-02 checked
+    once, by the same calls as every test that checks it: (project folder, heza.toml, context, assessment).
+    Read-only: tests take `sample_assessment` (a copy), publishing takes its own copy too."""
     from heza.assess.context import period_inputs, prepare
     from heza.assess.core import assess_paths
-    from heza.present.publication import present_release
-    from heza.release.publish import publish_period
 
     root = tmp_path_factory.mktemp("sample-release")
     config = scratch_project(root, ("2024-01", "2024-02"))
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HEZA_CONFIG", str(config))
         ctx = prepare(load_settings(), "2024-02")
-        _, report = publish_period(assess_paths(period_inputs(ctx), ctx), ctx, present=present_release)
+        return root, config, ctx, assess_paths(period_inputs(ctx), ctx)
+
+
+@pytest.fixture
+def sample_assessment(_sample_assessed):
+    """The sample month 2024-02 as `assess_paths` gives it (a copy of the one made per run), for tests
+    that read what the check found in the unchanged sample."""
+    return copy.deepcopy(_sample_assessed[3])
+
+
+@pytest.fixture(scope="session")
+def _sample_release(_sample_assessed):
+    """That project with 2024-02 published once, by the same call as every test that publishes: its
+    project folder and the report publish_period returned."""
+    from heza.present.publication import present_release
+    from heza.release.publish import publish_period
+
+    root, config, ctx, assessment = _sample_assessed
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HEZA_CONFIG", str(config))
+        _, report = publish_period(copy.deepcopy(assessment), ctx, present=present_release)
     return root, report
+
+
+@pytest.fixture(scope="session")
+def sample_pair(tmp_path_factory):
+    """The sample's two months checked and published in order in one project, as staff run them, made
+    once per run: {"root": project folder, "config": heza.toml, "2024-01": run, "2024-02": run}, each
+    run {"assessment", "report", "folder", "ctx"}. Read-only, as several test files read it: a test
+    that publishes again works on its own copy of the project."""
+    from heza.assess.context import period_inputs, prepare
+    from heza.assess.core import assess_paths
+    from heza.present.publication import present_release
+    from heza.release.publish import publish_period
+
+    root = tmp_path_factory.mktemp("sample-pair")
+    config = scratch_project(root, ("2024-01", "2024-02"))
+    runs = {}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HEZA_CONFIG", str(config))
+        for period in ("2024-01", "2024-02"):
+            ctx = prepare(load_settings(), period)
+            assessment = assess_paths(period_inputs(ctx), ctx)
+            folder, report = publish_period(assessment, ctx, present=present_release)
+            runs[period] = {"assessment": assessment, "report": report, "folder": folder, "ctx": ctx}
+    return {"root": root, "config": config, **runs}
 
 
 @pytest.fixture

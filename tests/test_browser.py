@@ -10,6 +10,7 @@ otherwise under pytest's temporary folder; the folder is printed at the end of t
 from __future__ import annotations
 
 import base64
+import copy
 import os
 import shutil
 from pathlib import Path
@@ -25,21 +26,20 @@ from heza.present.report import saved_charts
 from heza.release.publish import publish_period
 from tests.scratch import scratch_project
 
-# its module-scoped fixture is built once: every test of this file runs on the same xdist worker
-pytestmark = pytest.mark.xdist_group("test_browser")
+# its module-scoped fixtures are built once, and the sample pair (tests/conftest.py) once for the three files
+# that read it: every test of this file runs on the same xdist worker
+pytestmark = pytest.mark.xdist_group("sample_pair")
 
 WIDTHS = {"1366": (1366, 800), "390": (390, 844)}
 A4_PRINTABLE = 700  # px: A4 is 794 px wide at 96 dpi, less the 12 mm margins of the page's @page rule
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
-def _publish(root: Path, damage: bool) -> tuple[Path, Path]:
-    """Publish 2024-01 then 2024-02 of a scratch project; returns 2024-02's report.html and the
-    e-mail's HTML part (its inline charts as data: URIs so that the file opens on its own)."""
+def _publish_damaged(root: Path) -> tuple:
+    """Publish 2024-01 then 2024-02 of a scratch project with one zone's enterprise file unreadable
+    (the red INCOMPLETE headline): 2024-02's release folder, its report and the settings."""
     config = scratch_project(root, ("2024-01", "2024-02"))
-    project = config.parent
-    if damage:  # one zone's enterprise file unreadable: the red INCOMPLETE headline
-        (project / "raw" / "2024-02" / "doanh_nghiep_DOSON_2024-02.xlsx").write_bytes(os.urandom(4096))
+    (config.parent / "raw" / "2024-02" / "doanh_nghiep_DOSON_2024-02.xlsx").write_bytes(os.urandom(4096))
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HEZA_CONFIG", str(config))
         settings = load_settings()
@@ -47,24 +47,33 @@ def _publish(root: Path, damage: bool) -> tuple[Path, Path]:
         publish_period(assess_paths(period_inputs(january), january), january, present=present_release)
         ctx = prepare(settings, "2024-02")
         folder, report = publish_period(assess_paths(period_inputs(ctx), ctx), ctx, present=present_release)
-        pngs = saved_charts(folder)
-        message = build_message(report, folder, folder, pngs, None, settings, "vi")
+    return folder, report, settings
+
+
+def _mail(folder: Path, report: dict, settings, out: Path) -> Path:
+    """The e-mail's HTML part of a release, its inline charts as data: URIs so that the file opens on
+    its own, written to `out`."""
+    pngs = saved_charts(folder)
+    message = build_message(report, folder, folder, pngs, None, settings, "vi")
     html = message.get_body(("html",)).get_content()
     for name, data in pngs.items():
         html = html.replace(f"cid:chart-{name}", "data:image/png;base64," + base64.b64encode(data).decode("ascii"))
-    mail = root / "email.html"
-    mail.write_text(html, encoding="utf-8")
-    if damage:
-        assert "CÔNG BỐ THIẾU" in html, "the damaged month is not published incomplete"
-    return folder / "report.html", mail
+    out.write_text(html, encoding="utf-8")
+    return out
 
 
 @pytest.fixture(scope="module")
-def pages(tmp_path_factory) -> dict:
-    sample_report, sample_mail = _publish(tmp_path_factory.mktemp("sample"), damage=False)
-    damaged_report, damaged_mail = _publish(tmp_path_factory.mktemp("damaged"), damage=True)
-    return {"report-sample": sample_report, "email-sample": sample_mail,
-            "report-damaged": damaged_report, "email-damaged": damaged_mail}
+def pages(tmp_path_factory, sample_pair) -> dict:
+    """The sample pair's 2024-02 (shared, read-only) and a damaged pair published here."""
+    february = sample_pair["2024-02"]
+    sample_mail = _mail(february["folder"], copy.deepcopy(february["report"]), february["ctx"].settings,
+                        tmp_path_factory.mktemp("sample") / "email.html")
+    damaged = tmp_path_factory.mktemp("damaged")
+    damaged_folder, damaged_report, damaged_settings = _publish_damaged(damaged)
+    damaged_mail = _mail(damaged_folder, damaged_report, damaged_settings, damaged / "email.html")
+    assert "CÔNG BỐ THIẾU" in damaged_mail.read_text(encoding="utf-8"), "the damaged month is not published incomplete"
+    return {"report-sample": february["folder"] / "report.html", "email-sample": sample_mail,
+            "report-damaged": damaged_folder / "report.html", "email-damaged": damaged_mail}
 
 
 @pytest.fixture(scope="module")

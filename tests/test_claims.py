@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import shutil
 
@@ -14,8 +15,9 @@ from heza.config import PROJECT_ROOT, load_settings
 from heza.assess.filters import FilterError, compile_filter
 from heza.ingest.numbers import parse_figure
 from heza.assess.context import period_inputs, prepare
-from heza.assess.core import assess_paths
+from heza.assess.core import assess_file, assess_period
 from tests.conftest import write_workbook
+from tests.scratch import scratch_project
 
 # its module-scoped fixture is built once: every test of this file runs on the same xdist worker
 pytestmark = pytest.mark.xdist_group("test_claims")
@@ -23,14 +25,11 @@ pytestmark = pytest.mark.xdist_group("test_claims")
 CLAIMS_HEADER = ["STT", "Mã chỉ tiêu", "Phạm vi", "Giá trị", "Ghi chú"]
 
 
-@pytest.fixture(scope="module")
-def article():
-    """The sample's 2024-02 with the article's claims as written."""
-    settings = load_settings()
-    ctx = prepare(settings, "2024-02")
-    assessment = assess_paths(period_inputs(ctx), ctx)
-    table = assessment.claims.table.set_index("indicator")
-    return table, assessment.findings[assessment.findings["table"] == "claims"]
+@pytest.fixture
+def article(sample_assessment):
+    """The sample's 2024-02 with the article's claims as written (the sample as checked once per run)."""
+    table = sample_assessment.claims.table.set_index("indicator")
+    return table, sample_assessment.findings[sample_assessment.findings["table"] == "claims"]
 
 
 def test_the_share_of_party_org_enterprises_fails_with_both_figures(article):
@@ -108,24 +107,40 @@ def test_the_about_tolerance_is_configurable():
     assert claim_interval(100, 0, 1, figure.qualifier, 0.10)[:2] == pytest.approx((90, 110))
 
 
-def _claims_month(settings, rows, name="chi_tieu.xlsx"):
+@pytest.fixture(scope="module")
+def sample_files(tmp_path_factory) -> dict:
+    """Each file of the sample's 2024-02 but its draft release, read and typed once (the map step, as a
+    Dask worker returns it; tests/test_scale.py proves that this changes nothing): {file name: result}."""
+    config = scratch_project(tmp_path_factory.mktemp("claims"), ("2024-02",))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HEZA_CONFIG", str(config))
+        ctx = prepare(load_settings(), "2024-02")
+        return {path.name: assess_file(path, ctx) for path in period_inputs(ctx)
+                if not path.name.startswith("chi_tieu")}
+
+
+def _claims_month(settings, files: dict, rows, name="chi_tieu.xlsx"):
+    """The sample's 2024-02 with `rows` as its draft release, checked in the test's own project: the
+    draft release read here, the other files' results taken from `files` (a copy each)."""
     folder = settings.raw / "2024-02"
     for path in (PROJECT_ROOT / "data" / "raw" / "2024-02").glob("*"):
         if not path.name.startswith("chi_tieu"):
             shutil.copy(path, folder / path.name)
     write_workbook(folder / name, {"Chỉ tiêu": [CLAIMS_HEADER, *rows]})
     ctx = prepare(settings, "2024-02")
-    return assess_paths(period_inputs(ctx), ctx)
+    return assess_period([copy.deepcopy(files[path.name]) if path.name in files else assess_file(path, ctx)
+                          for path in period_inputs(ctx)], ctx)
 
 
 @pytest.fixture
-def month(project, settings):
+def month(project, settings, sample_files):
+    """(settings, the sample's files as read once) for a month whose draft release the test writes."""
     (settings.raw / "2024-02").mkdir(parents=True)
-    return settings
+    return settings, sample_files
 
 
 def test_a_claim_scoped_to_one_zone_is_recomputed_for_that_zone(month):
-    assessment = _claims_month(month, [[1, "enterprises_total", "VSIP", "48"],
+    assessment = _claims_month(*month, [[1, "enterprises_total", "VSIP", "48"],
                                        [2, "enterprises_total", "KCN VSIP Hải Phòng", "47"]])
     published = assessment.splits["enterprises"].published
     expected = int((published["zone_code"] == "VSIP").sum())
@@ -135,7 +150,7 @@ def test_a_claim_scoped_to_one_zone_is_recomputed_for_that_zone(month):
 
 
 def test_an_economic_zone_scope_covers_the_industrial_zones_inside_it(month):
-    assessment = _claims_month(month, [[1, "enterprises_total", "DVCH", "1"]])
+    assessment = _claims_month(*month, [[1, "enterprises_total", "DVCH", "1"]])
     published = assessment.splits["enterprises"].published
     inside = {"DVCH", "TRANGDUE", "VSIP", "DINHVU", "NAMDINHVU1", "MPDINHVU", "ANDUONG", "CUANGO",
               "NAMTRANGCAT", "XUANCAU", "TRANGDUE3"}
@@ -143,7 +158,7 @@ def test_an_economic_zone_scope_covers_the_industrial_zones_inside_it(month):
 
 
 def test_an_unknown_indicator_or_unparseable_figure_is_an_error_naming_sheet_and_row(month):
-    assessment = _claims_month(month, [[1, "so_ga_trong_khu", "HP", "5"], [2, "workers_total", "HP", "nhiều lắm"]])
+    assessment = _claims_month(*month, [[1, "so_ga_trong_khu", "HP", "5"], [2, "workers_total", "HP", "nhiều lắm"]])
     findings = assessment.findings[assessment.findings["table"] == "claims"]
     unknown = findings[findings["rule"] == "CLAIM_UNKNOWN_INDICATOR"].iloc[0]
     bad = findings[findings["rule"] == "CLAIM_UNPARSEABLE"].iloc[0]
@@ -154,7 +169,7 @@ def test_an_unknown_indicator_or_unparseable_figure_is_an_error_naming_sheet_and
 
 @pytest.mark.parametrize("committee, status", [("1.025", "consistent"), ("1.200", "fail")])
 def test_a_committee_total_is_checked_against_its_members_and_share(month, committee, status):
-    assessment = _claims_month(month, [[1, "party_members_party_org", "HP", "789"],
+    assessment = _claims_month(*month, [[1, "party_members_party_org", "HP", "789"],
                                        [2, "share_party_members_committee_pct", "HP", "77%"],
                                        [3, "party_committee_members", "HP", committee]])
     statuses = assessment.claims.table.set_index("indicator")["status"]
@@ -172,8 +187,7 @@ def test_a_staff_member_adds_an_indicator_by_editing_the_catalogue_alone(month, 
                   "filter = \"ownership = 'foreign_invested' and has_militia\"\nunit = \"enterprises\"\n")
     (tmp_path / "my_indicators.toml").write_text(catalogue, encoding="utf-8")
     monkeypatch.setenv("HEZA_PATHS_INDICATORS", str(tmp_path / "my_indicators.toml"))
-    settings = load_settings()
-    assessment = _claims_month(settings, [[1, "enterprises_fdi_with_militia", "HP", "10"]])
+    assessment = _claims_month(load_settings(), month[1], [[1, "enterprises_fdi_with_militia", "HP", "10"]])
     published = assessment.splits["enterprises"].published
     expected = int(((published["ownership"] == "foreign_invested") & published["has_militia"]).sum())
     assert assessment.claims.table["recomputed"].iloc[0] == expected

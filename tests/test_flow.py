@@ -8,7 +8,9 @@ import subprocess
 import sys
 
 import pytest
+from click.testing import CliRunner
 
+from heza.cli import main
 from heza.config import PROJECT_ROOT
 
 
@@ -42,8 +44,18 @@ def test_a_period_with_only_enterprise_workbooks_still_publishes_them(prefect_ap
 
 
 def _heza(*args, cwd=None, env=None):
+    """`heza ...` as its own process, as a user runs it (the first test below: the command end to end)."""
     return subprocess.run([sys.executable, "-m", "heza.cli", *args], capture_output=True, text=True,
                           cwd=cwd or PROJECT_ROOT, env={**os.environ, **(env or {})}, timeout=300)
+
+
+def _heza_here(*args, env=None):
+    """`heza ...` in this process, for what the command says rather than how it starts (no interpreter
+    and imports per call): exit code, stdout, stderr. An error it did not turn into a message fails here,
+    as a traceback on stderr would."""
+    result = CliRunner().invoke(main, list(args), env=env)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exc_info
+    return result
 
 
 def test_validate_lists_findings_with_file_sheet_row_and_column_and_exits_1():
@@ -59,7 +71,7 @@ def test_validate_lists_findings_with_file_sheet_row_and_column_and_exits_1():
 
 def test_validate_json_prints_findings_as_json():
     workbook = PROJECT_ROOT / "data" / "raw" / "2024-02" / "doanh_nghiep_NOMURA_2024-02.xlsx"
-    result = _heza("validate", str(workbook), "--period", "2024-02", "--json", "--lang", "en")
+    result = _heza_here("validate", str(workbook), "--period", "2024-02", "--json", "--lang", "en")
     data = json.loads(result.stdout)
     assert data["summary"]["error"] >= 1
     assert {"rule", "source_file", "source_sheet", "source_row", "column", "message_vi", "message_en"} <= set(data["findings"][0])
@@ -76,22 +88,22 @@ def test_validate_never_imports_prefect():
 def test_validate_of_an_unreadable_file_exits_2_with_both_languages(tmp_path):
     broken = tmp_path / "báo cáo hỏng.xlsx"
     broken.write_bytes(b"PK\x03\x04garbage")
-    result = _heza("validate", str(broken), "--period", "2024-02")
-    assert result.returncode == 2
+    result = _heza_here("validate", str(broken), "--period", "2024-02")
+    assert result.exit_code == 2
     assert "FILE_UNREADABLE" in result.stdout and "báo cáo hỏng.xlsx" in result.stdout
     assert "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize("command", [["run", "--period", "../../etc"], ["validate", "x", "--period", "2024-13"]])
 def test_a_bad_period_is_refused_with_exit_2_before_anything_runs(command):
-    result = _heza(*command)
-    assert result.returncode == 2
+    result = _heza_here(*command)
+    assert result.exit_code == 2
     assert "YYYY-MM" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_validate_of_a_missing_path_exits_2():
-    result = _heza("validate", "/nonexistent/file.xlsx", "--period", "2024-02")
-    assert result.returncode == 2 and "Not found" in result.stderr or "Không tìm thấy" in result.stderr
+    result = _heza_here("validate", "/nonexistent/file.xlsx", "--period", "2024-02")
+    assert result.exit_code == 2 and "Not found" in result.stderr or "Không tìm thấy" in result.stderr
 
 
 def test_the_flow_emails_the_report_to_a_real_smtp_server(prefect_api, sample_month, monkeypatch):
@@ -133,5 +145,5 @@ def test_a_broken_indicator_catalogue_is_a_message_not_a_traceback(tmp_path):
     broken.write_text('[indicators.x]\nkind = "count"\ntable = "enterprises"\nfilter = "no_such = 1"\nunit = "enterprises"\n',
                       encoding="utf-8")
     workbook = PROJECT_ROOT / "data" / "raw" / "2024-02" / "chi_tieu_2024-02.xlsx"
-    result = _heza("validate", str(workbook), "--period", "2024-02", env={"HEZA_PATHS_INDICATORS": str(broken)})
-    assert result.returncode == 2 and "no_such" in result.stderr and "Traceback" not in result.stderr
+    result = _heza_here("validate", str(workbook), "--period", "2024-02", env={"HEZA_PATHS_INDICATORS": str(broken)})
+    assert result.exit_code == 2 and "no_such" in result.stderr and "Traceback" not in result.stderr

@@ -6,23 +6,20 @@ from __future__ import annotations
 
 import json
 import math
-import os
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from heza.assess.context import period_inputs, prepare
+from heza.assess.context import prepare
 from heza.assess.core import STAGES, assess_paths, check_month_on_month
 from heza.assess.plausibility import hb_edit, load_last_release, match, unit_factor
 from heza.config import ConfigError, load_settings
-from heza.present.publication import present_release
-from heza.release.publish import publish_period
 from heza.samples.haiphong import DELIBERATE_ERRORS, PLANTED_CHANGES
 from tests.scratch import scratch_project
 
-# its module-scoped fixture is built once: every test of this file runs on the same xdist worker
-pytestmark = pytest.mark.xdist_group("test_plausibility")
+# the sample pair (tests/conftest.py) is built once for the three files that read it: on one xdist worker
+pytestmark = pytest.mark.xdist_group("sample_pair")
 
 MONTH_RULES = {"PERIOD_NO_PREVIOUS", "PERIOD_CHANGE_OUTLIER", "PERIOD_UNIT_SLIP", "PERIOD_NEW_ENTERPRISE",
                "PERIOD_GONE_ENTERPRISE", "PERIOD_ZONE_TOTAL_CHANGE"}
@@ -144,30 +141,14 @@ def test_the_month_on_month_check_is_a_stage_of_the_core_and_a_task_of_the_flow(
 
 # -- the real sample pair ------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def pair(tmp_path_factory):
+@pytest.fixture
+def pair(sample_assessment, sample_pair):
     """2024-02 checked with no previous publication, then 2024-01 published and 2024-02 checked and
-    published again: the sample pair as staff would run it."""
-    root = tmp_path_factory.mktemp("pair")
-    old = os.environ.get("HEZA_CONFIG")
-    os.environ["HEZA_CONFIG"] = str(scratch_project(root, ("2024-01", "2024-02")))
-    try:
-        settings = load_settings()
-        ctx = prepare(settings, "2024-02")
-        alone = assess_paths(period_inputs(ctx), ctx)
-        january = prepare(settings, "2024-01")
-        first = assess_paths(period_inputs(january), january)
-        publish_period(first, january, "vi", present=present_release)
-        ctx = prepare(settings, "2024-02")
-        february = assess_paths(period_inputs(ctx), ctx)
-        folder, report = publish_period(february, ctx, "vi", present=present_release)
-        yield {"alone": alone, "january": first, "february": february, "report": report, "folder": folder,
-               "settings": settings, "ctx": ctx}
-    finally:
-        if old is None:
-            os.environ.pop("HEZA_CONFIG", None)
-        else:
-            os.environ["HEZA_CONFIG"] = old
+    published again: the sample pair as staff would run it (both made once per run, shared)."""
+    january, february = sample_pair["2024-01"], sample_pair["2024-02"]
+    return {"alone": sample_assessment, "january": january["assessment"], "february": february["assessment"],
+            "report": february["report"], "folder": february["folder"], "settings": february["ctx"].settings,
+            "ctx": february["ctx"]}
 
 
 def _month_findings(assessment):

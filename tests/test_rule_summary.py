@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 
 import pandas as pd
 import pytest
@@ -21,10 +22,9 @@ from heza.release.publish import publish_period
 from heza.release.rule_history import HISTORY
 from heza.samples.haiphong import DELIBERATE_ERRORS, DELIBERATE_WARNINGS
 from schemas import RULES
-from tests.scratch import scratch_project
 
-# its module-scoped fixture is built once: every test of this file runs on the same xdist worker
-pytestmark = pytest.mark.xdist_group("test_rule_summary")
+# the sample pair (tests/conftest.py) is built once for the three files that read it: on one xdist worker
+pytestmark = pytest.mark.xdist_group("sample_pair")
 
 
 def _publish(period: str) -> dict:
@@ -32,18 +32,20 @@ def _publish(period: str) -> dict:
     ctx = prepare(load_settings(), period)
     assessment = assess_paths(period_inputs(ctx), ctx)
     folder, report = publish_period(assessment, ctx, present=present_release)
-    return {"assessment": assessment, "report": report, "folder": folder, "run_id": ctx.run_id,
-            "html": (folder / "report.html").read_text(encoding="utf-8"), "text": render_text(report, folder)}
+    return _run({"assessment": assessment, "report": report, "folder": folder, "ctx": ctx})
+
+
+def _run(run: dict) -> dict:
+    """A run of the shared sample pair with what these tests read of it."""
+    folder = run["folder"]
+    return {**run, "run_id": run["ctx"].run_id, "html": (folder / "report.html").read_text(encoding="utf-8"),
+            "text": render_text(run["report"], folder)}
 
 
 @pytest.fixture(scope="module")
-def months(tmp_path_factory):
+def months(sample_pair):
     """The sample's two months published in order in one scratch project: {period: run}."""
-    root = tmp_path_factory.mktemp("rulesum")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("HEZA_CONFIG", str(scratch_project(root, ("2024-01", "2024-02"))))
-        runs = {period: _publish(period) for period in ("2024-01", "2024-02")}
-        yield {"root": root, **runs}
+    return {"root": sample_pair["root"], **{period: _run(sample_pair[period]) for period in ("2024-01", "2024-02")}}
 
 
 def _rules(run: dict) -> dict:
@@ -135,8 +137,10 @@ def test_a_rule_that_did_not_apply_says_so(months):
     assert "Kỳ công bố trước thiếu một cột lũy kế (cột lũy kế): không áp dụng tháng này" in january["text"]
 
 
-def test_the_history_keeps_one_line_per_period_and_rule_even_when_a_period_is_run_again(months, monkeypatch):
-    root = months["root"]
+def test_the_history_keeps_one_line_per_period_and_rule_even_when_a_period_is_run_again(months, monkeypatch,
+                                                                                        tmp_path):
+    root = tmp_path / "project"  # publishes again: on its own copy of the shared pair's project
+    shutil.copytree(months["root"], root, symlinks=True)
     monkeypatch.setenv("HEZA_CONFIG", str(root / "heza.toml"))
     path = root / "processed" / HISTORY
     again = _publish("2024-02")

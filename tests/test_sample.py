@@ -5,22 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from heza.assess.context import period_inputs, prepare
-from heza.assess.core import assess_paths
 from heza.samples.haiphong import DELIBERATE_ERRORS, clean_enterprises, bad_enterprises, with_warnings
 import random
 
-# its module-scoped fixture is built once: every test of this file runs on the same xdist worker
-pytestmark = pytest.mark.xdist_group("test_sample")
 
-
-@pytest.fixture(scope="module")
-def february(request):
-    from heza.config import load_settings
-
-    settings = load_settings()  # the project's own config: data/raw holds the committed sample
-    ctx = prepare(settings, "2024-02")
-    return assess_paths(period_inputs(ctx), ctx)
+@pytest.fixture
+def february(sample_assessment):
+    """The committed sample's 2024-02 as checked (tests/conftest.py: once per run, a copy per test)."""
+    return sample_assessment
 
 
 def test_the_reader_reads_every_row_the_generator_wrote(february):

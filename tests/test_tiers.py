@@ -4,6 +4,7 @@ The recomputation test is the attacker: it reads only the published CSV and solv
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import subprocess
@@ -23,6 +24,10 @@ from heza.release.outputs import file_sha256
 from heza.release.publish import publish_period
 from heza.samples.synthetic import ENTERPRISE_HEADERS, enterprise_frame, zone_registry
 from schemas import TABLES
+from tests.scratch import scratch_project
+
+# its module-scoped fixture is built once: every test of this file runs on the same xdist worker
+pytestmark = pytest.mark.xdist_group("test_tiers")
 
 PERIOD = "2024-02"
 RESTRICTED = set(TABLES["enterprises"].restricted)
@@ -65,11 +70,23 @@ def publish(settings):
     return publish_period(assess_paths(period_inputs(ctx), ctx, settings.raw), ctx, present=present_release)
 
 
-@pytest.fixture
-def month(settings):
-    rows = generated_month(settings)
-    folder, report = publish(settings)
+@pytest.fixture(scope="module")
+def _published_month(tmp_path_factory):
+    """The generated month published once, for the tests that only read what it gave."""
+    config = scratch_project(tmp_path_factory.mktemp("tiers"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HEZA_CONFIG", str(config))
+        settings = load_settings()
+        rows = generated_month(settings)
+        folder, report = publish(settings)
     return folder, report, rows, settings
+
+
+@pytest.fixture
+def month(_published_month):
+    """(release folder, report, rows, settings); the report and settings copied, as a test may change them."""
+    folder, report, rows, settings = _published_month
+    return folder, copy.deepcopy(report), rows.copy(), copy.deepcopy(settings)
 
 
 def cell(table: pd.DataFrame, zone: str, ownership: str) -> pd.Series:
