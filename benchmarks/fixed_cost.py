@@ -7,7 +7,8 @@
 - `heza validate` of a 1.000-row workbook; target: under 2 s.
 
 The runs alternate (floor, run, floor, run, ...) so that both see the same load on a shared machine;
-the medians are compared, and the load average is kept with the figures (benchmarks/results/fixed_cost.json). A command that fails stops
+the medians are compared, and the load average is kept with the figures (in benchmarks/results/latest.json
+under "fixed" when `make bench` runs it). A command that fails stops
 the measurement (a failed run is fast, not cheap). Alone: `.venv/bin/python -m benchmarks.fixed_cost`.
 """
 
@@ -24,7 +25,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results" / "fixed_cost.json"
 TARGETS = {"heza_validate_s": 2.0, "heza_run_over_prefect_floor_s": 2.0}
 FLOOR_SCRIPT = "from prefect import flow, task\n@task\ndef one(): return 1\n@flow\ndef f(): return one()\nf()\n"
 
@@ -89,7 +89,6 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=3)
     fixed = measure(parser.parse_args().repeat)
-    RESULTS.write_text(json.dumps({**fixed, "verdicts": verdicts(fixed)}, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(fixed))
     print(line(fixed))
     print("targets met: " + ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in verdicts(fixed).items()))
