@@ -26,10 +26,6 @@ from heza.present.report import saved_charts
 from heza.release.publish import publish_period
 from tests.scratch import scratch_project
 
-# its module-scoped fixtures are built once, and the sample pair (tests/conftest.py) once for the three files
-# that read it: every test of this file runs on the same xdist worker
-pytestmark = pytest.mark.xdist_group("sample_pair")
-
 WIDTHS = {"1366": (1366, 800), "390": (390, 844)}
 A4_PRINTABLE = 700  # px: A4 is 794 px wide at 96 dpi, less the 12 mm margins of the page's @page rule
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

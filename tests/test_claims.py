@@ -19,9 +19,6 @@ from heza.assess.core import assess_file, assess_period
 from tests.conftest import write_workbook
 from tests.scratch import scratch_project
 
-# its module-scoped fixture is built once: every test of this file runs on the same xdist worker
-pytestmark = pytest.mark.xdist_group("test_claims")
-
 CLAIMS_HEADER = ["STT", "Mã chỉ tiêu", "Phạm vi", "Giá trị", "Ghi chú"]
 
 

@@ -18,9 +18,6 @@ from heza.config import ConfigError, load_settings
 from heza.samples.haiphong import DELIBERATE_ERRORS, PLANTED_CHANGES
 from tests.scratch import scratch_project
 
-# the sample pair (tests/conftest.py) is built once for the three files that read it: on one xdist worker
-pytestmark = pytest.mark.xdist_group("sample_pair")
-
 MONTH_RULES = {"PERIOD_NO_PREVIOUS", "PERIOD_CHANGE_OUTLIER", "PERIOD_UNIT_SLIP", "PERIOD_NEW_ENTERPRISE",
                "PERIOD_GONE_ENTERPRISE", "PERIOD_ZONE_TOTAL_CHANGE"}
 

@@ -23,9 +23,6 @@ from heza.release.rule_history import HISTORY
 from heza.samples.haiphong import DELIBERATE_ERRORS, DELIBERATE_WARNINGS
 from schemas import RULES
 
-# the sample pair (tests/conftest.py) is built once for the three files that read it: on one xdist worker
-pytestmark = pytest.mark.xdist_group("sample_pair")
-
 
 def _publish(period: str) -> dict:
     """Check and publish one period of the scratch project as `heza run` does, without Prefect."""

@@ -25,9 +25,6 @@ from tests.conftest import write_workbook
 from tests.scratch import scratch_project
 from tests.test_rules import enterprise_rows
 
-# its module-scoped fixture is built once: every test of this file runs on the same xdist worker
-pytestmark = pytest.mark.xdist_group("test_status")
-
 DOSON = "KCN Đồ Sơn"
 ENTERPRISE_FILE = "doanh_nghiep_DOSON_2024-02.xlsx"
 

@@ -26,9 +26,6 @@ from heza.samples.synthetic import ENTERPRISE_HEADERS, enterprise_frame, zone_re
 from schemas import TABLES
 from tests.scratch import scratch_project
 
-# its module-scoped fixture is built once: every test of this file runs on the same xdist worker
-pytestmark = pytest.mark.xdist_group("test_tiers")
-
 PERIOD = "2024-02"
 RESTRICTED = set(TABLES["enterprises"].restricted)
 MARKERS = ("LỘ-ĐẢNG-VIÊN-77", "LỘ-TỔ-CHỨC-ĐẢNG")  # restricted cells as submitted: must stay in restricted/

@@ -22,9 +22,6 @@ from heza.assess.catalogue import load_catalogue
 from schemas import RULES, TABLES
 from tests.scratch import scratch_project
 
-# its module-scoped fixture is built once: every test of this file runs on the same xdist worker
-pytestmark = pytest.mark.xdist_group("test_words_people_read")
-
 FILE = "doanh_nghiep_NOMURA_2024-02.xlsx"  # a duplicate tax code, a gender sum, a small Party cell
 
 
