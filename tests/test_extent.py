@@ -1,7 +1,7 @@
 """The fast parts of reading a workbook say the same as the slow ones did: a sheet's extent found
 by a literal search for its own namespace prefix still sees a cell written under another prefix;
-addresses parsed by numpy are Excel's; a cell's emptiness found on Arrow is Python's str.strip();
-the flags read in the extent's pass are those read on their own."""
+addresses parsed by numpy are Excel's; a cell's emptiness found on Arrow is Python's str.strip().
+(The flags read in the extent's pass are tested in tests/test_values.py.)"""
 
 from __future__ import annotations
 
@@ -10,12 +10,10 @@ import datetime
 import numpy as np
 import pandas as pd
 
-import tests.corpus  # noqa: F401  (registers the corpus before corpus_values is imported)
 from heza.config import DEFAULTS
 from heza.ingest.layout import empty_cells
 from heza.ingest.tables import CellError, column_letter
-from heza.ingest.xlsx import _addresses, bounded_xlsx, sheet_extent, xlsx_cell_flags
-from tests.corpus_values import _error_on_awkward_sheet_name
+from heza.ingest.xlsx import _addresses, sheet_extent
 
 LIMITS = DEFAULTS["limits"]
 
@@ -74,9 +72,3 @@ def test_a_cell_is_empty_exactly_when_python_strips_it_to_nothing():
     assert empty_cells(pd.Series(text, dtype=object)).tolist() == [not v.strip() for v in text]
     assert empty_cells(pd.Series(text, dtype="string")).tolist() == [not v.strip() for v in text]
     assert empty_cells(pd.Series([1.0, np.nan, 2], dtype=object)).tolist() == [False, True, False]
-
-
-def test_the_flags_read_with_the_extent_are_those_read_alone(tmp_path):
-    path = _error_on_awkward_sheet_name(tmp_path)[0]
-    flags = bounded_xlsx(path, LIMITS)[3]
-    assert flags == xlsx_cell_flags(path) and flags

@@ -20,7 +20,7 @@ from heza.ingest.files import FileRead, read_file
 from heza.ingest.headers import confusable_letters, fold, legacy_text_encoding, skeleton
 from heza.ingest.reference import load_zone_registry
 from heza.ingest.tables import PercentText, percent_decimals
-from heza.ingest.xlsx import xlsx_cell_flags
+from heza.ingest.xlsx import bounded_xlsx
 from heza.samples.workbooks import windows_1258
 from tests.corpus import xlsx
 from tests.corpus_values import (
@@ -35,7 +35,7 @@ LIMITS = DEFAULTS["limits"]
 
 def test_error_cells_are_keyed_by_the_sheet_name_calamine_gives(tmp_path):
     path = _error_on_awkward_sheet_name(tmp_path)[0]
-    flags = xlsx_cell_flags(path)
+    flags = bounded_xlsx(path, LIMITS)[3]
     assert list(flags) == [AWKWARD_SHEET]
     assert flags[AWKWARD_SHEET]["cells"] == {(1, 7): "#REF!"}
 
@@ -53,7 +53,7 @@ def test_a_text_formula_computed_to_empty_is_not_an_error(tmp_path):
     path = xlsx(tmp_path, "rong.xlsx", good(1))[0]
     rewrite_member(path, "xl/worksheets/sheet1.xml", lambda d: d.replace(
         b'<c r="N2" t="n"><v>400</v></c>', b'<c r="N2" t="str"><f>IF(1,"","x")</f><v></v></c>'))
-    assert xlsx_cell_flags(path) == {}
+    assert bounded_xlsx(path, LIMITS)[3] == {}
 
 
 # -- number formats ----------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from heza.ingest.grid import first_rows, table_from_grid
 from heza.ingest.ods import ods_cell_flags, ods_extents
 from heza.ingest.tables import ReadError, SheetTable, SkippedSheet
 from heza.ingest.xls import xls_cell_flags
-from heza.ingest.xlsx import bounded_xlsx, xlsx_cell_flags
+from heza.ingest.xlsx import bounded_xlsx
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".xlsb"}
 INPUT_SUFFIXES = SPREADSHEET_SUFFIXES | {".csv"}
@@ -90,10 +90,8 @@ def _guard_zip(path: Path, limits: dict) -> None:
 
 
 def cell_flags(path: Path) -> dict:
-    """What calamine does not show, for each workbook format (see xlsx_cell_flags)."""
+    """What calamine does not show in an .xls or .ods (an .xlsx's comes with its extent: bounded_xlsx)."""
     suffix = Path(path).suffix.lower()
-    if suffix in {".xlsx", ".xlsm"}:
-        return xlsx_cell_flags(path)
     if suffix == ".xls":
         return xls_cell_flags(path)
     if suffix == ".ods":

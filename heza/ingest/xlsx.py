@@ -99,24 +99,12 @@ def _percent_cells(data: bytes, styles: dict) -> dict:
     return cells
 
 
-def xlsx_cell_flags(path: Path) -> dict:
-    """{sheet: {"cells": {(row, col): CellError}, "hidden_rows": [...], "hidden_columns": [...]}} for
-    what calamine does not show: error cells, formulas saved without a value (shared ones too),
-    hidden rows and columns. Sheet names are unescaped as calamine gives them ('A &amp; B' in the
-    XML is 'A & B'). bounded_xlsx gives the same while it reads each sheet for its extent."""
-    flags: dict = {}
-    with zipfile.ZipFile(path) as archive:
-        percent = xlsx_percent_styles(archive)
-        for name, member in _sheet_members(archive).items():
-            sheet = _sheet_flags(archive.read(member), percent)
-            if sheet:
-                flags[name] = sheet
-    return flags
-
-
 def _sheet_flags(data: bytes, percent: dict) -> dict | None:
-    """One sheet's flags (see xlsx_cell_flags), or None. Cheap: the XML is searched only for the
-    markers these leave."""
+    """{"cells": {(row, col): CellError}, "hidden_rows": [...], "hidden_columns": [...]} of one
+    sheet, or None: what calamine does not show (error cells, formulas saved without a value, shared
+    ones too, percent cells, hidden rows and columns). Cheap: the XML is searched only for the
+    markers these leave. bounded_xlsx keys them by the sheet name calamine gives ('A &amp; B' in the
+    XML is 'A & B')."""
     cells = _percent_cells(data, percent) if percent and b' s="' in data else {}
     if b"<f" in data and any(marker in data for marker in _NO_VALUE_MARKERS):
         cells.update(_uncomputed_formulas(data))
@@ -254,8 +242,7 @@ def _sheet_members(archive: zipfile.ZipFile) -> dict:
 
 
 def bounded_xlsx(path: Path, limits: dict):
-    """({sheet: SheetExtent}, {sheet: [(address, value)]}, source for calamine, flags as
-    xlsx_cell_flags gives them): the workbook with stray cells removed (an in-memory copy, only
+    """({sheet: SheetExtent}, {sheet: [(address, value)]}, source for calamine, {sheet: _sheet_flags}): the workbook with stray cells removed (an in-memory copy, only
     when there are any). Each sheet's XML is unzipped once for its extent and its flags."""
     extents, strays, changed, flags = {}, {}, {}, {}
     with zipfile.ZipFile(path) as archive:
