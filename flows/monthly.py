@@ -19,8 +19,8 @@ from prefect.cache_policies import NO_CACHE
 from heza.assess.context import RunContext, period_inputs, prepare
 from heza.assess.core import STAGES, FileAssessment, assess_file, failed_file, join_files
 from heza.config import check_period, default_period, load_settings
-from heza.present.notify import build_message, deliver, smtp_settings
 from heza.present.charts import load_pyplot
+from heza.present.notify import build_message, deliver, smtp_settings
 from heza.present.publication import present_release
 from heza.present.report import saved_charts, summary_markdown
 from heza.present.zone_letters import send_zone_letters
