@@ -6,14 +6,18 @@ addresses parsed by numpy are Excel's; a cell's emptiness found on Arrow is Pyth
 from __future__ import annotations
 
 import datetime
+import re
 
 import numpy as np
 import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
 
 from heza.config import DEFAULTS
 from heza.ingest.layout import empty_cells
 from heza.ingest.tables import CellError, column_letter
-from heza.ingest.xlsx import _addresses, sheet_extent
+from heza.ingest.extent import _distinct
+from heza.ingest.xlsx import _VALUE_CELL, _addresses, _cell_patterns, sheet_extent
 
 LIMITS = DEFAULTS["limits"]
 
@@ -72,3 +76,23 @@ def test_a_cell_is_empty_exactly_when_python_strips_it_to_nothing():
     assert empty_cells(pd.Series(text, dtype=object)).tolist() == [not v.strip() for v in text]
     assert empty_cells(pd.Series(text, dtype="string")).tolist() == [not v.strip() for v in text]
     assert empty_cells(pd.Series([1.0, np.nan, 2], dtype=object)).tolist() == [False, True, False]
+
+
+# the value-cell search as first written, lazy ([^>]*?): the greedy one must find the same cells
+_LAZY_VALUE_CELL = rb'c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*?(?<!/)>(?!</(?:\w+:)?c>)'
+_TAG_PARTS = st.sampled_from(['<c r="A1"', '<c r="XFD1048576"', '<x:c r="B2"', '<c r="a1"', ' s="1"', ' t="s"',
+                              ' t="e"', "/", ">", "/>", "</c>", "</x:c>", "<v>1</v>", "<f>A1>0</f>", '"', " ",
+                              "\n", "<c>", "<row r=\"1\">"])
+
+
+@given(st.lists(_TAG_PARTS, max_size=30))
+def test_the_greedy_value_cell_search_finds_what_the_lazy_one_did(parts):
+    data = "".join(parts).encode()
+    for prefix, pattern in ((b"", _cell_patterns(b"")[0]), (b"x:", _cell_patterns(b"x:")[0]),
+                            (rb"(?:\w+:)?", _VALUE_CELL)):
+        assert pattern.findall(data) == re.findall(b"<" + prefix + _LAZY_VALUE_CELL, data)
+
+
+@given(st.lists(st.integers(min_value=-1, max_value=10**8), min_size=1, max_size=50))
+def test_distinct_positions_are_np_unique_s(positions):
+    assert _distinct(np.array(positions)).tolist() == np.unique(positions).tolist()

@@ -43,12 +43,23 @@ class SheetExtent:
 
 def table_end(positions, gap: int) -> int:
     """One past the last position of the run that starts at 0, where runs break at gaps > `gap`."""
-    unique = np.unique(positions)
+    unique = _distinct(np.asarray(positions))
     steps = np.diff(np.concatenate(([-1], unique))) - 1  # empty places before each position
     breaks = np.nonzero(steps > gap)[0]
     if len(breaks) == 0:
         return int(unique[-1]) + 1
     return int(unique[breaks[0] - 1]) + 1 if breaks[0] else 0
+
+
+def _distinct(positions: np.ndarray) -> np.ndarray:
+    """np.unique of whole numbers, by marking them in an array as long as their range when that is
+    short (a sheet's rows and columns): no sort nor hash of a million cells' positions."""
+    low, high = int(positions.min()), int(positions.max())
+    if high - low > 4 * len(positions) + 2**20:
+        return np.unique(positions)
+    present = np.zeros(high - low + 1, dtype=bool)
+    present[positions - low] = True
+    return np.flatnonzero(present) + low
 
 
 def check_extent(name: str, rows: int, columns: int, limits: dict) -> None:

@@ -120,7 +120,10 @@ def _sheet_flags(data: bytes, percent: dict) -> dict | None:
     return None
 
 
-_VALUE_CELL = re.compile(rb'<(?:\w+:)?c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*?(?<!/)>(?!</(?:\w+:)?c>)')
+# a cell holding a value: its start tag not closed by "/>" and not followed at once by its end tag.
+# [^>]* is greedy: it can only stop at the tag's first '>', as a lazy one would, at half the cost
+_VALUE_CELL_TAG = rb'c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*(?<!/)>(?!</(?:\w+:)?c>)'
+_VALUE_CELL = re.compile(rb"<(?:\w+:)?" + _VALUE_CELL_TAG)
 _ROW_ELEMENT = re.compile(rb'<(\w+:)?row[ >/]')
 _ANY_ROW_NUMBER = re.compile(rb'<(?:\w+:)?row [^>]*?r="(\d+)"')
 _SHEET_DATA_END = re.compile(rb'</(?:\w+:)?sheetData>')
@@ -144,7 +147,7 @@ def _addresses(refs: list) -> tuple:
 def _cell_patterns(prefix: bytes) -> tuple:
     """(value cells, row numbers) for a sheet whose every cell and row carries `prefix`: starting with
     a literal, the search jumps from candidate to candidate instead of trying every '<'."""
-    value_cell = re.compile(b"<" + prefix + rb'c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*?(?<!/)>(?!</(?:\w+:)?c>)')
+    value_cell = re.compile(b"<" + prefix + _VALUE_CELL_TAG)
     return value_cell, re.compile(b"<" + prefix + rb'row [^>]*?r="(\d+)"')
 
 
@@ -158,8 +161,8 @@ def sheet_extent(data: bytes, limits: dict) -> SheetExtent:
     one_prefix = data.count(b'c r="') == cells  # else a cell of another prefix: look at every '<'
     value_cell, row_number = _cell_patterns(prefix) if one_prefix else (_VALUE_CELL, _ANY_ROW_NUMBER)
     refs = value_cell.findall(data)
-    row_elements = data.count(b"<" + prefix + b"row ") + data.count(b"<" + prefix + b"row>")
     if not refs:
+        row_elements = data.count(b"<" + prefix + b"row ") + data.count(b"<" + prefix + b"row>")
         return SheetExtent(0, 0, formatted_empty_rows=row_elements)
     rows, columns = _addresses(refs)
     height = table_end(rows, int(limits["stray_gap_rows"]))
