@@ -14,12 +14,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from heza.assess.context import period_inputs, prepare
 from heza.assess.core import assess_paths
-from heza.release.outputs import _shared_columns, neutralise_formulas, write_csv, write_csvs
+from heza.release.outputs import _shared_columns, neutralise_formulas, write_behind, write_csv, write_csvs
 from heza.release.publish import publish_period
 
 EXPECTED = Path(__file__).parent / "data" / "published_bytes.toml"
@@ -117,6 +118,24 @@ def test_a_column_several_tables_hold_is_made_text_once_and_a_look_alike_is_not(
     assert shared["zeros.csv"]["capital_usd"] is not first["capital_usd"]
     assert shared["zeros_again.csv"]["capital_usd"] is not shared["zeros.csv"]["capital_usd"]
     assert shared["fewer.csv"]["name"] is not first["name"]
+
+
+def test_writes_behind_run_in_order_and_a_failed_one_stops_the_ones_after_it():
+    done, made = [], []
+
+    def write(number):
+        if number == 3:
+            raise OSError("disk full")
+        done.append(number)
+
+    def writes():
+        for number in range(6):
+            made.append(number)
+            yield write, (number,)
+
+    with pytest.raises(OSError, match="disk full"):
+        write_behind(writes())
+    assert done == [0, 1, 2] and made == [0, 1, 2, 3, 4]  # the one after the failure made, never written
 
 
 def _regenerate() -> None:

@@ -29,7 +29,8 @@ def _text(value: str) -> pa.Scalar:
 def csv_files(tables: list) -> Iterator[tuple[int, bytes | memoryview]]:
     """The CSV text of each table ({header: column}) as (its position in `tables`, a UTF-8 block),
     each table's blocks in order: its header line, then its rows. A column that tables of the same
-    length share (the same Series object) is turned into text once per block."""
+    length share (the same Series object) is turned into text once per block, and the lines of
+    tables of the very same columns (a tier's copy and the legacy copy) are joined once."""
     written = []
     for position, table in enumerate(tables):
         if len(table) < 2 or not all(_known(column) for column in table.values()):
@@ -44,15 +45,19 @@ def csv_files(tables: list) -> Iterator[tuple[int, bytes | memoryview]]:
         together = [p for p in written if len(next(iter(tables[p].values()))) == rows]
         for start in range(0, rows, BLOCK_ROWS):
             texts: dict = {}  # id of a column -> its block's text
+            joined: dict = {}  # ids of a table's columns -> its block's lines
             for position in together:
                 columns = list(tables[position].values())
                 for column in columns:
                     if id(column) not in texts:
                         texts[id(column)] = _field_text(column.iloc[start:start + BLOCK_ROWS])
-                fields = [texts[id(column)] for column in columns]
-                # the line end joined to the last field, so each line is written whole by one join
-                fields[-1] = pc.binary_join_element_wise(fields[-1], _text("\n"), _text(""))
-                for lines in _chunks(pc.binary_join_element_wise(*fields, _text(","))):
+                key = tuple(id(column) for column in columns)
+                if key not in joined:
+                    fields = [texts[id(column)] for column in columns]
+                    # the line end joined to the last field, so each line is written whole by one join
+                    fields[-1] = pc.binary_join_element_wise(fields[-1], _text("\n"), _text(""))
+                    joined[key] = _chunks(pc.binary_join_element_wise(*fields, _text(",")))
+                for lines in joined[key]:
                     yield position, _values_bytes(lines)
 
 

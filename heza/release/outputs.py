@@ -7,7 +7,9 @@ import contextlib
 import hashlib
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Callable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -56,10 +58,25 @@ def write_csvs(folder: Path, tables: dict) -> list:
     digests = [hashlib.sha256() for _ in tables]
     with contextlib.ExitStack() as files:
         streams = [files.enter_context(open(Path(folder) / path, "wb")) for path in tables]
-        for position, block in csv_files(columns):
-            _write_block(streams[position], digests[position], block)
+        write_behind((_write_block, (streams[position], digests[position], block))
+                     for position, block in csv_files(columns))
     return [{"file": str(path), "rows": len(frame), "sha256": digest.hexdigest()}
             for (path, frame), digest in zip(tables.items(), digests)]
+
+
+def write_behind(writes: Iterable[tuple[Callable, tuple]]) -> None:
+    """Each (function, arguments) of `writes` called in a second thread, in order, while the
+    iterable makes the next one: writing, hashing and deflating (which release the GIL) overlap
+    with building the next block on Arrow's kernels (which do too). One write waits at most, so
+    memory holds two blocks; a failed write raises here before the next is made."""
+    with ThreadPoolExecutor(max_workers=1) as writer:
+        pending = None
+        for function, arguments in writes:
+            if pending is not None:
+                pending.result()
+            pending = writer.submit(function, *arguments)
+        if pending is not None:
+            pending.result()
 
 
 def _write_block(stream, digest, block) -> None:
