@@ -61,8 +61,9 @@ def publish_all(split, period: str, zone_codes) -> dict:
         release = Path(folder)
         start = time.perf_counter()
         (release / "quarantine").mkdir()
+        legacy = {path: files[path] for path in files if "/" not in path or path.startswith("quarantine/")}
         outputs = write_tiers({tier: t for tier, t in tiers.items() if tier != "public"}, release, period, zone_codes,
-                              also={path: files[path] for path in files if "/" not in path or path.startswith("quarantine/")})
+                              also=legacy)
         write_json(data_package(period, zone_codes), release / "datapackage.json")
         write_json({"outputs": outputs}, release / "manifest.json")
         heza = time.perf_counter() - start

@@ -35,7 +35,8 @@ def csv_files(tables: list) -> Iterator[tuple[int, bytes | memoryview]]:
     for position, table in enumerate(tables):
         if len(table) < 2 or not all(_known(column) for column in table.values()):
             # one column: the csv module writes an empty row as '""'; other types: pandas' own formats
-            yield position, pd.DataFrame({name: column.array for name, column in table.items()}).to_csv(index=False, encoding="utf-8", lineterminator="\n").encode("utf-8")
+            frame = pd.DataFrame({name: column.array for name, column in table.items()})
+            yield position, frame.to_csv(index=False, encoding="utf-8", lineterminator="\n").encode("utf-8")
             continue
         header = io.StringIO()
         csv.writer(header, lineterminator="\n").writerow([str(name) for name in table])

@@ -47,7 +47,7 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 def write_csv(frame: pd.DataFrame, path: Path) -> dict:
     """UTF-8 without BOM, comma, '.' decimals, '\\n' line ends: byte-identical for the same rows
     (pandas' to_csv bytes, built on Arrow: heza.release.csv_bytes), hashed as they are written."""
-    return {**write_csvs(Path(path).parent, {Path(path).name: frame})[0], "file": Path(path).name}
+    return write_csvs(Path(path).parent, {Path(path).name: frame})[0]
 
 
 def write_csvs(folder: Path, tables: dict) -> list:

@@ -63,7 +63,8 @@ def write_tiers(files: dict, release: Path, period: str, zone_codes, also: dict 
         outputs += [next(written) for _ in in_tier]
         package = {"name": f"heza-{period}-{tier}", "title": f"HEZA {period}: {tier}",
                    "profile": "tabular-data-package",
-                   "resources": [resource(path, tier_fields(tier, path, frame, zone_codes)) for path, frame in in_tier.items()]}
+                   "resources": [resource(path, tier_fields(tier, path, frame, zone_codes))
+                                 for path, frame in in_tier.items()]}
         write_json(package, release / tier / "datapackage.json")
         outputs.append({"file": f"{tier}/datapackage.json", "rows": None,
                         "sha256": file_sha256(release / tier / "datapackage.json")})
