@@ -52,7 +52,7 @@ def _files(split, period: str, zone_codes) -> dict:
 def publish_all(split, period: str, zone_codes) -> dict:
     """heza's publish of every file (tier CSVs and data packages, legacy copies, quarantine, the
     manifest with each file's sha256) against Arrow writing the same rows as CSV, same process."""
-    from heza.release.outputs import data_package, write_csv, write_json
+    from heza.release.outputs import data_package, write_json
     from heza.release.tiers import write_tiers
 
     files, tiers = _files(split, period, zone_codes)
@@ -60,10 +60,10 @@ def publish_all(split, period: str, zone_codes) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-publish-") as folder:
         release = Path(folder)
         start = time.perf_counter()
-        outputs = write_tiers({tier: t for tier, t in tiers.items() if tier != "public"}, release, period, zone_codes)
-        (release / "quarantine").mkdir(exist_ok=True)
-        outputs += [{**write_csv(files[path], release / path), "file": path}
-                    for path in files if "/" not in path or path.startswith("quarantine/")]
+        (release / "quarantine").mkdir()
+        legacy = {path: files[path] for path in files if "/" not in path or path.startswith("quarantine/")}
+        outputs = write_tiers({tier: t for tier, t in tiers.items() if tier != "public"}, release, period, zone_codes,
+                              also=legacy)
         write_json(data_package(period, zone_codes), release / "datapackage.json")
         write_json({"outputs": outputs}, release / "manifest.json")
         heza = time.perf_counter() - start

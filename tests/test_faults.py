@@ -69,17 +69,17 @@ def test_a_slow_mail_server_times_out_is_retried_and_leaves_the_message_in_the_o
 def test_a_disk_that_fills_half_way_through_publishing_leaves_the_previous_publication(published_sample, monkeypatch):
     folder, _, settings = published_sample
     before, live = csv_bytes(folder), folder.resolve()
-    import heza.release.publish
+    import heza.release.outputs
 
-    real_write, calls = heza.release.publish.write_csv, []
+    real_write, calls = heza.release.outputs._write_block, []
 
-    def fill_up(frame, path):
-        calls.append(path.name)
+    def fill_up(stream, digest, block):
+        calls.append(stream.name)
         if len(calls) == 3:
             raise OSError(errno.ENOSPC, "No space left on device (simulated)")
-        return real_write(frame, path)
+        return real_write(stream, digest, block)
 
-    monkeypatch.setattr(heza.release.publish, "write_csv", fill_up)
+    monkeypatch.setattr(heza.release.outputs, "_write_block", fill_up)
     _, report = run_period(settings)
     assert report["status"] == "not_published" and "No space left" in report["critical"][0]["en"]
     assert (settings.processed / "2024-02").resolve() == live and csv_bytes(live) == before
@@ -88,7 +88,7 @@ def test_a_disk_that_fills_half_way_through_publishing_leaves_the_previous_publi
 
 # (function, the call during which the process dies): mid-read, mid-validation, mid-write, before the swap
 KILL_AT = [("heza.ingest.files.read_file", 5), ("heza.assess.validate.validate_table", 2),
-           ("heza.release.publish.write_csv", 3), ("heza.release.publish.make_live", 1)]
+           ("heza.release.outputs._write_block", 3), ("heza.release.publish.make_live", 1)]
 
 
 @pytest.mark.parametrize("target, call", KILL_AT, ids=[t for t, _ in KILL_AT])

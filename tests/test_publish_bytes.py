@@ -14,10 +14,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from heza.assess.context import period_inputs, prepare
 from heza.assess.core import assess_paths
-from heza.release.outputs import neutralise_formulas, write_csv
+from heza.release.outputs import _shared_columns, neutralise_formulas, write_behind, write_csv, write_csvs
 from heza.release.publish import publish_period
 
 EXPECTED = Path(__file__).parent / "data" / "published_bytes.toml"
@@ -69,6 +72,70 @@ def test_an_empty_table_is_its_header_line(tmp_path):
     frame = hostile_frame().iloc[:0]
     write_csv(frame, tmp_path / "empty.csv")
     assert (tmp_path / "empty.csv").read_bytes() == ",".join(frame.columns).encode() + b"\n"
+
+
+def _near_copies(frame: pd.DataFrame) -> dict:
+    """Tables a release writes together: the same rows in other column selections (tiers, legacy
+    copies), and look-alikes that must not share a column's text: a float's zero of the other sign,
+    an object column of numbers where the table has text, fewer rows, a single column."""
+    signed = frame.assign(capital_usd=frame["capital_usd"].mask(frame["capital_usd"].isna(), 0.0) * -0.0)
+    numbers = frame.assign(note=pd.Series(np.arange(len(frame)), dtype=object))
+    return {"all.csv": frame, "some.csv": frame[["note", "name", "capital_usd"]], "zeros.csv": signed,
+            "zeros_again.csv": signed.assign(capital_usd=signed["capital_usd"].abs()), "numbers.csv": numbers,
+            "fewer.csv": frame.iloc[:700], "one.csv": frame[["name"]], "none.csv": frame.iloc[:0]}
+
+
+def test_tables_written_together_have_the_bytes_each_has_written_alone(tmp_path):
+    tables = _near_copies(hostile_frame())
+    (tmp_path / "together").mkdir()
+    together = write_csvs(tmp_path / "together", tables)
+    alone = [write_csv(frame, tmp_path / path) for path, frame in tables.items()]
+    assert together == alone
+    for path in tables:
+        assert (tmp_path / "together" / path).read_bytes() == (tmp_path / path).read_bytes()
+
+
+@given(st.lists(st.sampled_from(list(hostile_frame(1).columns)), min_size=1, max_size=8, unique=True),
+       st.integers(0, 300), st.sampled_from(["all.csv", "zeros.csv", "numbers.csv", "fewer.csv"]))
+def test_any_column_selection_written_with_its_table_has_the_bytes_it_has_alone(tmp_path_factory, columns, rows,
+                                                                               source):
+    folder = tmp_path_factory.mktemp("together")
+    frame = _near_copies(hostile_frame(rows))[source]
+    tables = {"table.csv": frame, "selection.csv": frame[columns]}
+    write_csvs(folder, tables)
+    for path, table in tables.items():
+        expected = neutralise_formulas(table).to_csv(index=False, encoding="utf-8", lineterminator="\n")
+        assert (folder / path).read_bytes() == expected.encode("utf-8")
+
+
+def test_a_column_several_tables_hold_is_made_text_once_and_a_look_alike_is_not():
+    tables = _near_copies(hostile_frame())
+    shared = dict(zip(tables, _shared_columns(list(tables.values()))))
+    first = shared["all.csv"]
+    assert all(shared["some.csv"][name] is first[name] for name in ("note", "name", "capital_usd"))
+    assert all(shared["numbers.csv"][name] is first[name] for name in first if name != "note")
+    assert shared["numbers.csv"]["note"] is not first["note"]
+    assert shared["zeros.csv"]["capital_usd"] is not first["capital_usd"]
+    assert shared["zeros_again.csv"]["capital_usd"] is not shared["zeros.csv"]["capital_usd"]
+    assert shared["fewer.csv"]["name"] is not first["name"]
+
+
+def test_writes_behind_run_in_order_and_a_failed_one_stops_the_ones_after_it():
+    done, made = [], []
+
+    def write(number):
+        if number == 3:
+            raise OSError("disk full")
+        done.append(number)
+
+    def writes():
+        for number in range(6):
+            made.append(number)
+            yield write, (number,)
+
+    with pytest.raises(OSError, match="disk full"):
+        write_behind(writes())
+    assert done == [0, 1, 2] and made == [0, 1, 2, 3, 4]  # the one after the failure made, never written
 
 
 def _regenerate() -> None:

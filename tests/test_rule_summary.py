@@ -10,10 +10,12 @@ import shutil
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from heza.assess.context import period_inputs, prepare
 from heza.assess.core import assess_paths
-from heza.assess.rule_summary import UNIT_KEYS, unit_of
+from heza.assess.rule_summary import UNIT_KEYS, _filled, unit_of
 from heza.config import load_settings
 from heza.present.publication import present_release
 from heza.present.report import render_text
@@ -154,3 +156,16 @@ def test_the_history_keeps_one_line_per_period_and_rule_even_when_a_period_is_ru
     assert _rules(rerun)["ENT_TAX_CODE_DUPLICATE"]["change"] == 2
     assert set(pd.read_csv(path, dtype={"period": "string"})["period"]) == {"2024-02"}
     assert json.loads((root / "processed" / "2024-02" / "report.json").read_text())["run_id"] == rerun["run_id"]
+
+
+@given(st.lists(st.none() | st.text(st.sampled_from(" \t\n\u00a0\u3000\u200bax")) | st.integers() | st.floats(),
+                max_size=40), st.booleans())
+def test_a_filled_cell_is_one_that_pandas_strip_leaves_non_empty(cells, as_strings):
+    """Cells as submitted (text, numbers, missing; Arrow strings or Python objects): filled when
+    present and, for text, not only white space by str.strip()."""
+    values = pd.Series(cells, dtype=object)
+    if as_strings:
+        values = values.map(lambda v: v if v is None else str(v)).astype("string")
+    expected = [not pd.isna(v) and (not isinstance(v, str) or pd.Series([v], dtype="string").str.strip()[0] != "")
+                for v in values]
+    assert _filled(values).tolist() == expected

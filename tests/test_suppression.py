@@ -9,9 +9,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
-from heza.release.disclosure import OWNERSHIP_AXIS, cell_index, cell_stats
+from heza.release.disclosure import OWNERSHIP_AXIS, _rank_in_cell, cell_index, cell_stats
 from heza.release.suppression import attacker_intervals, exposed_cells, hiding_pattern, protect
 
 SEEDS = range(60)
@@ -161,3 +163,15 @@ def test_cell_statistics_are_a_groupby_of_each_cells_enterprises(top):
         rows = enterprises[((enterprises["zone_code"] == zone) | (zone == "HP"))
                            & ((enterprises["ownership"] == kind) | (kind == "total"))]["capital_usd"].astype(float)
         assert ours.loc[(zone, kind)].tolist() == [rows.sum(), (rows > 0).sum(), rows.nlargest(top).sum()]
+
+
+@given(st.lists(st.tuples(st.sampled_from([0, 1, 5, 1602, 40_000]), st.sampled_from([0.0, -0.0, 1.0, 2.5, 1e9])
+                          | st.floats(-1e12, 1e12)), max_size=80))
+def test_enterprises_are_ranked_in_their_cell_in_lexsorts_order(pairs):
+    """Ties keep the enterprises' order, as lexsort's; cells past int16 are sorted as they are."""
+    cells = np.array([cell for cell, _ in pairs], dtype=np.int64)
+    value = np.array([number for _, number in pairs], dtype=float)
+    order, rank = _rank_in_cell(cells, value)
+    expected = np.lexsort((-value, cells))
+    assert np.array_equal(order, expected)
+    assert np.array_equal(rank, [int((cells[expected[:i]] == cells[expected[i]]).sum()) for i in range(len(pairs))])

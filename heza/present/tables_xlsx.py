@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 from heza.present.words import OWNERSHIP_WORDS, YES_NO, column_label, pick, table_label
 from heza.present.xlsx_columns import float_cells, number_cells, row_numbers, rows_xml, text_cells
 from heza.present.xlsx_writer import AMOUNT, BOLD, INTEGER, TEXT, StreamingWorkbook, letters
-from heza.release.outputs import file_sha256
+from heza.release.outputs import file_sha256, write_behind
 
 _CHUNK = 50_000
 _PLAIN = ("source_row",)  # a row number, read as Excel shows it: no thousands separator
@@ -83,14 +83,19 @@ def write_table_xlsx(frame: pd.DataFrame, table: str, path: Path, lang: str = "v
     book = StreamingWorkbook(path)
     sheet = book.add_sheet(table_label(table, lang)[:31], widths, freeze_header=True)
     sheet.append(labels, styles={i: BOLD for i in range(len(labels))})
+    write_behind((sheet.write_rows, chunk) for chunk in _chunks_xml(frame, columns, kinds, lang))
+    book.close()
+    return {"file": Path(path).name, "rows": len(frame), "sha256": file_sha256(path)}
+
+
+def _chunks_xml(frame: pd.DataFrame, columns: list, kinds: list, lang: str):
+    """(rows' XML, the last row's number) of each chunk of rows, the header being row 1."""
     for start in range(0, len(frame), _CHUNK):
         chunk = frame.iloc[start:start + _CHUNK]
         rows = row_numbers(start + 2, len(chunk))
         cells = [_cells(name, kind, chunk[name], letters(i), rows, start + 2, lang)
                  for i, (name, kind) in enumerate(zip(columns, kinds))]
-        sheet.write_rows(rows_xml(rows, cells), start + 1 + len(chunk))
-    book.close()
-    return {"file": Path(path).name, "rows": len(frame), "sha256": file_sha256(path)}
+        yield rows_xml(rows, cells), start + 1 + len(chunk)
 
 
 def write_tables_xlsx(splits: dict, release: Path, lang: str = "vi") -> list:

@@ -22,6 +22,7 @@ from heza.present.xlsx_writer import _ILLEGAL, _style, cell_xml
 _ILLEGAL_RE2 = re.sub(r"\\u([0-9a-f]{4})", r"\\x{\1}", _ILLEGAL.pattern)
 _TEXT_LIMIT = 32_767  # clean() cuts a longer text: left to cell_xml
 _ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))  # xml.sax.saxutils.escape, & first
+_NEEDS_CARE_RE2 = "[&<>" + _ILLEGAL_RE2.removeprefix("[")  # a character escaped or replaced, either
 # repr() writes a float in fixed notation from 1e-4 up to 1e16; outside, in exponent form
 _FIXED_LOW, _FIXED_HIGH = 1e-4, 1e16
 
@@ -99,9 +100,11 @@ def float_cells(values: np.ndarray, letter: str, rows: pa.Array, first: int, sty
 
 def text_cells(texts: pa.Array, letter: str, rows: pa.Array, first: int, style) -> list:
     """Inline-string cells of texts (nulls and "" empty), cleaned and escaped as cell_xml does."""
-    text = _replaced(texts, _ILLEGAL_RE2, "\ufffd", regex=True)
-    for raw, escaped in _ESCAPES:
-        text = _replaced(text, raw, escaped)
+    text = texts
+    if pc.any(pc.match_substring_regex(texts, _NEEDS_CARE_RE2)).as_py():  # one pass where most columns need none
+        text = _replaced(texts, _ILLEGAL_RE2, "\ufffd", regex=True)
+        for raw, escaped in _ESCAPES:
+            text = _replaced(text, raw, escaped)
     length = pc.utf8_length(texts)
     present = pc.fill_null(pc.and_(pc.greater(length, 0), pc.less_equal(length, _TEXT_LIMIT)), False)
     head = f' t="inlineStr"{_style(style)}><is><t xml:space="preserve">'

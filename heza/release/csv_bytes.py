@@ -1,7 +1,11 @@
 """The bytes pandas' `to_csv(index=False, lineterminator="\\n")` writes (Python's csv module with
 minimal quoting, floats as Python's repr, True/False, missing as nothing), built on Arrow's
 kernels a block of rows at a time: a million rows in about the time Arrow's own CSV writer takes,
-whose quoting and number formats differ. A column type it does not know goes through pandas."""
+whose quoting and number formats differ. A column type it does not know goes through pandas.
+
+Several tables are written in one pass (`csv_files`): the tiers and the legacy copies of a month
+are the same rows in different column selections, so a column they share is turned into text once
+per block, not once per file."""
 
 from __future__ import annotations
 
@@ -22,20 +26,40 @@ def _text(value: str) -> pa.Scalar:
     return pa.scalar(value, pa.large_string())
 
 
-def csv_blocks(frame: pd.DataFrame) -> Iterator[bytes | memoryview]:
-    """The CSV text of `frame` as UTF-8 blocks: the header line, then the rows."""
-    if frame.shape[1] < 2 or not all(_known(frame[column]) for column in frame.columns):
-        # one column: the csv module writes an empty row as '""'; other types: pandas' own formats
-        yield frame.to_csv(index=False, encoding="utf-8", lineterminator="\n").encode("utf-8")
-        return
-    header = io.StringIO()
-    csv.writer(header, lineterminator="\n").writerow([str(column) for column in frame.columns])
-    yield header.getvalue().encode("utf-8")
-    for start in range(0, len(frame), BLOCK_ROWS):
-        block = frame.iloc[start:start + BLOCK_ROWS]
-        fields = [_field_text(block[column]) for column in block.columns]
-        lines = pc.binary_join_element_wise(*fields, _text(","))
-        yield _text_bytes(lines)
+def csv_files(tables: list) -> Iterator[tuple[int, bytes | memoryview]]:
+    """The CSV text of each table ({header: column}) as (its position in `tables`, a UTF-8 block),
+    each table's blocks in order: its header line, then its rows. A column that tables of the same
+    length share (the same Series object) is turned into text once per block, and the lines of
+    tables of the very same columns (a tier's copy and the legacy copy) are joined once."""
+    written = []
+    for position, table in enumerate(tables):
+        if len(table) < 2 or not all(_known(column) for column in table.values()):
+            # one column: the csv module writes an empty row as '""'; other types: pandas' own formats
+            frame = pd.DataFrame({name: column.array for name, column in table.items()})
+            yield position, frame.to_csv(index=False, encoding="utf-8", lineterminator="\n").encode("utf-8")
+            continue
+        header = io.StringIO()
+        csv.writer(header, lineterminator="\n").writerow([str(name) for name in table])
+        yield position, header.getvalue().encode("utf-8")
+        written.append(position)
+    for rows in sorted({len(next(iter(tables[p].values()))) for p in written}):
+        together = [p for p in written if len(next(iter(tables[p].values()))) == rows]
+        for start in range(0, rows, BLOCK_ROWS):
+            texts: dict = {}  # id of a column -> its block's text
+            joined: dict = {}  # ids of a table's columns -> its block's lines
+            for position in together:
+                columns = list(tables[position].values())
+                for column in columns:
+                    if id(column) not in texts:
+                        texts[id(column)] = _field_text(column.iloc[start:start + BLOCK_ROWS])
+                key = tuple(id(column) for column in columns)
+                if key not in joined:
+                    fields = [texts[id(column)] for column in columns]
+                    # the line end joined to the last field, so each line is written whole by one join
+                    fields[-1] = pc.binary_join_element_wise(fields[-1], _text("\n"), _text(""))
+                    joined[key] = _chunks(pc.binary_join_element_wise(*fields, _text(",")))
+                for lines in joined[key]:
+                    yield position, _values_bytes(lines)
 
 
 def _known(values: pd.Series) -> bool:
@@ -47,12 +71,14 @@ def _known(values: pd.Series) -> bool:
     return dtype == object and pd.api.types.infer_dtype(values, skipna=True) in {"string", "empty"}
 
 
-def _text_bytes(lines: pa.Array | pa.ChunkedArray) -> memoryview | bytes:
-    """Each line and its line end, as one run of bytes: the values buffer of `line + "\\n"`."""
-    ended = pc.binary_join_element_wise(lines, _text("\n"), _text(""))
-    ended = ended.combine_chunks() if isinstance(ended, pa.ChunkedArray) else ended
-    offsets = np.frombuffer(ended.buffers()[1], dtype=np.int64)[ended.offset:ended.offset + len(ended) + 1]
-    return memoryview(ended.buffers()[2])[offsets[0]:offsets[-1]] if len(ended) else b""
+def _chunks(lines: pa.Array | pa.ChunkedArray) -> list:
+    return lines.chunks if isinstance(lines, pa.ChunkedArray) else [lines]
+
+
+def _values_bytes(lines: pa.Array) -> memoryview | bytes:
+    """The lines one after another, as they are in the array's values buffer."""
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset:lines.offset + len(lines) + 1]
+    return memoryview(lines.buffers()[2])[offsets[0]:offsets[-1]] if len(lines) else b""
 
 
 def _field_text(values: pd.Series) -> pa.Array | pa.ChunkedArray:

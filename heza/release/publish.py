@@ -21,7 +21,7 @@ from heza.release.disclosure import Disclosure, disclose
 from heza.release.ess import ESS_FILE, ess_event, write_ess_report
 from heza.release.folders import discard_partial_releases, make_live, new_release_dir
 from heza.assess.correct import CORRECTED_FIELDS
-from heza.release.outputs import CORRECTIONS_FILE, data_package, file_sha256, resource, write_csv, write_json
+from heza.release.outputs import CORRECTIONS_FILE, data_package, file_sha256, resource, write_json
 from heza.release.report_data import code_version, report_data
 from heza.release.rule_history import record_history
 from heza.release.tiers import corrections_for, redact_report, tier_fields, tier_files, write_tiers
@@ -109,23 +109,21 @@ def _write_tables(assessment: Assessment, ctx: RunContext, release: Path, disclo
         published_schema(name, ctx.registry.codes).validate(
             assessment.splits[name].published.drop(columns=[CORRECTED_FIELDS], errors="ignore"), lazy=True)
     indicators, corrections = _indicators(assessment), assessment.corrections
-    outputs = write_tiers(tier_files(assessment.splits, indicators, disclosure, corrections), release, ctx.period,
-                          ctx.registry.codes)
+    tiers = tier_files(assessment.splits, indicators, disclosure, corrections)
     if not ctx.settings.publish.get("legacy_paths", True):
-        return outputs
+        return write_tiers(tiers, release, ctx.period, ctx.registry.codes)
     (release / "quarantine").mkdir(exist_ok=True)
+    legacy = {}
     for name in DATA_TABLES:
         split = assessment.splits[name]
-        outputs.append(write_csv(split.published, release / f"{name}.csv"))
-        held_back = TABLES[name].quarantine_file
-        outputs.append({**write_csv(split.quarantined, release / held_back), "file": held_back})
+        legacy[f"{name}.csv"], legacy[TABLES[name].quarantine_file] = split.published, split.quarantined
     if indicators is not None:
-        outputs.append(write_csv(indicators, release / "indicators.csv"))
+        legacy["indicators.csv"] = indicators
     extra = []
     if corrections is not None:  # the top level is the restricted tier's copy
-        lines = corrections_for(corrections, "restricted")
-        outputs.append(write_csv(lines, release / CORRECTIONS_FILE))
+        legacy[CORRECTIONS_FILE] = lines = corrections_for(corrections, "restricted")
         extra.append(resource(CORRECTIONS_FILE, tier_fields("restricted", CORRECTIONS_FILE, lines, ctx.registry.codes)))
+    outputs = write_tiers(tiers, release, ctx.period, ctx.registry.codes, also=legacy)
     write_json(data_package(ctx.period, ctx.registry.codes, extra, corrected=corrections is not None),
                release / "datapackage.json")
     return outputs

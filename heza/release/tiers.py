@@ -14,7 +14,7 @@ import pandas as pd
 from heza.assess.correct import CORRECTED_FIELDS, CORRECTION_COLUMNS
 from heza.release.disclosure import CITY, CLAIM_FLAG, OWNERSHIP_AXIS, SUPPRESSED, Disclosure
 from heza.release.outputs import (
-    CORRECTED_FIELD, CORRECTIONS_FILE, file_sha256, resource, schema_fields, write_csv, write_json,
+    CORRECTED_FIELD, CORRECTIONS_FILE, file_sha256, resource, schema_fields, write_csvs, write_json,
 )
 from schemas import DATA_TABLES, TABLES, published_schema
 from schemas.catalogue import RULES
@@ -49,21 +49,26 @@ def tier_files(splits: dict, indicators: pd.DataFrame | None, disclosure: Disclo
     return files
 
 
-def write_tiers(files: dict, release: Path, period: str, zone_codes) -> list:
-    """Every tier's tables and data package; their manifest output records (paths from the release)."""
+def write_tiers(files: dict, release: Path, period: str, zone_codes, also: dict | None = None) -> list:
+    """Every tier's tables and data package, and `also` ({path in the release: table}, the legacy
+    copies) with them in one pass (write_csvs: the columns they share are written out once); their
+    manifest output records (paths from the release), the tiers' first."""
+    release = Path(release)
+    for tier in files:
+        (release / tier / "quarantine").mkdir(parents=True, exist_ok=True)
+    tables = {f"{tier}/{path}": frame for tier, in_tier in files.items() for path, frame in in_tier.items()}
+    written = iter(write_csvs(release, {**tables, **(also or {})}))
     outputs = []
-    for tier, tables in files.items():
-        folder = Path(release) / tier
-        (folder / "quarantine").mkdir(parents=True, exist_ok=True)
-        for path, frame in tables.items():
-            outputs.append({**write_csv(frame, folder / path), "file": f"{tier}/{path}"})
+    for tier, in_tier in files.items():
+        outputs += [next(written) for _ in in_tier]
         package = {"name": f"heza-{period}-{tier}", "title": f"HEZA {period}: {tier}",
                    "profile": "tabular-data-package",
-                   "resources": [resource(path, tier_fields(tier, path, frame, zone_codes)) for path, frame in tables.items()]}
-        write_json(package, folder / "datapackage.json")
+                   "resources": [resource(path, tier_fields(tier, path, frame, zone_codes))
+                                 for path, frame in in_tier.items()]}
+        write_json(package, release / tier / "datapackage.json")
         outputs.append({"file": f"{tier}/datapackage.json", "rows": None,
-                        "sha256": file_sha256(folder / "datapackage.json")})
-    return outputs
+                        "sha256": file_sha256(release / tier / "datapackage.json")})
+    return outputs + list(written)
 
 
 def tier_fields(tier: str, path: str, frame: pd.DataFrame, zone_codes) -> list:
