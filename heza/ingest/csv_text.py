@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as arrow_csv
 
-from heza.ingest.arrow_text import arrow_text
+from heza.ingest.arrow_text import arrow_text, may_contain
 from heza.ingest.grid import as_frame
 from heza.ingest.tables import ReadError
 
@@ -168,6 +168,8 @@ def _rows_swallowed(grid, delimiter: str, width: int) -> bool:
     looks_like_row = rf"(?:[^\n]*{re.escape(delimiter)}){{{max(2, width // 2)}}}"
     for column in frame.columns:
         text = arrow_text(frame[column])
+        if not may_contain(text, b"\n"):  # the usual column: one scan of its bytes, no kernel call per cell
+            continue
         multi = pc.fill_null(pc.match_substring(text, "\n"), False)
         if pc.any(multi).as_py() and pc.any(pc.match_substring_regex(text.filter(multi), looks_like_row)).as_py():
             return True
