@@ -69,17 +69,33 @@ def matches(text: pd.Series, pattern: str) -> np.ndarray:
     return flags(pc.match_substring_regex(arrow_text(text), pattern))
 
 
-def nfc(strings: pa.ChunkedArray) -> pa.ChunkedArray:
-    """Every cell in NFC. Arrow's utf8_normalize takes seconds over a million names even when
-    nothing changes, and nearly every column already is NFC (a CSV's whole text is normalised when
-    it is read): that is proven once for the column, by Python's quick check of all its cells
-    joined with line breaks (a break is a normalisation boundary, so the joined text is NFC exactly
-    when every cell is); only a column that is not is normalised cell by cell."""
-    present = pc.drop_null(strings).combine_chunks()
-    if not len(present) or pc.all(pc.string_is_ascii(present)).as_py():
-        return strings
+# Letters and signs that are NFC wherever they stand (no canonical combining class, never composed
+# with the character before, never changed by NFC): ASCII to the spacing modifiers, the precomposed
+# Latin and Vietnamese letters (Latin Extended Additional), and most punctuation, currency and
+# symbols of U+2002-U+20CF (tests/test_arrow_cells.py proves it for every code point)
+_NFC_ANYWHERE = r"\x{0000}-\x{02FF}\x{1E00}-\x{1EFF}\x{2002}-\x{20CF}"
+
+
+def is_nfc(strings: pa.ChunkedArray) -> bool:
+    """Whether every cell is NFC, without normalising any: a column of ASCII or of characters that
+    are NFC wherever they stand (Vietnamese letters composed, as every keyboard writes them) is,
+    which one search over its bytes proves; any other is asked of Python's quick check of all its
+    cells joined with line breaks (a break is a normalisation boundary, so the joined text is NFC
+    exactly when every cell is)."""
+    ascii_only = pc.string_is_ascii(strings)
+    if pc.all(ascii_only).as_py() is not False:
+        return True  # ASCII, or no cell at all
+    beyond = pc.filter(strings, pc.invert(ascii_only))  # a column of figures: its header and a few odd cells
+    if not may_match(beyond, f"[^{_NFC_ANYWHERE}]"):
+        return True  # only characters NFC in any place
+    present = beyond.combine_chunks()  # the filter dropped the missing cells
     joined = pc.binary_join(pa.LargeListArray.from_arrays(pa.array([0, len(present)], pa.int64()), present),
                              pa.scalar("\n", pa.large_string()))
-    if unicodedata.is_normalized("NFC", joined[0].as_py()):
-        return strings
-    return pc.utf8_normalize(strings, form="NFC")
+    return unicodedata.is_normalized("NFC", joined[0].as_py())
+
+
+def nfc(strings: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Every cell in NFC. Arrow's utf8_normalize takes seconds over a million names even when
+    nothing changes, and nearly every column already is NFC (`is_nfc` proves it at once): only a
+    column that is not is normalised cell by cell."""
+    return strings if is_nfc(strings) else pc.utf8_normalize(strings, form="NFC")
