@@ -169,5 +169,6 @@ def test_only_a_utf8_file_whose_every_cell_is_nfc_is_read_straight_from_its_byte
     assert _composed_utf8_grid(b"\xef\xbb\xbf" + composed.encode("utf-8"))[1] == "utf-8-sig"
     for data in ((header + "0100000003;Co\u0302ng ty;12\n").encode("utf-8"),  # decomposed
                  (header + "0100000003;Hỏi\u037e đáp;12\n").encode("utf-8"),  # NFC turns U+037E into ';'
-                 composed.encode("utf-16"), windows_1258(composed)):
+                 composed.encode("utf-16"), windows_1258(composed),
+                 (composed * 150).encode("utf-8") + windows_1258("0100000003;Công ty Hải Đăng;12\n")):  # past the head
         assert _composed_utf8_grid(data) is None
