@@ -82,14 +82,18 @@ def _record_rows(text: str, lines: dict, delimiter: str) -> dict:
 def first_lines(text: str, count: int) -> str:
     """The first `count` lines of a text, without splitting or copying all of it (a CSV may hold a
     million): the head up to the count-th line end, read as lines by StringIO."""
-    end = 0
+    return "".join(itertools.islice(io.StringIO(text[:_line_end(text, count)]), count))
+
+
+def _line_end(text: str | bytes, count: int) -> int:
+    """Where the first `count` lines of a text (or of its bytes) end."""
+    newline, end = ("\n" if isinstance(text, str) else b"\n"), 0
     for _ in range(count):
-        found = text.find("\n", end)
+        found = text.find(newline, end)
         if found < 0:
-            end = len(text)
-            break
+            return len(text)
         end = found + 1
-    return "".join(itertools.islice(io.StringIO(text[:end]), count))
+    return end
 
 
 def sniff_delimiter(text: str) -> str:
@@ -121,16 +125,16 @@ def csv_grid(path: Path) -> tuple:
 
 
 def _composed_utf8_grid(data: bytes) -> tuple | None:
-    """(grid, encoding, delimiter, width, None, {}) of a UTF-8 file whose every cell already is NFC (nearly
-    every export), read by Arrow straight from its bytes: Arrow checks that every cell is UTF-8 and
-    each column is proven NFC on its own, so the whole text is never decoded nor normalised in
-    Python (a fifth of reading a million rows). NFC text has the same bytes, so the grid is the one
-    `_decoded_grid` reads. None for any other file, which `_decoded_grid` reads."""
+    """(grid, encoding, delimiter, width, None, {}) of a UTF-8 file whose every cell already is NFC
+    (nearly every export), read by Arrow straight from its bytes: Arrow checks that every cell is
+    UTF-8 and each column is proven NFC on its own, so the whole text is never decoded nor
+    normalised in Python (a fifth of reading a million rows). NFC text has the same bytes, so the
+    grid is the one `_decoded_grid` reads. None for any other file, which `_decoded_grid` reads."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return None
     body = data.removeprefix(b"\xef\xbb\xbf")
     try:
-        head = first_lines(body[:_line_end(body, 200)].decode("utf-8"), 200)
+        head = body[:_line_end(body, 200)].decode("utf-8")
     except UnicodeDecodeError:
         return None
     if not unicodedata.is_normalized("NFC", head):
@@ -142,20 +146,9 @@ def _composed_utf8_grid(data: bytes) -> tuple | None:
     return grid, "utf-8-sig" if len(body) < len(data) else "utf-8", delimiter, width, None, {}
 
 
-def _line_end(data: bytes, count: int) -> int:
-    """Where the first `count` lines of the bytes end."""
-    end = 0
-    for _ in range(count):
-        found = data.find(b"\n", end)
-        if found < 0:
-            return len(data)
-        end = found + 1
-    return end
-
-
 def _decoded_grid(data: bytes) -> tuple:
-    """(grid, encoding, delimiter, width of the first rows, text, {line: text} recoded) of any CSV export: the whole text
-    decoded (see decode_lines) and normalised to NFC, then read."""
+    """(grid, encoding, delimiter, width of the first rows, text, {line: text} recoded) of any CSV
+    export: the whole text decoded (see decode_lines) and normalised to NFC, then read."""
     try:
         decoded, encoding, recoded = decode_lines(data)
     except UnicodeDecodeError as exc:
