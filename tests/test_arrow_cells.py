@@ -16,7 +16,9 @@ import pyarrow.compute as pc
 from hypothesis import given
 from hypothesis import strategies as st
 
-from heza.ingest.arrow_text import _NFC_ANYWHERE, blank_strings, is_nfc, may_contain, may_match, nfc
+from heza.ingest.arrow_text import (
+    _NFC_ANYWHERE, blank_strings, is_nfc, may_contain, may_match, nfc, nfc_as_it_stands,
+)
 from heza.ingest.cells import (
     _CROWDED, _LEGACY_SUSPECT, _PLAIN_INTEGER, _plain_integers, _restored_tax_codes, clean_column, map_distinct,
     parse_booleans, parse_numbers, restore_tax_codes,
@@ -111,6 +113,8 @@ def test_a_column_is_nfc_exactly_when_every_cell_is(cells, cut):
     strings = _chunked(cells, cut)
     assert is_nfc(strings) == all(cell is None or unicodedata.is_normalized("NFC", cell) for cell in cells)
     assert nfc(strings).to_pylist() == [None if c is None else unicodedata.normalize("NFC", c) for c in cells]
+    if nfc_as_it_stands("".join(cell or "" for cell in cells).encode("utf-8")):
+        assert all(cell is None or unicodedata.is_normalized("NFC", cell) for cell in cells)
 
 
 @given(st.lists(_CELL, max_size=8), st.integers(0, 8))

@@ -76,6 +76,14 @@ def matches(text: pd.Series, pattern: str) -> np.ndarray:
 _NFC_ANYWHERE = r"\x{0000}-\x{02FF}\x{1E00}-\x{1EFF}\x{2002}-\x{20CF}"
 
 
+def nfc_as_it_stands(data: bytes) -> bool:
+    """True when UTF-8 bytes hold only characters that are NFC wherever they stand (so every text
+    cut from them is NFC): one search over all of them; False says only that a cell must be asked."""
+    span = pa.array([0, len(data)], pa.int64()).buffers()[1]
+    whole = pa.LargeStringArray.from_buffers(1, span, pa.py_buffer(data))
+    return not pc.any(pc.match_substring_regex(whole, f"[^{_NFC_ANYWHERE}]")).as_py()
+
+
 def is_nfc(strings: pa.ChunkedArray) -> bool:
     """Whether every cell is NFC, without normalising any: a column of ASCII or of characters that
     are NFC wherever they stand (Vietnamese letters composed, as every keyboard writes them) is,
