@@ -1,16 +1,30 @@
 """The cell typing done on Arrow's kernels (heza.ingest.arrow_text, heza.ingest.cells) says what
-the per-value Python it replaced said: blank cells, NFC, plain numbers, yes/no words."""
+the per-value Python it replaced said: blank cells, NFC, plain numbers, yes/no words; and each
+shortcut for the usual clean column (one search over a column's bytes, plain digits cast at once,
+ten-digit tax codes left alone) says what asking every cell says."""
 
 from __future__ import annotations
 
+import re
 import sys
+import unicodedata
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from hypothesis import given
+from hypothesis import strategies as st
 
-from heza.ingest.arrow_text import blank_strings, nfc
-from heza.ingest.cells import map_distinct, parse_booleans, parse_numbers
+from heza.ingest.arrow_text import (
+    _NFC_ANYWHERE, blank_strings, is_nfc, may_contain, may_match, nfc, nfc_as_it_stands,
+)
+from heza.ingest.cells import (
+    _CROWDED, _LEGACY_SUSPECT, _PLAIN_INTEGER, _plain_integers, _restored_tax_codes, clean_column, map_distinct,
+    parse_booleans, parse_numbers, restore_tax_codes,
+)
+from heza.ingest.csv_text import _composed_utf8_grid, _decoded_grid
+from heza.samples.workbooks import windows_1258
 from schemas.columns import column_specs
 
 
@@ -61,3 +75,104 @@ def test_a_yes_no_column_reads_each_word_once_and_an_empty_cell_as_no():
 def test_a_mapped_column_keeps_the_values_the_mapping_does_not_know():
     mapped = map_distinct(pd.Series(["a", None, "b", "a"], dtype="string"), {"a": "A"}.get)
     assert mapped.tolist() == ["A", pd.NA, "b", "A"]
+
+
+# characters a column of cells is drawn from: ASCII figures and white space, Vietnamese composed and
+# decomposed, legacy-font marks, no-break and wide spaces, digits of other scripts, Greek, Hangul jamo
+_ALPHABET = st.sampled_from([*"0123456789 -.,\t\nabcÃ©º", "Công", "Đình", "ạ", "o\u0302", "e\u0301", "\u0301",
+                             "\u00a0", "\u3000", "\u2000", "\u037e", "١", "\u1100", "\u1161", "“", "€"])
+_CELL = st.one_of(st.none(), st.lists(_ALPHABET, max_size=6).map("".join))
+
+
+def _chunked(cells: list, cut: int) -> pa.ChunkedArray:
+    """The cells in two chunks, the second a slice (not at the start of its buffer), as Arrow's CSV
+    reader and filters hand them on."""
+    whole = pa.array(["pad", *cells], pa.large_string())
+    cut = min(cut, len(cells))
+    return pa.chunked_array([whole.slice(1, cut), whole.slice(1 + cut)], pa.large_string())
+
+
+def test_every_character_counted_nfc_anywhere_is_so_beside_any_other():
+    """No combining class, NFC alone, and never the second character of a canonical composition:
+    then no neighbour can compose with it or reorder it, so a text of them is NFC as it stands."""
+    seconds = {int(d.split()[1], 16) for c in map(chr, range(sys.maxunicode + 1))
+               if (d := unicodedata.decomposition(c)) and not d.startswith("<") and len(d.split()) == 2}
+    seconds |= set(range(0x1161, 0x1176)) | set(range(0x11A8, 0x11C3))  # Hangul vowels and finals
+    ranges = [tuple(int(bound[3:-1], 16) for bound in part.split("-"))
+              for part in re.findall(r"\\x\{[0-9A-F]+\}-\\x\{[0-9A-F]+\}", _NFC_ANYWHERE)]
+    assert len(ranges) == 3
+    for first, last in ranges:
+        for code in range(first, last + 1):
+            character = chr(code)
+            assert not unicodedata.combining(character) and code not in seconds, hex(code)
+            assert unicodedata.normalize("NFC", character) == character, hex(code)
+
+
+@given(st.lists(_CELL, max_size=8), st.integers(0, 8))
+def test_a_column_is_nfc_exactly_when_every_cell_is(cells, cut):
+    strings = _chunked(cells, cut)
+    assert is_nfc(strings) == all(cell is None or unicodedata.is_normalized("NFC", cell) for cell in cells)
+    assert nfc(strings).to_pylist() == [None if c is None else unicodedata.normalize("NFC", c) for c in cells]
+    if nfc_as_it_stands("".join(cell or "" for cell in cells).encode("utf-8")):
+        assert all(cell is None or unicodedata.is_normalized("NFC", cell) for cell in cells)
+
+
+@given(st.lists(_CELL, max_size=8), st.integers(0, 8))
+def test_one_search_over_a_column_finds_what_searching_each_cell_finds(cells, cut):
+    strings = _chunked(cells, cut)
+    for pattern in (_CROWDED, _LEGACY_SUSPECT, f"[^{_NFC_ANYWHERE}]"):
+        if pc.any(pc.match_substring_regex(strings, pattern)).as_py():
+            assert may_match(strings, pattern)
+    single = pc.any(pc.match_substring_regex(strings, f"[^{_NFC_ANYWHERE}]")).as_py() or False
+    assert may_match(strings, f"[^{_NFC_ANYWHERE}]") == single  # one character never straddles two cells
+    assert may_contain(strings, b"\n") == any("\n" in cell for cell in cells if cell is not None)
+
+
+@given(st.lists(_CELL, max_size=8), st.integers(0, 8))
+def test_plain_integers_are_those_trimming_and_matching_each_cell_finds(cells, cut):
+    strings = _chunked(cells, cut)
+    stripped = pc.utf8_trim_whitespace(strings)
+    expected = np.asarray(pc.fill_null(pc.match_substring_regex(stripped, f"^(?:{_PLAIN_INTEGER})$"), False))
+    plain, values = _plain_integers(strings)
+    assert plain.tolist() == expected.tolist()
+    assert values[plain].tolist() == [float(c.strip()) for c, p in zip(cells, expected) if p]
+
+
+@given(st.lists(st.one_of(st.none(), st.lists(st.sampled_from(list("0123456789 .-")), max_size=14).map("".join),
+                          st.sampled_from(["0100000003", "100000003", "0100000003001", "010 000 0003", "01000000"])),
+                max_size=8))
+def test_ten_digit_tax_codes_left_alone_restore_as_every_cell_through_the_rules(cells):
+    values = pd.Series(cells, dtype="string")
+    restored, given_back = restore_tax_codes(values)
+    expected, expected_back = _restored_tax_codes(clean_column(values))
+    assert restored.tolist() == expected.tolist()
+    assert given_back.tolist() == expected_back.tolist()
+
+
+@given(st.lists(st.lists(_CELL.map(lambda cell: cell or ""), min_size=3, max_size=3), min_size=1, max_size=6),
+       st.sampled_from([",", ";", "\t"]), st.booleans())
+def test_a_utf8_csv_read_straight_from_its_bytes_is_the_grid_decoding_it_whole_gives(rows, delimiter, bom):
+    """The shortcut for a UTF-8 file already in NFC reads the same grid, encoding and delimiter as
+    decoding and normalising the whole text, or leaves the file to that path."""
+    lines = [["Mã số thuế", "Tên doanh nghiệp", "Tổng số lao động"], *rows]
+    text = "".join(delimiter.join('"' + c.replace('"', '""') + '"' if set(c) & set('"\n;,\t') else c for c in line)
+                   + "\n" for line in lines)
+    data = (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8")
+    straight, decoded = _composed_utf8_grid(data), _decoded_grid(data)
+    if straight is not None:
+        assert straight[0].equals(decoded[0]) and straight[1:4] == decoded[1:4]
+    else:
+        assert not all(unicodedata.is_normalized("NFC", cell) for row in rows for cell in row) or "\r" in text
+
+
+def test_only_a_utf8_file_whose_every_cell_is_nfc_is_read_straight_from_its_bytes():
+    header = "Mã số thuế;Tên doanh nghiệp;Tổng số lao động\n"
+    composed = header + "0100000003;Công ty TNHH Đình Vũ;12\n"
+    assert _composed_utf8_grid(composed.encode("utf-8")) is not None
+    assert _composed_utf8_grid(b"\xef\xbb\xbf" + composed.encode("utf-8"))[1] == "utf-8-sig"
+    for data in ((header + "0100000003;Co\u0302ng ty;12\n").encode("utf-8"),  # decomposed
+                 (header + "0100000003;Hỏi\u037e đáp;12\n").encode("utf-8"),  # NFC turns U+037E into ';'
+                 composed.encode("utf-16"), windows_1258(composed),
+                 # a Windows-1258 line past the head the delimiter is sniffed from
+                 (composed * 150).encode("utf-8") + windows_1258("0100000003;Công ty Hải Đăng;12\n")):
+        assert _composed_utf8_grid(data) is None

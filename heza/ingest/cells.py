@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from heza.findings import by_distinct, display_column, display_value, is_text
-from heza.ingest.arrow_text import arrow_text, as_series, flags, matches, nfc
+from heza.ingest.arrow_text import arrow_text, as_series, flags, matches, may_match, nfc
 from heza.ingest.headers import (
     LEGACY_MARKS, confusable_letters, describe_confusables, fold, legacy_text_encoding, value_index,
 )
@@ -36,6 +36,8 @@ _CROWDED = rf"{_SPACE}{_SPACE}|[\t\n\r\x{{00a0}}]"
 def _squeeze_spaces(text: pa.ChunkedArray) -> pa.ChunkedArray:
     """Runs of white space to one space, only in the few cells that have them (two in a row, a tab,
     a line break, a no-break space)."""
+    if not may_match(text, _CROWDED):
+        return text
     crowded = pc.match_substring_regex(text, _CROWDED)
     if not pc.any(crowded).as_py():
         return text
@@ -67,28 +69,54 @@ def parse_numbers(values: pd.Series, spec: ColumnSpec, header_unit, rate: float 
     strings = isinstance(values.dtype, pd.StringDtype)  # a CSV column: text or missing, kept in Arrow
     raw = None if strings else values.to_numpy(dtype=object)
     result = np.full(len(values), np.nan)
-    problem_codes = np.full(len(values), None, dtype=object)
+    problems = _CellProblems(len(values))
     if not strings and (~text).any():
-        _numbers_from_values(raw, text, result, problem_codes)
+        _numbers_from_values(raw, text, result, problems)
     by_majority = False
     if text.any():
         texts = (values if text.all() else values[text]) if strings else pd.Series(raw[text], dtype="string")
-        by_majority = _numbers_from_text(texts, text, whole, spec, result, problem_codes)
+        by_majority = _numbers_from_text(texts, text, whole, spec, result, problems)
     if header_unit is not None:
-        result = _in_column_unit(result, problem_codes, header_unit, spec.unit, rate)
+        result = _in_column_unit(result, problems, header_unit, spec.unit, rate)
     if whole:
         fractional = ~np.isnan(result) & (np.abs(result - np.round(result)) > 1e-9)
-        _mark(problem_codes, fractional & (problem_codes == None), ("CELL_NOT_WHOLE", "", ""))  # noqa: E711
-    has_problem = problem_codes != None  # noqa: E711
-    result[has_problem] = np.nan
-    problems = {values.index[i]: problem_codes[i] for i in np.flatnonzero(has_problem)}
+        problems.mark(fractional & ~problems.found(), ("CELL_NOT_WHOLE", "", ""))
+    result[problems.found()] = np.nan
     series = pd.Series(result, index=values.index)
     typed = series.round().astype("Int64") if whole else series.astype("Float64")
-    return typed, problems, by_majority
+    return typed, problems.by_row(values.index), by_majority
+
+
+class _CellProblems:
+    """The problem of each cell of a column as a small code (0: none) into the few distinct problems
+    met: a million cells cost one integer array, never a Python object each."""
+
+    def __init__(self, size: int):
+        self.kinds: list = [None]
+        self.codes = np.zeros(size, dtype=np.int32)
+
+    def mark(self, where: np.ndarray, problem: tuple) -> None:
+        """`problem` for the cells `where` (a mask or positions)."""
+        self.kinds.append(problem)
+        self.codes[where] = len(self.kinds) - 1
+
+    def spread(self, positions: np.ndarray, distinct: list, picks: np.ndarray) -> None:
+        """At each of `positions`, the problem distinct[pick] (None: no problem)."""
+        codes = np.arange(len(self.kinds), len(self.kinds) + len(distinct), dtype=np.int32)
+        codes[[problem is None for problem in distinct]] = 0
+        self.kinds.extend(distinct)
+        self.codes[positions] = codes[picks]
+
+    def found(self) -> np.ndarray:
+        return self.codes != 0
+
+    def by_row(self, index) -> dict:
+        """{row: (rule, detail vi, detail en)} of the cells with a problem."""
+        return {index[i]: self.kinds[self.codes[i]] for i in np.flatnonzero(self.codes)}
 
 
 def _numbers_from_values(raw: np.ndarray, text: np.ndarray, result: np.ndarray,
-                         problem_codes: np.ndarray) -> None:
+                         problems: _CellProblems) -> None:
     """Fill `result` for the cells that are not text: numbers as they are; dates and booleans are
     not numbers (CELL_NOT_A_NUMBER)."""
     others = raw[~text]
@@ -101,22 +129,22 @@ def _numbers_from_values(raw: np.ndarray, text: np.ndarray, result: np.ndarray,
                               dtype=bool, count=len(others))
     numbers[strange] = np.nan
     result[~text] = numbers
-    _mark(problem_codes, np.isin(np.arange(len(raw)), np.flatnonzero(~text)[strange]),
-          ("CELL_NOT_A_NUMBER", "", ""))
+    problems.mark(np.flatnonzero(~text)[strange], ("CELL_NOT_A_NUMBER", "", ""))
 
 
 def _numbers_from_text(texts: pd.Series, text: np.ndarray, whole: bool, spec: ColumnSpec,
-                       result: np.ndarray, problem_codes: np.ndarray) -> bool:
-    """Fill `result` and `problem_codes` for the text cells (`texts`, as written, at the positions
-    `text`): plain digits at once on Arrow's kernels (trimmed, matched, cast), every other text
+                       result: np.ndarray, problems: _CellProblems) -> bool:
+    """Fill `result` and `problems` for the text cells (`texts`, as written, at the positions
+    `text`): plain integers at once on Arrow's kernels (`_plain_integers`), every other text
     parsed once per distinct value under the column's convention. Returns whether that majority
     convention decided an ambiguous figure."""
     strings = arrow_text(texts)
-    stripped = pc.utf8_trim_whitespace(strings)
-    plain = flags(pc.match_substring_regex(stripped, f"^(?:{_PLAIN_INTEGER})$"))
-    positions = np.flatnonzero(text)
-    result[positions[plain]] = pc.cast(pc.filter(stripped, plain), pa.float64()).to_numpy(zero_copy_only=False)
-    rest = positions[~plain]
+    plain, values = _plain_integers(strings)
+    if len(strings) == len(result):  # every cell is text (a CSV column): no positions to look up
+        result[:], rest = values, np.flatnonzero(~plain)
+    else:
+        positions = np.flatnonzero(text)
+        result[positions], rest = values, positions[~plain]  # NaN where not plain, until read below
     if not len(rest):
         return False
     others = pc.filter(strings, ~plain).to_numpy(zero_copy_only=False)
@@ -126,13 +154,29 @@ def _numbers_from_text(texts: pd.Series, text: np.ndarray, whole: bool, spec: Co
     convention, mixed = column_convention(figures, weights)
     parsed = [_one_figure(f, whole, spec, convention, mixed) for f in figures]
     unique_values = np.array([p[0] for p in parsed] + [np.nan], dtype="float64")
-    unique_problems = np.array([p[1] for p in parsed] + [None], dtype=object)
     result[rest] = unique_values[codes]
-    problem_codes[rest] = unique_problems[codes]
+    problems.spread(rest, [p[1] for p in parsed] + [None], codes)  # a missing cell (code -1): the None
     return any(p[2] for p, w in zip(parsed, weights) if w)
 
 
-def _in_column_unit(result: np.ndarray, problem_codes: np.ndarray, header_unit, unit: str | None,
+def _plain_integers(strings: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """(which cells are plain integers, their values): cells of ASCII digits only (the usual cell)
+    are cast at once; only the others are trimmed and matched for a sign and white space, so a
+    clean column costs one check and one cast, no regex."""
+    plain = flags(pc.and_(pc.ascii_is_decimal(strings), pc.less_equal(pc.binary_length(strings), 15)))
+    if plain.all():
+        return plain, pc.cast(strings, pa.float64()).to_numpy(zero_copy_only=False)
+    values = np.full(len(strings), np.nan)
+    values[plain] = pc.cast(pc.filter(strings, plain), pa.float64()).to_numpy(zero_copy_only=False)
+    rest = np.flatnonzero(~plain)
+    stripped = pc.utf8_trim_whitespace(strings.take(rest))
+    signed = flags(pc.match_substring_regex(stripped, f"^(?:{_PLAIN_INTEGER})$"))
+    values[rest[signed]] = pc.cast(pc.filter(stripped, signed), pa.float64()).to_numpy(zero_copy_only=False)
+    plain[rest[signed]] = True
+    return plain, values
+
+
+def _in_column_unit(result: np.ndarray, problems: _CellProblems, header_unit, unit: str | None,
                     rate: float | None) -> np.ndarray:
     """Values scaled by the header's unit (triệu USD, tỷ đồng) and converted between VND and USD at
     the reference rate; without a rate every figure is a CELL_NO_EXCHANGE_RATE problem."""
@@ -140,16 +184,11 @@ def _in_column_unit(result: np.ndarray, problem_codes: np.ndarray, header_unit, 
     source_unit = header_unit.unit
     if source_unit in {"USD", "VND"} and unit in {"USD", "VND"} and source_unit != unit:
         if rate is None:
-            _mark(problem_codes, ~np.isnan(result), ("CELL_NO_EXCHANGE_RATE", "", ""))
+            problems.mark(~np.isnan(result), ("CELL_NO_EXCHANGE_RATE", "", ""))
             result[:] = np.nan
         else:
             result = result / rate if source_unit == "VND" else result * rate
     return result
-
-
-def _mark(problems: np.ndarray, where: np.ndarray, problem: tuple) -> None:
-    for position in np.flatnonzero(where):  # a tuple per cell: numpy would try to spread it
-        problems[position] = problem
 
 
 def _one_figure(figure, whole: bool, spec: ColumnSpec, convention, mixed) -> tuple:
@@ -200,8 +239,21 @@ def parse_booleans(values: pd.Series):
 
 def restore_tax_codes(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Compact tax codes to 10 or 10-3 digits, giving back a leading zero Excel dropped. The few
-    cells to change are found on Arrow's kernels and only they are rewritten."""
+    cells to change are found on Arrow's kernels and only they are rewritten; a cell of ten ASCII
+    digits (the usual one) is left as it is without a regex."""
     text = clean_column(values)
+    strings = arrow_text(text)
+    odd = ~flags(pc.and_(pc.ascii_is_decimal(strings), pc.equal(pc.binary_length(strings), 10)))
+    restorable = np.zeros(len(text), dtype=bool)
+    if odd.any():
+        fixed, restorable[odd] = _restored_tax_codes(text[odd])
+        text = as_series(pc.replace_with_mask(strings, pa.array(odd), arrow_text(fixed).combine_chunks()), text.index)
+    return text, pd.Series(restorable, index=text.index, dtype="boolean")
+
+
+def _restored_tax_codes(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """(codes compacted and given back their zero, which were given it) for cleaned tax codes."""
+    text = text.copy()
     spaced = matches(text, f"[{_SPACE_CHARS}.]")
     if spaced.any():
         text[spaced] = text[spaced].str.replace(r"[\s.]", "", regex=True)
@@ -214,7 +266,7 @@ def restore_tax_codes(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         padded = "0" + text[nine]
         restorable[nine] = tax_code_valid(padded).to_numpy(dtype=bool)
         text[restorable] = padded[restorable[nine]].to_numpy()
-    return text, pd.Series(restorable, index=text.index, dtype="boolean")
+    return text, restorable
 
 
 def map_distinct(values: pd.Series, function) -> pd.Series:
@@ -222,7 +274,8 @@ def map_distinct(values: pd.Series, function) -> pd.Series:
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     mapped = pa.array([function(value) for value in uniques] + [None], pa.large_string())
     codes[codes < 0] = len(uniques)  # a missing cell: the None at the end
-    return as_series(pa.chunked_array([mapped.take(codes)]), values.index).fillna(values)
+    return as_series(pa.chunked_array([pc.coalesce(mapped.take(codes), arrow_text(values).combine_chunks())]),
+                     values.index)
 
 
 _LEGACY_SUSPECT = "[" + re.escape("".join(sorted(LEGACY_MARKS))) + "]|Ã|Ä|Æ|á»|áº"
@@ -234,8 +287,8 @@ def legacy_text_problems(text: pd.Series) -> dict:
     would be published garbled. Vectorised: one regex over the column, then once per distinct
     suspect value."""
     strings = arrow_text(text)
-    if pc.all(pc.string_is_ascii(strings)).as_py():  # every suspect mark is a letter beyond ASCII
-        return {}
+    if pc.all(pc.string_is_ascii(strings)).as_py() or not may_match(strings, _LEGACY_SUSPECT):
+        return {}  # every suspect mark is a letter beyond ASCII; the usual column has none at all
     suspect = flags(pc.match_substring_regex(strings, _LEGACY_SUSPECT))
     if not suspect.any():
         return {}
@@ -263,7 +316,7 @@ def lookalike_cells(typed: pd.DataFrame, registry: ZoneRegistry) -> list:
                 f"chữ của bảng chữ khác, trông như chữ Latin: {chars}" + (f"; giống khu {like}" if like else ""),
                 f"letters of another script that look Latin: {chars}" + (f"; resembles zone {like}" if like else ""))))
     if "tax_code" in typed:
-        foreign = typed["tax_code"].str.contains(r"[^\x00-\x7f]", regex=True).fillna(False).to_numpy(dtype=bool)
+        foreign = flags(pc.invert(pc.string_is_ascii(arrow_text(typed["tax_code"]))))
         for position in np.flatnonzero(foreign):
             chars = ", ".join(f"'{c}' (U+{ord(c):04X})" for c in dict.fromkeys(typed["tax_code"].iloc[position])
                               if not c.isascii())
