@@ -15,6 +15,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
 
 from heza.assess.context import RunContext, period_inputs, prepare
 from heza.assess.core import STAGES, FileAssessment, assess_file, failed_file, join_files
@@ -28,6 +29,8 @@ from heza.release.folders import period_lock
 from heza.release.publish import publish_period
 
 _IN_MEMORY = {"cache_policy": NO_CACHE, "persist_result": False}
+# Contexts `heza run` prepared, by run id, for the flow it starts (see run_prepared).
+_PREPARED: dict[str, RunContext] = {}
 
 
 @task(name="list-inputs", **_IN_MEMORY)
@@ -114,25 +117,29 @@ def notify_staff(report: dict, folder: Path, ctx: RunContext, lang: str) -> dict
 
 @flow(name="heza-monthly", log_prints=False, validate_parameters=False)
 def monthly_pipeline(period: str | None = None, raw: str | None = None, out: str | None = None,
-                     send_email: bool = True, lang: str = "vi", context: RunContext | None = None) -> dict:
+                     send_email: bool = True, lang: str = "vi", prepared: str | None = None) -> dict:
     """Check and publish one month of HEZA submissions (by default the previous month).
 
-    `heza run` passes the context it has already prepared (and checked); a scheduled run prepares it."""
-    if context is None:
+    `heza run` hands over the context it has already prepared (and checked) by its run id
+    (`prepared`, see run_prepared); a scheduled run prepares it."""
+    if prepared is None:
         settings = load_settings()
         period = check_period(period or default_period(settings.schedule.get("timezone", "Asia/Ho_Chi_Minh")))
-        context = prepare(settings, period, raw, out)
-    ctx = context
+        ctx = prepare(settings, period, raw, out)
+    else:
+        ctx = _PREPARED[prepared]
     with period_lock(ctx.settings.processed, ctx.period, ctx.settings.limits["lock_wait_seconds"]):
         paths = list_inputs(ctx)
         assessment = _JOIN(_assessed_files(paths, ctx), ctx)
         for stage in _STAGE_TASKS:
             assessment = stage(assessment, ctx)
         folder, report = publish_outputs(assessment, ctx, lang)
-        write_report(report, folder, lang)
+        # quote: Prefect would walk every finding and claim of the report (a million-row month's report
+        # holds tens of thousands) looking for futures, twice per task: seconds between two tasks
+        write_report(quote(report), folder, lang)
         if send_email:
-            report = notify_submitters(report, folder, ctx, lang)
-        email = notify_staff(report, folder, ctx, lang) if send_email else None
+            report = notify_submitters(quote(report), folder, ctx, lang)
+        email = notify_staff(quote(report), folder, ctx, lang) if send_email else None
     return {
         "period": ctx.period, "status": report["status"], "critical": report["critical"],
         "missing_zones": report["missing_zones"],
@@ -143,6 +150,18 @@ def monthly_pipeline(period: str | None = None, raw: str | None = None, out: str
         "warnings": report["summary"]["warning"], "tally": report["tally"], "folder": str(folder), "email": email,
         "letters": report.get("letters"),
     }
+
+
+def run_prepared(flow, ctx: RunContext, **parameters) -> dict:
+    """Run the flow (monthly_pipeline, or it with another task runner) on a context the caller
+    prepared. The context travels by its run id, not as a parameter: Prefect stores a flow's
+    parameters as JSON, and encoding a context deep-copies and walks the last publication's rows,
+    only to give up (half a minute after a million-row month, before the flow could start)."""
+    _PREPARED[ctx.run_id] = ctx
+    try:
+        return flow(period=ctx.period, prepared=ctx.run_id, **parameters)
+    finally:
+        del _PREPARED[ctx.run_id]
 
 
 def load_late_imports() -> None:

@@ -135,14 +135,14 @@ def _run_flow(ctx, no_email: bool, lang: str, workers: int | None, scheduler: st
         # imported while the server comes up, and only for `run`
         from prefect.settings import PREFECT_API_URL, temporary_settings
 
-        from flows.monthly import dask_task_runner, load_late_imports, monthly_pipeline
+        from flows.monthly import dask_task_runner, load_late_imports, monthly_pipeline, run_prepared
 
         flow = monthly_pipeline.with_options(task_runner=dask_task_runner(workers, scheduler)) \
             if workers or scheduler else monthly_pipeline
         load_late_imports()  # while the server comes up
         with temporary_settings({PREFECT_API_URL: server_ready()}):
             try:
-                return flow(period=ctx.period, send_email=not no_email, lang=lang, context=ctx)
+                return run_prepared(flow, ctx, send_email=not no_email, lang=lang)
             finally:
                 _drain_prefect_workers()
     except (PublishError, ReferenceDataError, ConfigError, RuntimeError) as exc:

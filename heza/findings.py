@@ -22,11 +22,15 @@ SEVERITY_ORDER = {"critical": 0, "error": 1, "warning": 2, "info": 3}
 _DTYPES = {"source_row": "Int64", "row_id": "Int64"}
 
 
-_FINDING_DTYPES = {column: _DTYPES.get(column, "string") for column in FINDING_COLUMNS}
+_FINDING_DTYPES = {column: pd.api.types.pandas_dtype(_DTYPES.get(column, "string")) for column in FINDING_COLUMNS}
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.reindex(columns=FINDING_COLUMNS).astype(_FINDING_DTYPES)
+    """The finding columns in order and type; only the columns not yet typed are cast (a cast of all
+    eighteen cost ~5 ms per call, and every stage's findings are typed, then typed again once joined)."""
+    frame = frame.reindex(columns=FINDING_COLUMNS)
+    untyped = {column: dtype for column, dtype in _FINDING_DTYPES.items() if frame[column].dtype != dtype}
+    return frame.astype(untyped) if untyped else frame
 
 
 _EMPTY_FINDINGS = _typed(pd.DataFrame(columns=FINDING_COLUMNS))

@@ -30,6 +30,26 @@ def test_the_monthly_flow_publishes_the_sample_month_and_quarantines_the_bad_row
     assert report["calls"][0]["problems"][0]["variable"] == "capital_usd" and report["calls"][0]["flips"] == 2
 
 
+def test_heza_runs_the_flow_on_its_prepared_context_which_prefect_never_stores_or_encodes(prefect_api, sample_month):
+    from prefect.client.orchestration import get_client
+
+    from flows.monthly import _PREPARED, monthly_pipeline, run_prepared
+    from heza.assess.context import prepare
+    from heza.config import load_settings
+
+    monthly_pipeline(period="2024-01", send_email=False)
+    ctx = prepare(load_settings(), "2024-02")
+    assert len(ctx.last.enterprises)  # the last publication: the part of a context that grows with the months
+    outcome = run_prepared(monthly_pipeline, ctx, send_email=False, lang="vi")
+    # the report reached write-report (quoted for Prefect, a dict for the task), or the flow would have failed
+    assert outcome["status"] == "published_with_errors" and outcome["counts"]["enterprises"]["rows_published"] == 739
+    assert _PREPARED == {}
+    with get_client(sync_client=True) as client:
+        stored = [run.parameters for run in client.read_flow_runs() if run.parameters.get("prepared") == ctx.run_id]
+    assert len(stored) == 1 and "context" not in stored[0]
+    assert all(value is None or isinstance(value, (str, bool)) for value in stored[0].values()), stored
+
+
 def test_a_period_with_only_enterprise_workbooks_still_publishes_them(prefect_api, sample_month):
     from flows.monthly import monthly_pipeline
 

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
+import pytest
 from click.testing import CliRunner
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from heza.assess import rulecheck
 from heza.assess.rulecheck import check_rules, check_table, problem_text
@@ -77,3 +81,29 @@ def test_an_infeasible_catalogue_stops_validate_before_reading_data(project, tmp
         assert CliRunner().invoke(main, ["rules", "check"]).exit_code == 1
     finally:
         rulecheck.startup_check.cache_clear()
+
+
+_SMALL = st.integers(min_value=-3, max_value=3)
+
+
+@given(st.integers(min_value=1, max_value=4).flatmap(lambda columns: st.tuples(
+    st.lists(_SMALL, min_size=columns, max_size=columns),
+    st.lists(st.tuples(st.lists(_SMALL, min_size=columns, max_size=columns), st.integers(-20, 20), st.booleans()),
+             min_size=1, max_size=5))))
+def test_the_rule_checks_linear_programs_have_the_minimum_scipys_linprog_finds(system):
+    # the rule checks solve with highspy directly; scipy.optimize.linprog (HiGHS too) is the reference
+    from scipy.optimize import linprog
+
+    cost, rows = system
+    matrix = np.array([row for row, _, _ in rows], dtype=float)
+    rhs = np.array([bound for _, bound, _ in rows], dtype=float)
+    is_eq = np.array([equal for _, _, equal in rows])
+    ours = rulecheck.lp_minimum(np.array(cost, dtype=float), matrix, np.where(is_eq, rhs, -np.inf), rhs)
+    theirs = linprog(cost, A_ub=matrix[~is_eq] if (~is_eq).any() else None, b_ub=rhs[~is_eq] if (~is_eq).any() else None,
+                     A_eq=matrix[is_eq] if is_eq.any() else None, b_eq=rhs[is_eq] if is_eq.any() else None,
+                     bounds=[(None, None)] * len(cost), method="highs")
+    assume(theirs.status in (0, 2, 3))  # 4: HiGHS could not tell infeasible from unbounded for scipy
+    expected = None if theirs.status == 2 else -np.inf if theirs.status == 3 else theirs.fun
+    assert (ours is None) == (expected is None)
+    if expected is not None:
+        assert ours == pytest.approx(expected, abs=1e-7)

@@ -25,7 +25,6 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from schemas.catalogue import field_weight, table_edits
 from schemas.columns import column_specs
@@ -193,7 +192,10 @@ def patterns(component: Component, state: RowState, rows: np.ndarray) -> tuple[n
 
 def minimal_sets(component: Component, pattern: Pattern) -> list:
     """Every least-weight set of filled fields (indices) that lets the pattern satisfy its edits;
-    an empty required cell is always in the set (it has to be filled)."""
+    an empty required cell is always in the set (it has to be filled). scipy.optimize is imported
+    here, by the first row that needs localising: a check whose rows pass never pays its import."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
     matrix = _matrix(component)[list(pattern.active)]
     edits = [e for e, on in zip(component.edits, pattern.active) if on]
     values = np.array(pattern.values)
@@ -236,6 +238,8 @@ def minimal_sets(component: Component, pattern: Pattern) -> list:
 def _feasible(matrix, rhs, is_eq, v, observed, chosen) -> bool:
     """Whether changing `chosen` (and filling the empty cells) can satisfy the edits: a linear
     program without big-M, the other fields fixed at their values."""
+    from scipy.optimize import linprog
+
     fixed = observed.copy()
     fixed[list(chosen)] = False
     lower = np.where(fixed, v, -np.inf)

@@ -2,7 +2,8 @@
 (infeasible), a rule the others already imply (redundant), and a rule that can never fail.
 
 Each table's edits (rules.toml) are checked in every case of their conditions (a Party
-organisation or not), by linear programs solved with HiGHS (scipy.optimize.linprog). The rules
+organisation or not), by linear programs solved with HiGHS (highspy: every process checks the rules
+first, and scipy.optimize's import alone cost more than all its programs). The rules
 named are the fewest that show the problem (found by dropping rules one at a time).
 """
 
@@ -13,8 +14,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import product
 
+import highspy
 import numpy as np
-from scipy.optimize import linprog
 
 from schemas.catalogue import RULES
 from schemas.columns import column_specs
@@ -60,12 +61,33 @@ def _optimum(edits, objective: dict) -> float | None:
     full = np.zeros((len(edits), len(columns)))
     full[:, [columns.index(c) for c in known]] = matrix
     cost = np.array([objective.get(c, 0.0) for c in columns])
-    result = linprog(cost, A_ub=full[~is_eq] if (~is_eq).any() else None, b_ub=rhs[~is_eq] if (~is_eq).any() else None,
-                     A_eq=full[is_eq] if is_eq.any() else None, b_eq=rhs[is_eq] if is_eq.any() else None,
-                     bounds=[(None, None)] * len(columns), method="highs")
-    if result.status == 2:
+    return lp_minimum(cost, full, np.where(is_eq, rhs, -np.inf), rhs)
+
+
+def lp_minimum(cost: np.ndarray, matrix: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> float | None:
+    """min cost @ x over lower <= matrix @ x <= upper, x free: None if infeasible, -inf if unbounded."""
+    solver = highspy.Highs()
+    solver.setOptionValue("output_flag", False)
+    columns = len(cost)
+    solver.addVars(columns, np.full(columns, -highspy.kHighsInf), np.full(columns, highspy.kHighsInf))
+    solver.changeColsCost(columns, np.arange(columns, dtype=np.int32), cost.astype(float))
+    rows, where = np.nonzero(matrix)
+    solver.addRows(len(matrix), np.maximum(lower, -highspy.kHighsInf), np.minimum(upper, highspy.kHighsInf), len(rows),
+                   np.searchsorted(rows, np.arange(len(matrix))).astype(np.int32), where.astype(np.int32),
+                   matrix[rows, where])
+    solver.run()
+    status = solver.getModelStatus()
+    if status == highspy.HighsModelStatus.kUnboundedOrInfeasible:  # presolve could not tell which
+        solver.setOptionValue("presolve", "off")
+        solver.run()
+        status = solver.getModelStatus()
+    if status == highspy.HighsModelStatus.kInfeasible:
         return None
-    return -np.inf if result.status == 3 else float(result.fun)
+    if status == highspy.HighsModelStatus.kUnbounded:
+        return -np.inf
+    if status != highspy.HighsModelStatus.kOptimal:
+        raise RuntimeError(f"HiGHS: {solver.modelStatusToString(status)}")
+    return float(solver.getInfo().objective_function_value)
 
 
 def feasible(edits) -> bool:
