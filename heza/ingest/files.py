@@ -16,10 +16,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 from heza.ingest.csv_text import csv_grid, csv_rows
 from heza.ingest.discover import input_name
 from heza.ingest.extent import STRAY_LISTED, check_extent, stray_findings, stray_ledger_entries, stray_rows
-from heza.ingest.grid import first_rows, grid_rows, table_from_grid
+from heza.ingest.grid import as_frame, first_rows, grid_rows, table_from_grid
 from heza.ingest.ods import ods_cell_flags, ods_extents
 from heza.ingest.tables import ReadError, SheetTable, SkippedSheet
 from heza.ingest.xls import xls_cell_flags
@@ -51,14 +53,15 @@ class FileRead:
 @dataclass(frozen=True)
 class SheetGrid:
     """One sheet as its reader saw it, kept so that the annotated copy does not read the file again:
-    a workbook sheet's grid itself (its cells are the objects the table holds, so keeping it costs
-    the row lists; parsing it again cost seconds per 100.000 rows), not a CSV's (its text is the
+    a workbook sheet's grid (parsing it again cost seconds per 100.000 rows) as one frame of the
+    objects the table already holds (8 bytes a cell; a list per row would also be walked value by
+    value by Prefect at every task the run's results pass through), not a CSV's (its text is the
     largest thing a run holds): `sheet_rows` streams a CSV again for the rows the copy needs."""
 
     name: str
     rows: int  # rows of the grid
     merged: list  # merged ranges ((top, left), (bottom, right)), 0-based
-    grid: list | None = None  # a workbook sheet's rows; None for a CSV
+    grid: pd.DataFrame | None = None  # a workbook sheet's cells (as_frame); None for a CSV
     streamed_width: int | None = None  # a CSV Arrow read from its own bytes: its width, to stream it again
 
 
@@ -330,7 +333,7 @@ def _read_into(result: FileRead, path: Path, size: int, limits: dict) -> None:
                         f"The format '.{result.format}' is not supported")
     for sheet, grid, marks in sheets:
         result.sheets.append(SheetGrid(sheet, len(grid), marks.get("merged", []),
-                                       None if result.format == "csv" else grid, marks.get("streamed_width")))
+                                       None if result.format == "csv" else as_frame(grid), marks.get("streamed_width")))
         table = table_from_grid(grid, name, sheet, int(limits["header_search_rows"]),
                                 int(limits["max_columns_per_sheet"]), marks.get("hidden_rows", ()),
                                 marks.get("merged", ()))
