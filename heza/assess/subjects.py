@@ -24,9 +24,13 @@ def with_subjects(findings: pd.DataFrame, tables: dict, zone_names: dict | None 
             typed = tables[name].typed
             if source not in typed.columns:
                 continue
-            lookup = pd.Series(typed[source].astype("string").to_numpy(), index=typed["row_id"].to_numpy())
             mine = (findings["table"] == name) & findings["row_id"].notna()
-            values[mine] = findings.loc[mine, "row_id"].astype("int64").map(lookup).astype("string").to_numpy()
+            ids = findings.loc[mine, "row_id"].astype("int64")
+            # the rows with findings only: the whole column as text is a million strings made and dropped
+            found = typed["row_id"].isin(ids).to_numpy()
+            lookup = pd.Series(typed.loc[found, source].astype("string").to_numpy(),
+                               index=typed.loc[found, "row_id"].to_numpy())
+            values[mine] = ids.map(lookup).astype("string").to_numpy()
         findings[target] = values
     findings["zone_name"] = findings["zone"].map(zone_names or {}).astype("string")
     findings["also_at"] = _also_at(findings)

@@ -10,6 +10,7 @@ import re
 import unicodedata
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -111,7 +112,7 @@ def csv_grid(path: Path) -> tuple:
     unbalanced quote, and "recoded_rows", {row: line as decoded} for the lines of a mixed-encoding
     file read as Windows-1258."""
     data = path.read_bytes()
-    grid, encoding, delimiter, width, text, recoded = _composed_utf8_grid(data) or _decoded_grid(data)
+    grid, encoding, delimiter, width, text, recoded, streamable = _composed_utf8_grid(data) or _decoded_grid(data)
     stray_quotes = []
     quoted = b'"' in data if text is None else '"' in text  # the same question: a UTF-8 byte '"' is only '"'
     if quoted and _rows_swallowed(grid, delimiter, width):  # without a quote no cell spans lines
@@ -121,11 +122,12 @@ def csv_grid(path: Path) -> tuple:
         recoded_rows = dict(recoded)
     else:
         recoded_rows = _record_rows(text, recoded, delimiter) if recoded else {}
-    return grid, encoding, delimiter, {"stray_quotes": stray_quotes, "recoded_rows": recoded_rows}
+    return grid, encoding, delimiter, {"stray_quotes": stray_quotes, "recoded_rows": recoded_rows,
+                                       "streamed_width": width if streamable and not stray_quotes else None}
 
 
 def _composed_utf8_grid(data: bytes) -> tuple | None:
-    """(grid, encoding, delimiter, width, None, {}) of a UTF-8 file whose every cell already is NFC
+    """(grid, encoding, delimiter, width, None, {}, True) of a UTF-8 file whose every cell already is NFC
     (nearly every export), read by Arrow straight from its bytes: Arrow checks that every cell is
     UTF-8, and one search over the bytes finds no character NFC could change (else each column is
     asked), so the whole text is never decoded nor normalised in Python (0,3 s of CPU and a text of
@@ -145,12 +147,13 @@ def _composed_utf8_grid(data: bytes) -> tuple | None:
     grid = _arrow_grid(body, delimiter, width)
     if grid is None or not (nfc_as_it_stands(body) or all(is_nfc(arrow_text(grid[c])) for c in grid.columns)):
         return None  # Arrow found a row of another width or bytes that are not UTF-8, or a cell is not NFC
-    return grid, "utf-8-sig" if len(body) < len(data) else "utf-8", delimiter, width, None, {}
+    return grid, "utf-8-sig" if len(body) < len(data) else "utf-8", delimiter, width, None, {}, True
 
 
 def _decoded_grid(data: bytes) -> tuple:
-    """(grid, encoding, delimiter, width of the first rows, text, {line: text} recoded) of any CSV
-    export: the whole text decoded (see decode_lines) and normalised to NFC, then read."""
+    """(grid, encoding, delimiter, width of the first rows, text, {line: text} recoded, streamable) of
+    any CSV export: the whole text decoded (see decode_lines) and normalised to NFC, then read;
+    streamable when Arrow read the grid from the file's own bytes (csv_rows can read it again)."""
     try:
         decoded, encoding, recoded = decode_lines(data)
     except UnicodeDecodeError as exc:
@@ -162,9 +165,10 @@ def _decoded_grid(data: bytes) -> tuple:
     recoded = {line: unicodedata.normalize("NFC", decoded) for line, decoded in recoded.items()}
     delimiter, width = _delimiter_and_width(text)
     grid = _arrow_grid(utf8, delimiter, width)
+    streamable = grid is not None and unchanged
     if grid is None:
         grid = _pandas_grid(text, delimiter, width)
-    return grid, encoding, delimiter, width, text, recoded
+    return grid, encoding, delimiter, width, text, recoded, streamable
 
 
 def _delimiter_and_width(text: str) -> tuple[str, int]:
@@ -174,23 +178,50 @@ def _delimiter_and_width(text: str) -> tuple[str, int]:
     return delimiter, max((len(row) for row in head), default=1)
 
 
+def _arrow_options(delimiter: str, width: int) -> dict:
+    """How Arrow reads a CSV grid: every cell text, blank lines kept as empty rows, quoted line breaks
+    in the cell."""
+    names = [str(column) for column in range(width)]
+    return {"read_options": arrow_csv.ReadOptions(column_names=names),
+            "parse_options": arrow_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
+                                                    ignore_empty_lines=False),
+            "convert_options": arrow_csv.ConvertOptions(column_types={name: pa.large_string() for name in names},
+                                                        strings_can_be_null=False, quoted_strings_can_be_null=False)}
+
+
 def _arrow_grid(utf8: bytes, delimiter: str, width: int) -> pd.DataFrame | None:
     """The grid read by Arrow's CSV reader, as pandas' C reader reads it (every cell text, blank
     lines kept as empty rows, quoted line breaks in the cell), at a fraction of its time; None when
     a row is not `width` cells wide (Arrow reads rectangles only: the pandas reader pads)."""
-    names = [str(column) for column in range(width)]
     try:
-        table = arrow_csv.read_csv(
-            pa.py_buffer(utf8),
-            read_options=arrow_csv.ReadOptions(column_names=names),
-            parse_options=arrow_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
-                                                 ignore_empty_lines=False),
-            convert_options=arrow_csv.ConvertOptions(column_types={name: pa.large_string() for name in names},
-                                                     strings_can_be_null=False, quoted_strings_can_be_null=False))
+        table = arrow_csv.read_csv(pa.py_buffer(utf8), **_arrow_options(delimiter, width))
     except pa.ArrowInvalid:
         return None
     return pd.DataFrame({column: pd.Series(pd.arrays.ArrowStringArray(table.column(column)), dtype="string")
                          for column in range(width)})
+
+
+def csv_rows(path: Path, delimiter: str, width: int, indexes) -> list:
+    """The rows at `indexes` (0-based, ascending) of a CSV whose grid `csv_grid` read with Arrow from
+    the file's own bytes (its marks' "streamed_width"), as `grid_rows` takes them from that grid, read
+    again as a stream: a few rows of a million without holding the file's text (the annotated copy)."""
+    wanted = np.asarray(indexes, dtype=np.int64)
+    rows, start = [], 0
+    if not len(wanted):
+        return rows
+    with open(path, "rb") as stream:
+        if stream.read(3) != b"\xef\xbb\xbf":
+            stream.seek(0)
+        for batch in arrow_csv.open_csv(stream, **_arrow_options(delimiter, width)):
+            end = start + batch.num_rows
+            here = wanted[wanted.searchsorted(start):wanted.searchsorted(end)] - start
+            if len(here):
+                taken = batch.take(pa.array(here))
+                rows += [list(row) for row in zip(*(column.to_pylist() for column in taken.columns))]
+            start = end
+            if start > wanted[-1]:
+                break
+    return rows
 
 
 def _pandas_grid(text: str, delimiter: str, width: int):

@@ -16,10 +16,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from heza.ingest.csv_text import csv_grid
+import pandas as pd
+
+from heza.ingest.csv_text import csv_grid, csv_rows
 from heza.ingest.discover import input_name
 from heza.ingest.extent import STRAY_LISTED, check_extent, stray_findings, stray_ledger_entries, stray_rows
-from heza.ingest.grid import first_rows, table_from_grid
+from heza.ingest.grid import as_frame, first_rows, grid_rows, table_from_grid
 from heza.ingest.ods import ods_cell_flags, ods_extents
 from heza.ingest.tables import ReadError, SheetTable, SkippedSheet
 from heza.ingest.xls import xls_cell_flags
@@ -45,6 +47,22 @@ class FileRead:
     skipped: list = field(default_factory=list)
     error: ReadError | None = None
     findings: list = field(default_factory=list)  # finding records about the file itself (stray cells)
+    sheets: list = field(default_factory=list)  # SheetGrid of every sheet read, for the annotated copy
+
+
+@dataclass(frozen=True)
+class SheetGrid:
+    """One sheet as its reader saw it, kept so that the annotated copy does not read the file again:
+    a workbook sheet's grid (parsing it again cost seconds per 100.000 rows) as one frame of the
+    objects the table already holds (8 bytes a cell; a list per row would also be walked value by
+    value by Prefect at every task the run's results pass through), not a CSV's (its text is the
+    largest thing a run holds): `sheet_rows` streams a CSV again for the rows the copy needs."""
+
+    name: str
+    rows: int  # rows of the grid
+    merged: list  # merged ranges ((top, left), (bottom, right)), 0-based
+    grid: pd.DataFrame | None = None  # a workbook sheet's cells (as_frame); None for a CSV
+    streamed_width: int | None = None  # a CSV Arrow read from its own bytes: its width, to stream it again
 
 
 def _guard_zip(path: Path, limits: dict) -> None:
@@ -214,6 +232,16 @@ def read_sheets(path: Path, limits: dict) -> list:
     return [(sheet, first_rows(grid, len(grid)), marks) for sheet, grid, marks in sheet_grids(path, limits)]
 
 
+def sheet_rows(file: FileRead, sheet: SheetGrid, indexes) -> list:
+    """The rows at `indexes` (0-based, ascending) of one sheet of a file read, as lists of the values
+    its reader saw; a CSV is read again (streamed when Arrow read it from its own bytes)."""
+    if sheet.grid is not None:
+        return grid_rows(sheet.grid, indexes)
+    if sheet.streamed_width:
+        return csv_rows(file.path, file.delimiter, sheet.streamed_width, indexes)
+    return grid_rows(csv_grid(file.path)[0], indexes)
+
+
 def sheet_grids(path: Path, limits: dict):
     """(sheet name, grid, marks) of each sheet of a readable file, one at a time, each grid as its
     reader holds it: a CSV's a frame of text (a tenth of the memory of the same rows as Python
@@ -279,12 +307,12 @@ def read_file(path: Path, limits: dict, name: str | None = None,
         with time_limit(float(limits["max_read_seconds"])):
             _read_into(result, path, size, limits)
     except ReadError as error:
-        result.error, result.tables, result.skipped, result.findings = error, [], [], []
+        result.error, result.tables, result.skipped, result.findings, result.sheets = error, [], [], [], []
     except (MemoryError, RecursionError, ValueError, IndexError, KeyError, TypeError, UnicodeError,
             zipfile.BadZipFile, OSError) as exc:  # a file no reader copes with must not stop the month
         result.error = ReadError("unreadable", f"Tệp không đọc được ({type(exc).__name__}: {exc})",
                                  f"The file cannot be read ({type(exc).__name__}: {exc})")
-        result.tables, result.skipped, result.findings = [], [], []
+        result.tables, result.skipped, result.findings, result.sheets = [], [], [], []
     return result
 
 
@@ -304,6 +332,8 @@ def _read_into(result: FileRead, path: Path, size: int, limits: dict) -> None:
         raise ReadError("unsupported", f"Định dạng '.{result.format}' không được hỗ trợ",
                         f"The format '.{result.format}' is not supported")
     for sheet, grid, marks in sheets:
+        result.sheets.append(SheetGrid(sheet, len(grid), marks.get("merged", []),
+                                       None if result.format == "csv" else as_frame(grid), marks.get("streamed_width")))
         table = table_from_grid(grid, name, sheet, int(limits["header_search_rows"]),
                                 int(limits["max_columns_per_sheet"]), marks.get("hidden_rows", ()),
                                 marks.get("merged", ()))

@@ -17,8 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
-from heza.ingest.files import FileRead, sheet_grids
-from heza.ingest.grid import first_rows, grid_rows
+from heza.ingest.files import FileRead, sheet_rows
 from heza.ingest.numbers import format_number
 from heza.present.finding_text import submitter_headers
 from heza.present.letter import LetterHead, write_letter_sheet
@@ -27,6 +26,7 @@ from heza.present.xlsx_writer import StreamingWorkbook, clean
 
 SEVERITY_RANK = {"critical": 0, "error": 1, "warning": 2, "involved": 3}  # involved: a rule's cell not blamed
 MAX_COMMENTS = 10_000  # per sheet; past this, cells are filled only (the first sheet lists every finding)
+WIDTH_ROWS = 40  # column widths are measured on a sheet's first rows
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # what an .xlsx cannot hold
 _TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
 _NAME_FORBIDDEN = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*\[\]]')
@@ -135,10 +135,10 @@ def _notes(findings: pd.DataFrame, letters: dict, merged: dict, lang: str) -> di
     return notes
 
 
-def _widths(grid: list, rows: int = 40) -> dict:
+def _widths(first: list) -> dict:
     """Column widths from the first rows' texts (cheap; at most 50 characters wide)."""
     widths: dict = {}
-    for row in grid[:rows]:
+    for row in first:
         for col, value in enumerate(row):
             if value is not None and value != "":
                 widths[col] = max(widths.get(col, 8), min(len(str(value)) + 2, 50))
@@ -173,8 +173,7 @@ def _header_rows(file: FileRead, sheet: str, limits: dict) -> int:
 
 @dataclass(frozen=True)
 class _SheetCopy:
-    """What the copy of one sheet needs, taken from its grid before the next sheet is read (the
-    grid itself is let go: of a million-row sheet only the header and the marked rows are kept)."""
+    """What the copy of one sheet needs: of a million-row sheet only the header and the marked rows."""
 
     name: str
     rows: int  # rows in the sheet as read
@@ -184,16 +183,19 @@ class _SheetCopy:
 
 
 def _sheet_copies(file: FileRead, findings: pd.DataFrame, letters: dict, limits: dict, lang: str) -> list:
-    """A _SheetCopy of each sheet of the submitted file, read again one sheet at a time."""
+    """A _SheetCopy of each sheet of the submitted file, from the sheets as the reader saw them
+    (a workbook is not parsed again; a CSV is streamed for the rows copied)."""
     width, whole = int(limits["max_columns_per_sheet"]), int(limits["annotated_whole_rows"])
     sheet_of = findings["source_sheet"].map(str)
     copies = []
-    for sheet_name, grid, marks in sheet_grids(file.path, limits):
-        notes = _notes(findings[sheet_of == sheet_name], letters, {sheet_name: marks.get("merged", [])}, lang)
-        marked = _marked_rows(notes.get(sheet_name, {}), len(grid), width)
-        rows = _rows_to_copy(len(grid), marked, _header_rows(file, sheet_name, limits), whole)
-        copies.append(_SheetCopy(sheet_name, len(grid), marked, list(zip(rows, grid_rows(grid, rows))),
-                                 _widths(first_rows(grid, 40))))
+    for sheet in file.sheets:
+        notes = _notes(findings[sheet_of == sheet.name], letters, {sheet.name: sheet.merged}, lang)
+        marked = _marked_rows(notes.get(sheet.name, {}), sheet.rows, width)
+        rows = _rows_to_copy(sheet.rows, marked, _header_rows(file, sheet.name, limits), whole)
+        wanted = sorted(set(rows) | set(range(min(WIDTH_ROWS, sheet.rows))))
+        values = dict(zip(wanted, sheet_rows(file, sheet, wanted)))
+        copies.append(_SheetCopy(sheet.name, sheet.rows, marked, [(row, values[row]) for row in rows],
+                                 _widths([values[row] for row in range(min(WIDTH_ROWS, sheet.rows))])))
     return copies
 
 
