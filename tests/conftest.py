@@ -7,15 +7,21 @@ what is costly to make, made once per test run and shared:
 - `published_sample`: the sample month 2024-02 as published, copied into the test's own project.
 - `sample_pair`: the sample's 2024-01 then 2024-02 checked and published in one project (read-only).
 
-The suite runs in parallel (pytest-xdist, `-n` in pyproject.toml's addopts): "once per run" is once
-per worker process, and every fixture here keeps each worker's files and ports apart (tmp paths,
-free ports chosen by the system).
+The suite runs in parallel (pytest-xdist, `-n` in pyproject.toml's addopts). "Once per run" is once
+for both worker processes where it can be: what `once_per_run` makes is made by the first worker
+that asks, in a folder both share, and read back by the other (pickled); the Prefect server is
+started once per worker. Every fixture keeps each test's files and ports apart (tmp paths, free
+ports chosen by the system).
 """
 
 from __future__ import annotations
 
 import contextlib
 import copy
+import fcntl
+import functools
+import os
+import pickle
 import shutil
 from pathlib import Path
 
@@ -87,6 +93,33 @@ def prefect_api(prefect_server, tmp_path):
         yield prefect_server
 
 
+def _once_per_run(tmp_path_factory, name: str, make):
+    """`make(folder)`'s value, made once for the whole run: by the first xdist worker that asks, in a
+    folder under the run's temporary root that both workers share, and read back (pickled) by the
+    other; the folder stays for the run (the value may name files in it). Without xdist, in this
+    process's own temporary folder. A worker whose `make` failed leaves nothing: the next one tries."""
+    base = tmp_path_factory.getbasetemp()
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "shared"
+    shared.mkdir(exist_ok=True)
+    made, value_file = shared / name, shared / f"{name}.pickle"
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, whatever happens
+        if value_file.exists():
+            return pickle.loads(value_file.read_bytes())
+        shutil.rmtree(made, ignore_errors=True)
+        made.mkdir()
+        value = make(made)
+        value_file.write_bytes(pickle.dumps(value))
+        return value
+
+
+@pytest.fixture(scope="session")
+def once_per_run(tmp_path_factory):
+    """once_per_run(name, make): `make(folder)`'s value made once for the whole run (see _once_per_run),
+    for a module's costly fixture that both workers would otherwise build."""
+    return functools.partial(_once_per_run, tmp_path_factory)
+
+
 @pytest.fixture(scope="session")
 def _sample_assessed(tmp_path_factory):
     """The sample months' project (2024-01 and 2024-02 in raw, nothing published) with 2024-02 checked
@@ -95,12 +128,14 @@ def _sample_assessed(tmp_path_factory):
     from heza.assess.context import period_inputs, prepare
     from heza.assess.core import assess_paths
 
-    root = tmp_path_factory.mktemp("sample-release")
-    config = scratch_project(root, ("2024-01", "2024-02"))
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("HEZA_CONFIG", str(config))
-        ctx = prepare(load_settings(), "2024-02")
-        return root, config, ctx, assess_paths(period_inputs(ctx), ctx)
+    def check(root):
+        config = scratch_project(root, ("2024-01", "2024-02"))
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("HEZA_CONFIG", str(config))
+            ctx = prepare(load_settings(), "2024-02")
+            return root, config, ctx, assess_paths(period_inputs(ctx), ctx)
+
+    return _once_per_run(tmp_path_factory, "sample-release", check)
 
 
 @pytest.fixture
@@ -111,17 +146,20 @@ def sample_assessment(_sample_assessed):
 
 
 @pytest.fixture(scope="session")
-def _sample_release(_sample_assessed):
+def _sample_release(tmp_path_factory, _sample_assessed):
     """That project with 2024-02 published once, by the same call as every test that publishes: its
     project folder and the report publish_period returned."""
     from heza.present.publication import present_release
     from heza.release.publish import publish_period
 
     root, config, ctx, assessment = _sample_assessed
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("HEZA_CONFIG", str(config))
-        _, report = publish_period(copy.deepcopy(assessment), ctx, present=present_release)
-    return root, report
+
+    def publish(_):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("HEZA_CONFIG", str(config))
+            return publish_period(copy.deepcopy(assessment), ctx, present=present_release)[1]
+
+    return root, _once_per_run(tmp_path_factory, "sample-release-published", publish)
 
 
 @pytest.fixture(scope="session")
@@ -135,17 +173,19 @@ def sample_pair(tmp_path_factory):
     from heza.present.publication import present_release
     from heza.release.publish import publish_period
 
-    root = tmp_path_factory.mktemp("sample-pair")
-    config = scratch_project(root, ("2024-01", "2024-02"))
-    runs = {}
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("HEZA_CONFIG", str(config))
-        for period in ("2024-01", "2024-02"):
-            ctx = prepare(load_settings(), period)
-            assessment = assess_paths(period_inputs(ctx), ctx)
-            folder, report = publish_period(assessment, ctx, present=present_release)
-            runs[period] = {"assessment": assessment, "report": report, "folder": folder, "ctx": ctx}
-    return {"root": root, "config": config, **runs}
+    def publish_both(root):
+        config = scratch_project(root, ("2024-01", "2024-02"))
+        runs = {}
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("HEZA_CONFIG", str(config))
+            for period in ("2024-01", "2024-02"):
+                ctx = prepare(load_settings(), period)
+                assessment = assess_paths(period_inputs(ctx), ctx)
+                folder, report = publish_period(assessment, ctx, present=present_release)
+                runs[period] = {"assessment": assessment, "report": report, "folder": folder, "ctx": ctx}
+        return {"root": root, "config": config, **runs}
+
+    return _once_per_run(tmp_path_factory, "sample-pair", publish_both)
 
 
 @pytest.fixture
