@@ -59,17 +59,21 @@ def _mail(folder: Path, report: dict, settings, out: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def pages(tmp_path_factory, sample_pair) -> dict:
-    """The sample pair's 2024-02 (shared, read-only) and a damaged pair published here."""
-    february = sample_pair["2024-02"]
-    sample_mail = _mail(february["folder"], copy.deepcopy(february["report"]), february["ctx"].settings,
-                        tmp_path_factory.mktemp("sample") / "email.html")
-    damaged = tmp_path_factory.mktemp("damaged")
-    damaged_folder, damaged_report, damaged_settings = _publish_damaged(damaged)
-    damaged_mail = _mail(damaged_folder, damaged_report, damaged_settings, damaged / "email.html")
-    assert "CÔNG BỐ THIẾU" in damaged_mail.read_text(encoding="utf-8"), "the damaged month is not published incomplete"
-    return {"report-sample": february["folder"] / "report.html", "email-sample": sample_mail,
-            "report-damaged": damaged_folder / "report.html", "email-damaged": damaged_mail}
+def pages(once_per_run, sample_pair) -> dict:
+    """The sample pair's 2024-02 (shared, read-only) and a damaged pair published here, once per run."""
+    def publish_pages(root):
+        february = sample_pair["2024-02"]
+        sample_mail = _mail(february["folder"], copy.deepcopy(february["report"]), february["ctx"].settings,
+                            root / "sample-email.html")
+        damaged = root / "damaged"
+        damaged_folder, damaged_report, damaged_settings = _publish_damaged(damaged)
+        damaged_mail = _mail(damaged_folder, damaged_report, damaged_settings, damaged / "email.html")
+        assert "CÔNG BỐ THIẾU" in damaged_mail.read_text(encoding="utf-8"), \
+            "the damaged month is not published incomplete"
+        return {"report-sample": february["folder"] / "report.html", "email-sample": sample_mail,
+                "report-damaged": damaged_folder / "report.html", "email-damaged": damaged_mail}
+
+    return once_per_run("browser-pages", publish_pages)
 
 
 @pytest.fixture(scope="module")

@@ -105,15 +105,18 @@ def test_the_about_tolerance_is_configurable():
 
 
 @pytest.fixture(scope="module")
-def sample_files(tmp_path_factory) -> dict:
-    """Each file of the sample's 2024-02 but its draft release, read and typed once (the map step, as a
-    Dask worker returns it; tests/test_scale.py proves that this changes nothing): {file name: result}."""
-    config = scratch_project(tmp_path_factory.mktemp("claims"), ("2024-02",))
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("HEZA_CONFIG", str(config))
-        ctx = prepare(load_settings(), "2024-02")
-        return {path.name: assess_file(path, ctx) for path in period_inputs(ctx)
-                if not path.name.startswith("chi_tieu")}
+def sample_files(once_per_run) -> dict:
+    """Each file of the sample's 2024-02 but its draft release, read and typed once per run (the map
+    step, as a Dask worker returns it; tests/test_scale.py proves that this changes nothing):
+    {file name: result}."""
+    def assess_each(root):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("HEZA_CONFIG", str(scratch_project(root, ("2024-02",))))
+            ctx = prepare(load_settings(), "2024-02")
+            return {path.name: assess_file(path, ctx) for path in period_inputs(ctx)
+                    if not path.name.startswith("chi_tieu")}
+
+    return once_per_run("claims-sample-files", assess_each)
 
 
 def _claims_month(settings, files: dict, rows, name="chi_tieu.xlsx"):

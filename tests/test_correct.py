@@ -100,13 +100,16 @@ def test_an_unknown_apply_value_is_a_clear_error_naming_the_allowed_ones(project
     assert all(f'"{value}"' in message for value in ("none", "determined", "explained")) and "'all'" in message
 
 
-def test_apply_none_leaves_the_release_as_without_the_setting(sample_month, settings):
-    config = sample_month / "heza.toml"
+def test_apply_none_leaves_the_release_as_without_the_setting(published_sample):
+    """The shared publication is the shipped heza.toml's, whose [correct] apply is "none"."""
+    live, report, settings = published_sample
+    assert settings.correct == {"apply": "none"}
+    explicit = live.resolve()
+    config = settings.root / "heza.toml"
     text = config.read_text(encoding="utf-8")
     config.write_text(text[:text.index("[correct]")], encoding="utf-8")  # no [correct] section at all
     without, _ = _release(load_settings(), None)
     without_files = _data_files(without)
-    explicit, report = _release(replace(settings, correct={"apply": "none"}), None)
     assert _data_files(explicit) == without_files
     assert not any("corrections" in name for name in without_files)
     quarantined = pd.read_csv(explicit / "quarantine" / "enterprises_giu_lai.csv", dtype=str)

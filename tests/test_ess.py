@@ -14,7 +14,6 @@ import pytest
 from heza.config import PROJECT_ROOT
 from heza.release import ess
 from schemas.catalogue import RULES
-from tests.test_publish import run_period
 
 SCHEMA = json.loads((PROJECT_ROOT / "schemas" / "ess_validation_report.schema.json").read_text(encoding="utf-8"))
 
@@ -23,8 +22,8 @@ def _validator():
     return jsonschema.Draft7Validator(SCHEMA, format_checker=jsonschema.FormatChecker())
 
 
-def test_the_sample_runs_report_ess_json_is_valid_bounded_and_in_the_manifest(sample_month, settings):
-    folder, report = run_period(settings)
+def test_the_sample_runs_report_ess_json_is_valid_bounded_and_in_the_manifest(published_sample):
+    folder, report, _ = published_sample
     items = json.loads((folder / "report.ess.json").read_text(encoding="utf-8"))
     errors = list(_validator().iter_errors(items))
     assert not errors, errors[0].message

@@ -95,6 +95,19 @@ def test_partitioning_files_across_workers_never_changes_what_is_found(synthetic
     assert len(duplicates) == (2 if duplicate_zone else 0)
 
 
+def test_an_unreadable_file_comes_back_from_a_worker_with_its_reason_and_both_messages(synthetic_zones, tmp_path):
+    """What a worker sends back for a file it cannot read crosses the process boundary whole."""
+    ctx = synthetic_zones
+    broken = tmp_path / "month" / "doanh_nghiep_hong.xlsx"
+    paths = write_month(broken.parent, 40, [20], 1, seed=7, duplicate_zone=False)
+    broken.write_bytes(b"PK\x03\x04garbage")
+    paths = sorted([*paths, broken])
+    single = assess_paths(paths, ctx)
+    partitioned = assess_period([pickle.loads(pickle.dumps(assess_file(path, ctx))) for path in paths], ctx)
+    _same_assessment(single, partitioned)
+    assert (single.findings["rule"] == "FILE_UNREADABLE").sum() == 1
+
+
 def _published(folder: Path) -> dict:
     live = folder.resolve()
     return {p.relative_to(live).as_posix(): p.read_bytes() for p in sorted(live.rglob("*.csv"))}

@@ -71,14 +71,17 @@ def test_the_sample_month_every_zone_reporting_stays_published_with_errors(sampl
 # -- an incomplete month ---------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def incomplete(tmp_path_factory):
-    """The damaged month published once for the tests that only read what it gave:
+def incomplete(once_per_run):
+    """The damaged month published once per run for the tests that only read what it gave:
     (assessment, release folder, report)."""
-    config = scratch_project(tmp_path_factory.mktemp("incomplete"), ("2024-01", "2024-02"))
-    damage(config.parent)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("HEZA_CONFIG", str(config))
-        return published(load_settings())
+    def publish_damaged(root):
+        config = scratch_project(root, ("2024-01", "2024-02"))
+        damage(root)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("HEZA_CONFIG", str(config))
+            return published(load_settings())
+
+    return once_per_run("incomplete", publish_damaged)
 
 
 def test_a_zone_with_an_unreadable_file_and_no_zone_report_makes_the_month_incomplete(incomplete):

@@ -68,15 +68,17 @@ def publish(settings):
 
 
 @pytest.fixture(scope="module")
-def _published_month(tmp_path_factory):
-    """The generated month published once, for the tests that only read what it gave."""
-    config = scratch_project(tmp_path_factory.mktemp("tiers"))
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("HEZA_CONFIG", str(config))
-        settings = load_settings()
-        rows = generated_month(settings)
-        folder, report = publish(settings)
-    return folder, report, rows, settings
+def _published_month(once_per_run):
+    """The generated month published once per run, for the tests that only read what it gave."""
+    def publish_generated(root):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("HEZA_CONFIG", str(scratch_project(root)))
+            settings = load_settings()
+            rows = generated_month(settings)
+            folder, report = publish(settings)
+        return folder, report, rows, settings
+
+    return once_per_run("tiers", publish_generated)
 
 
 @pytest.fixture

@@ -107,10 +107,14 @@ def _heza(*args, config: Path, env=None) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def outputs(tmp_path_factory, prefect_server) -> dict:
-    """Every text of the sample month a person reads, by where it is read."""
-    config = scratch_project(tmp_path_factory.mktemp("words"), ("2024-01", "2024-02"))
-    root = config.parent
+def outputs(once_per_run, prefect_server) -> dict:
+    """Every text of the sample month a person reads, by where it is read (read once per run)."""
+    return once_per_run("words", lambda root: _texts_read(root, prefect_server))
+
+
+def _texts_read(root: Path, prefect_server: str) -> dict:
+    """The sample month run for real in a project at `root`, and every text of it a person reads."""
+    config = scratch_project(root, ("2024-01", "2024-02"))
     run = _heza("run", "--period", "2024-02", config=config, env={"PREFECT_API_URL": prefect_server})
     assert run.returncode == 0, run.stdout + run.stderr
     texts = {"heza run": run.stdout + run.stderr}

@@ -31,6 +31,10 @@ class ReadError(Exception):
         self.message_vi = message_vi
         self.message_en = message_en
 
+    def __reduce__(self):
+        """Rebuilt from all three fields when unpickled: a file's result crosses to a Dask worker and back."""
+        return type(self), (self.reason, self.message_vi, self.message_en)
+
 
 @dataclass
 class SheetTable:
