@@ -70,6 +70,37 @@ def test_csv_exports_are_decoded_and_their_separator_detected(settings, tmp_path
     assert result.tables[0].cells.at[0, "enterprise_name"] == "Công ty A"
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "windows-1258"])
+@pytest.mark.parametrize("delimiter", [",", ";"])
+def test_a_csv_whose_lines_end_in_a_lone_carriage_return_is_read_row_by_row(settings, tmp_path, encoding,
+                                                                            delimiter):
+    """Excel's "CSV (Macintosh)" ends each line with "\r" alone, as a quoted cell may hold one: each
+    line is a row, as Excel and LibreOffice show it, not a traceback."""
+    from heza.samples.workbooks import windows_1258
+
+    rows = [HEADER[1:], ROW[1:], ["0100112437", '"Công ty B\rchi nhánh"', *ROW[3:]]]
+    text = "\r".join(delimiter.join(str(c) for c in r) for r in rows) + "\r"
+    path = tmp_path / "mac.csv"
+    path.write_bytes(windows_1258(text) if encoding == "windows-1258" else text.encode(encoding))
+    result = read_file(path, settings.limits)
+    assert result.error is None and result.delimiter == delimiter
+    assert result.tables[0].cells["enterprise_name"].tolist() == ["Công ty A", "Công ty B\rchi nhánh"]
+    assert result.tables[0].cells["source_row"].tolist() == [2, 3]
+
+
+def test_a_lone_carriage_return_inside_an_unquoted_cell_ends_the_row_and_every_row_is_accounted_for(
+        settings, tmp_path):
+    """Spreadsheets end a line at a lone "\r" too: the two halves are two rows, both counted."""
+    text = "\n".join(",".join(str(c) for c in r) for r in [HEADER[1:], ROW[1:]]).replace("Công ty A", "Công ty\rA")
+    path = tmp_path / "cr.csv"
+    path.write_bytes((text + "\n").encode("utf-8"))
+    result = read_file(path, settings.limits)
+    assert result.error is None
+    table = result.tables[0]
+    assert table.cells["source_row"].tolist() == [2, 3]  # the line Excel shows after the "\r" is a row too
+    assert table.rows_with_content == len(table.cells) + len(table.non_data) == 3
+
+
 def _bomb(path):
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/worksheets/sheet1.xml", b"<a>" + b"0" * (400 * 1024 * 1024) + b"</a>")

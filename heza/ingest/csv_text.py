@@ -82,8 +82,9 @@ def _record_rows(text: str, lines: dict, delimiter: str) -> dict:
 
 def first_lines(text: str, count: int) -> str:
     """The first `count` lines of a text, without splitting or copying all of it (a CSV may hold a
-    million): the head up to the count-th line end, read as lines by StringIO."""
-    return "".join(itertools.islice(io.StringIO(text[:_line_end(text, count)]), count))
+    million): the head up to the count-th line end, read as lines by StringIO, which like Excel and
+    Arrow ends a line at "\r" too (a Macintosh export), keeping each line's own ending."""
+    return "".join(itertools.islice(io.StringIO(text[:_line_end(text, count)], newline=""), count))
 
 
 def _line_end(text: str | bytes, count: int) -> int:
@@ -99,7 +100,7 @@ def _line_end(text: str | bytes, count: int) -> int:
 
 def sniff_delimiter(text: str) -> str:
     """',' ';' or tab: the one that splits the first lines most evenly and most often."""
-    sample = first_lines(text, 50)
+    sample = first_lines(text, 50).replace("\r\n", "\n").replace("\r", "\n")  # the sniffer splits at "\n" only
     try:
         return csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
     except csv.Error:
@@ -174,7 +175,7 @@ def _decoded_grid(data: bytes) -> tuple:
 def _delimiter_and_width(text: str) -> tuple[str, int]:
     """The delimiter, and the widest of the first 200 rows."""
     delimiter = sniff_delimiter(text)
-    head = list(csv.reader(io.StringIO(first_lines(text, 200)), delimiter=delimiter))
+    head = list(csv.reader(io.StringIO(first_lines(text, 200), newline=""), delimiter=delimiter))
     return delimiter, max((len(row) for row in head), default=1)
 
 

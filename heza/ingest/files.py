@@ -7,6 +7,7 @@ Nothing here parses values: cells stay as submitted, so that quarantine can show
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import itertools
 import signal
@@ -309,7 +310,7 @@ def read_file(path: Path, limits: dict, name: str | None = None,
     except ReadError as error:
         result.error, result.tables, result.skipped, result.findings, result.sheets = error, [], [], [], []
     except (MemoryError, RecursionError, ValueError, IndexError, KeyError, TypeError, UnicodeError,
-            zipfile.BadZipFile, OSError) as exc:  # a file no reader copes with must not stop the month
+            zipfile.BadZipFile, OSError, csv.Error) as exc:  # a file no reader copes with must not stop the month
         result.error = ReadError("unreadable", f"Tệp không đọc được ({type(exc).__name__}: {exc})",
                                  f"The file cannot be read ({type(exc).__name__}: {exc})")
         result.tables, result.skipped, result.findings, result.sheets = [], [], [], []
