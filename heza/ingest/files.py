@@ -333,9 +333,10 @@ def _read_into(result: FileRead, path: Path, size: int, limits: dict) -> None:
         raise ReadError("unsupported", f"Định dạng '.{result.format}' không được hỗ trợ",
                         f"The format '.{result.format}' is not supported")
     for sheet, grid, marks in sheets:
-        result.sheets.append(SheetGrid(sheet, len(grid), marks.get("merged", []),
-                                       None if result.format == "csv" else as_frame(grid), marks.get("streamed_width")))
-        table = table_from_grid(grid, name, sheet, int(limits["header_search_rows"]),
+        frame = as_frame(grid)  # once: the table and the annotated copy read the same frame
+        result.sheets.append(SheetGrid(sheet, len(frame), marks.get("merged", []),
+                                       None if result.format == "csv" else frame, marks.get("streamed_width")))
+        table = table_from_grid(frame, name, sheet, int(limits["header_search_rows"]),
                                 int(limits["max_columns_per_sheet"]), marks.get("hidden_rows", ()),
                                 marks.get("merged", ()))
         if isinstance(table, SheetTable):
