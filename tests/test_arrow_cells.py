@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from heza.ingest.arrow_text import (
@@ -151,6 +151,8 @@ def test_ten_digit_tax_codes_left_alone_restore_as_every_cell_through_the_rules(
 
 @given(st.lists(st.lists(_CELL.map(lambda cell: cell or ""), min_size=3, max_size=3), min_size=1, max_size=6),
        st.sampled_from([",", ";", "\t"]), st.booleans())
+@example(rows=[["\t", "\t", ""]], delimiter=",", bom=False)  # quoted tabs once made the sniffer choose tab
+@example(rows=[["", "\t", "\n\t0"], ["", "\t", "\n\t"]], delimiter=",", bom=False)  # and quoted line breaks
 def test_a_utf8_csv_read_straight_from_its_bytes_is_the_grid_decoding_it_whole_gives(rows, delimiter, bom):
     """The shortcut for a UTF-8 file already in NFC reads the same grid, encoding and delimiter as
     decoding and normalising the whole text, or leaves the file to that path."""

@@ -101,6 +101,20 @@ def test_a_lone_carriage_return_inside_an_unquoted_cell_ends_the_row_and_every_r
     assert table.rows_with_content == len(table.cells) + len(table.non_data) == 3
 
 
+@pytest.mark.parametrize("delimiter, inside", [(",", "\t"), (",", ";"), (";", ","), ("\t", ",")])
+def test_a_delimiter_inside_quoted_cells_does_not_decide_the_separator(settings, tmp_path, delimiter, inside):
+    """A tab pasted into the number and tax code cells, or a ';' typed there, is quoted by the export
+    and splits nothing: the separator is the one that splits the rows evenly, quotes honoured (the
+    csv module's sniffer alone took the quoted character for the separator)."""
+    row = [f'"{inside}"', f'"{inside}"', *ROW[2:]]
+    text = "\n".join(delimiter.join(str(c) for c in r) for r in [HEADER, row]) + "\n"
+    path = tmp_path / "quoted.csv"
+    path.write_bytes(text.encode("utf-8"))
+    result = read_file(path, settings.limits)
+    assert result.error is None and result.delimiter == delimiter
+    assert result.tables[0].cells["enterprise_name"].tolist() == ["Công ty A"]
+
+
 def _bomb(path):
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/worksheets/sheet1.xml", b"<a>" + b"0" * (400 * 1024 * 1024) + b"</a>")
