@@ -8,7 +8,7 @@ the row (each set's implied edits, by elimination, evaluated on all rows at once
 pattern have the same least-weight sets, so the solver runs once per pattern (a few dozen for
 hundreds of failing rows), and rows that pass never reach it. Components are small (2^fields sets).
 
-Each pattern is a mixed-integer program solved exactly by HiGHS (scipy.optimize.milp): x_j the
+Each pattern is a mixed-integer program solved exactly by HiGHS (heza/assess/highs.py): x_j the
 field's new value, z_j = 1 when field j changes, |x_j - v_j| <= M z_j, minimise sum w_j z_j. Values
 are scaled by the pattern's largest so that M stays small (no limit bites at 1e15 VND); every edit
 the row breaks must have a changed field (a cover, decided in the row's own units, so a slip too
@@ -26,6 +26,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from heza.assess.highs import solve
 from schemas.catalogue import field_weight, table_edits
 from schemas.columns import column_specs
 from schemas.tables import TABLES
@@ -192,10 +193,7 @@ def patterns(component: Component, state: RowState, rows: np.ndarray) -> tuple[n
 
 def minimal_sets(component: Component, pattern: Pattern) -> list:
     """Every least-weight set of filled fields (indices) that lets the pattern satisfy its edits;
-    an empty required cell is always in the set (it has to be filled). scipy.optimize is imported
-    here, by the first row that needs localising: a check whose rows pass never pays its import."""
-    from scipy.optimize import Bounds, LinearConstraint, milp
-
+    an empty required cell is always in the set (it has to be filled)."""
     matrix = _matrix(component)[list(pattern.active)]
     edits = [e for e, on in zip(component.edits, pattern.active) if on]
     values = np.array(pattern.values)
@@ -206,48 +204,44 @@ def minimal_sets(component: Component, pattern: Pattern) -> list:
     k = len(values)
     big_m = 10.0 * (1.0 + np.abs(matrix).sum())
     weights = np.array([field_weight(f) for f in component.fields])
-    constraints = [LinearConstraint(np.hstack([matrix, np.zeros_like(matrix)]), np.where(is_eq, rhs, -np.inf), rhs)]
-    link = np.hstack([np.eye(k), -big_m * np.eye(k)])[observed]
-    constraints += [LinearConstraint(link, -np.inf, v[observed]),
-                    LinearConstraint(np.hstack([np.eye(k), big_m * np.eye(k)])[observed], v[observed], np.inf)]
+    # rows over (x, z): the edits; x_j - M z_j <= v_j and x_j + M z_j >= v_j for each filled field
+    rows = [np.hstack([matrix, np.zeros_like(matrix)]), np.hstack([np.eye(k), -big_m * np.eye(k)])[observed],
+            np.hstack([np.eye(k), big_m * np.eye(k)])[observed]]
+    lower = [np.where(is_eq, rhs, -np.inf), np.full(observed.sum(), -np.inf), v[observed]]
+    upper = [rhs, v[observed], np.full(observed.sum(), np.inf)]
     broken = _broken(matrix, rhs * scale, is_eq, np.where(observed, values, 0.0)[None, :])[0]
     touched = (matrix != 0) & observed
-    for e in np.flatnonzero(broken & ~(matrix != 0)[:, ~observed].any(axis=1)):
-        constraints.append(LinearConstraint(np.hstack([np.zeros(k), touched[e]]), 1, np.inf))
+    for e in np.flatnonzero(broken & ~(matrix != 0)[:, ~observed].any(axis=1)):  # a broken edit needs a change
+        rows, lower, upper = [*rows, np.hstack([np.zeros(k), touched[e]])[None, :]], [*lower, [1.0]], [*upper, [np.inf]]
     cost = np.concatenate([np.zeros(k), np.where(observed, weights, 0.0)])
-    upper = np.concatenate([np.full(k, np.inf), observed.astype(float)])
-    bounds = Bounds(np.concatenate([np.full(k, -np.inf), np.zeros(k)]), upper)
-    integrality = np.concatenate([np.zeros(k), np.ones(k)])
+    variable_lower = np.concatenate([np.full(k, -np.inf), np.zeros(k)])
+    variable_upper = np.concatenate([np.full(k, np.inf), observed.astype(float)])
+    integer = np.concatenate([np.zeros(k, dtype=bool), np.ones(k, dtype=bool)])
     found, best = [], None
     for _ in range(MAX_SOLVES):
-        result = milp(cost, integrality=integrality, bounds=bounds, constraints=constraints)
-        if result.status != 0 or (best is not None and result.fun > best + 1e-6):
+        result = solve(cost, np.vstack(rows), np.concatenate(lower), np.concatenate(upper), variable_lower,
+                       variable_upper, integer)
+        if result.status != "optimal" or (best is not None and result.objective > best + 1e-6):
             break
         chosen = frozenset(np.flatnonzero(result.x[k:] > 0.5))
         if _feasible(matrix, rhs, is_eq, v, observed, chosen):
             found.append(frozenset(chosen | set(np.flatnonzero(pattern.free))))
-            best = result.fun if best is None else best
+            best = result.objective if best is None else best
         if not chosen:
             break
-        cut = np.zeros(2 * k)
-        cut[[k + j for j in chosen]] = 1
-        constraints.append(LinearConstraint(cut, -np.inf, len(chosen) - 1))
+        cut = np.zeros((1, 2 * k))  # this set and its supersets are not found again
+        cut[0, [k + j for j in chosen]] = 1
+        rows, lower, upper = [*rows, cut], [*lower, [-np.inf]], [*upper, [len(chosen) - 1.0]]
     return found
 
 
 def _feasible(matrix, rhs, is_eq, v, observed, chosen) -> bool:
     """Whether changing `chosen` (and filling the empty cells) can satisfy the edits: a linear
     program without big-M, the other fields fixed at their values."""
-    from scipy.optimize import linprog
-
     fixed = observed.copy()
     fixed[list(chosen)] = False
-    lower = np.where(fixed, v, -np.inf)
-    result = linprog(np.zeros(len(v)), A_ub=matrix[~is_eq] if (~is_eq).any() else None,
-                     b_ub=rhs[~is_eq] if (~is_eq).any() else None, A_eq=matrix[is_eq] if is_eq.any() else None,
-                     b_eq=rhs[is_eq] if is_eq.any() else None, bounds=list(zip(lower, np.where(fixed, v, np.inf))),
-                     method="highs")
-    return result.status == 0
+    return solve(np.zeros(len(v)), matrix, np.where(is_eq, rhs, -np.inf), rhs, np.where(fixed, v, -np.inf),
+                 np.where(fixed, v, np.inf)).status == "optimal"
 
 
 def determined_values(component: Component, active: tuple, fields: frozenset, values: np.ndarray) -> np.ndarray | None:

@@ -2,8 +2,8 @@
 (infeasible), a rule the others already imply (redundant), and a rule that can never fail.
 
 Each table's edits (rules.toml) are checked in every case of their conditions (a Party
-organisation or not), by linear programs solved with HiGHS (highspy: every process checks the rules
-first, and scipy.optimize's import alone cost more than all its programs). The rules
+organisation or not), by linear programs solved with HiGHS (heza/assess/highs.py: every process
+checks the rules first, and scipy.optimize's import alone cost more than all its programs). The rules
 named are the fewest that show the problem (found by dropping rules one at a time).
 """
 
@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import product
 
-import highspy
 import numpy as np
 
+from heza.assess.highs import solve
 from schemas.catalogue import RULES
 from schemas.columns import column_specs
 from schemas.tables import COLUMN_LABELS, TABLES
@@ -66,28 +66,10 @@ def _optimum(edits, objective: dict) -> float | None:
 
 def lp_minimum(cost: np.ndarray, matrix: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> float | None:
     """min cost @ x over lower <= matrix @ x <= upper, x free: None if infeasible, -inf if unbounded."""
-    solver = highspy.Highs()
-    solver.setOptionValue("output_flag", False)
-    columns = len(cost)
-    solver.addVars(columns, np.full(columns, -highspy.kHighsInf), np.full(columns, highspy.kHighsInf))
-    solver.changeColsCost(columns, np.arange(columns, dtype=np.int32), cost.astype(float))
-    rows, where = np.nonzero(matrix)
-    solver.addRows(len(matrix), np.maximum(lower, -highspy.kHighsInf), np.minimum(upper, highspy.kHighsInf), len(rows),
-                   np.searchsorted(rows, np.arange(len(matrix))).astype(np.int32), where.astype(np.int32),
-                   matrix[rows, where])
-    solver.run()
-    status = solver.getModelStatus()
-    if status == highspy.HighsModelStatus.kUnboundedOrInfeasible:  # presolve could not tell which
-        solver.setOptionValue("presolve", "off")
-        solver.run()
-        status = solver.getModelStatus()
-    if status == highspy.HighsModelStatus.kInfeasible:
-        return None
-    if status == highspy.HighsModelStatus.kUnbounded:
-        return -np.inf
-    if status != highspy.HighsModelStatus.kOptimal:
-        raise RuntimeError(f"HiGHS: {solver.modelStatusToString(status)}")
-    return float(solver.getInfo().objective_function_value)
+    solution = solve(cost, matrix, lower, upper)
+    if solution.status == "infeasible_or_unbounded":
+        raise RuntimeError("HiGHS could not tell whether the rules are infeasible or unbounded")
+    return {"infeasible": None, "unbounded": -np.inf}.get(solution.status, solution.objective)
 
 
 def feasible(edits) -> bool:
