@@ -35,7 +35,10 @@ def _words(name: str) -> str:
     name = re.sub(r"^test_", "", name)
     case = re.search(r"\[(.*)\]$", name)
     base = re.sub(r"\[.*\]$", "", name).replace("corpus_case_gives_its_stated_outcome", "corpus case")
-    return f"{base.replace('_', ' ')}: {case.group(1).replace('_', ' ')}" if case else base.replace("_", " ")
+    if not case:
+        return base.replace("_", " ")
+    where = case.group(1)  # a function's dotted path stays as written; other cases read as words
+    return f"{base.replace('_', ' ')}: {where if '.' in where else where.replace('_', ' ')}"
 
 
 def run() -> list:
