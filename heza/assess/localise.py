@@ -193,7 +193,9 @@ def patterns(component: Component, state: RowState, rows: np.ndarray) -> tuple[n
 
 def minimal_sets(component: Component, pattern: Pattern) -> list:
     """Every least-weight set of filled fields (indices) that lets the pattern satisfy its edits;
-    an empty required cell is always in the set (it has to be filled)."""
+    an empty required cell is always in the set (it has to be filled). Ordered by the fields'
+    positions, not as the solver happened to find them: a tie's first set is the one blamed when no
+    set explains the row, and that must not change with HiGHS's version or build."""
     matrix = _matrix(component)[list(pattern.active)]
     edits = [e for e, on in zip(component.edits, pattern.active) if on]
     values = np.array(pattern.values)
@@ -232,7 +234,7 @@ def minimal_sets(component: Component, pattern: Pattern) -> list:
         cut = np.zeros((1, 2 * k))  # this set and its supersets are not found again
         cut[0, [k + j for j in chosen]] = 1
         rows, lower, upper = [*rows, cut], [*lower, [-np.inf]], [*upper, [len(chosen) - 1.0]]
-    return found
+    return sorted(found, key=sorted)
 
 
 def _feasible(matrix, rhs, is_eq, v, observed, chosen) -> bool:
