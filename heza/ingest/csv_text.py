@@ -117,13 +117,22 @@ def sniff_delimiter(text: str) -> str:
 def _evenness(sample: str, delimiter: str) -> tuple[float, int]:
     """(share of the rows at the commonest width, that width) of the rows `delimiter` splits the
     sample into, quotes honoured, blank lines aside; (0, 0) when that width is 1 (the delimiter
-    splits nothing) or the sample cannot be read this way."""
+    splits nothing) or the sample cannot be read this way.
+
+    A row the sample's end leaves inside a quote is not counted: its width is not known yet (the
+    first lines may stop within a quoted cell's line breaks), and a wrong delimiter that opens a
+    quote no later quote closes reads the rest of the sample as one wide row (a comma file of
+    cells "tab" and "comma tab", read at tabs, is one row of three cells). A line "x" after the
+    sample is a row of its own, or the last cell's end when the sample ends inside a quote: either
+    way the last row read is dropped."""
+    ended = sample if sample.endswith("\n") else sample + "\n"
     try:
-        widths = [len(row) for row in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter) if row]
+        rows = list(csv.reader(io.StringIO(ended + "x\n", newline=""), delimiter=delimiter))
     except csv.Error:  # a quote left open runs past the csv module's cell limit
         return 0, 0
-    width, rows = max(collections.Counter(widths).items(), key=lambda item: (item[1], item[0]), default=(1, 0))
-    return (rows / len(widths), width) if width > 1 else (0, 0)
+    widths = [len(row) for row in rows[:-1] if row]
+    width, count = max(collections.Counter(widths).items(), key=lambda item: (item[1], item[0]), default=(1, 0))
+    return (count / len(widths), width) if width > 1 else (0, 0)
 
 
 def csv_grid(path: Path) -> tuple:
@@ -134,15 +143,19 @@ def csv_grid(path: Path) -> tuple:
     grid, encoding, delimiter, width, text, recoded, streamable = _composed_utf8_grid(data) or _decoded_grid(data)
     stray_quotes = []
     quoted = b'"' in data if text is None else '"' in text  # the same question: a UTF-8 byte '"' is only '"'
-    if quoted and _rows_swallowed(grid, delimiter, width):  # without a quote no cell spans lines
+    # without a quote no cell spans lines; read line by line, the grid is no longer the one Arrow
+    # reads again (streamed), even when no line's quotes are odd and none is marked: a '"' inside a
+    # cell, one opening the next cell's quote ('a"b,"c'), its close two lines down ('h",i"j')
+    relined = quoted and _rows_swallowed(grid, delimiter, width)
+    if relined:
         text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8") if text is None else text
         grid, stray_quotes = _rows_line_by_line(text, delimiter)
-    if stray_quotes:  # read line by line: a row is a line
+    if relined:  # read line by line: a row is a line
         recoded_rows = dict(recoded)
     else:
         recoded_rows = _record_rows(text, recoded, delimiter) if recoded else {}
     return grid, encoding, delimiter, {"stray_quotes": stray_quotes, "recoded_rows": recoded_rows,
-                                       "streamed_width": width if streamable and not stray_quotes else None}
+                                       "streamed_width": width if streamable and not relined else None}
 
 
 def _composed_utf8_grid(data: bytes) -> tuple | None:
