@@ -115,6 +115,24 @@ def test_a_delimiter_inside_quoted_cells_does_not_decide_the_separator(settings,
     assert result.tables[0].cells["enterprise_name"].tolist() == ["Công ty A"]
 
 
+@pytest.mark.parametrize("data_rows", [1, 3, 60])
+def test_a_semicolon_file_with_a_decimal_comma_in_every_row_is_read_at_its_semicolons(settings, tmp_path, data_rows):
+    """A ';' export under title lines (one a date, "Hải Phòng, ngày …"), whose header names a column
+    "Quản lý, CMKT" and whose every row has a decimal comma: ',' splits every line into two even
+    cells, yet the header reads right only at ';'."""
+    header = [*HEADER[1:10], "Lao động quản lý, chuyên môn kỹ thuật bậc cao", *HEADER[10:]]
+    row = [*ROW[1:10], 10, "1000000,5"]
+    lines = ["BAN QUẢN LÝ KHU KINH TẾ HẢI PHÒNG", "Hải Phòng, ngày 05 tháng 02 năm 2024", "BÁO CÁO THÁNG 01/2024",
+             ";".join(f'"{h}"' if "," in h else h for h in header),
+             *(";".join(str(c) for c in row) for _ in range(data_rows))]
+    path = tmp_path / "dau_cham_phay.csv"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8"))
+    result = read_file(path, settings.limits)
+    assert result.error is None and result.delimiter == ";"
+    cells = result.tables[0].cells
+    assert len(cells) == data_rows and cells["enterprise_name"].tolist() == ["Công ty A"] * data_rows
+
+
 def _bomb(path):
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/worksheets/sheet1.xml", b"<a>" + b"0" * (400 * 1024 * 1024) + b"</a>")

@@ -19,10 +19,12 @@ import pyarrow.csv as arrow_csv
 
 from heza.ingest.arrow_text import arrow_text, is_nfc, may_contain, nfc_as_it_stands
 from heza.ingest.grid import as_frame
+from heza.ingest.headers import SHEET_KINDS, match_header
 from heza.ingest.tables import ReadError
 
 _ESCAPED_LINE = re.compile(r"[^\n]*[\udc80-\udcff][^\n]*")
 _UTF8_LETTER = re.compile(r"[^\x00-\x7f\udc80-\udcff]")
+_HEADER_CELLS = 64  # a header's cells looked at for known names: enough for any template
 
 
 def decode_lines(data: bytes) -> tuple[str, str, dict]:
@@ -100,9 +102,11 @@ def _line_end(text: str | bytes, count: int) -> int:
 
 
 def sniff_delimiter(text: str) -> str:
-    """',' ';' or tab: the one that splits the first lines, quotes honoured, most evenly, into the
-    most cells (a tab or ';' inside quoted cells splits nothing); the csv module's sniffer breaks
-    ties and decides a file of one column."""
+    """',' ';' or tab, as a person reading the first lines would choose: the one under which a row
+    names the most known columns (the header reads right: a ',' inside "Quản lý, CMKT" or a decimal
+    comma in every row does not make ',' the separator of a ';' file), then the one that splits the
+    rows most evenly into the most cells, quotes honoured (a tab or ';' inside quoted cells splits
+    nothing); the csv module's sniffer breaks ties and decides a file of one column."""
     sample = first_lines(text, 50).replace("\r\n", "\n").replace("\r", "\n")  # the sniffer splits at "\n" only
     try:
         sniffed = csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
@@ -110,27 +114,42 @@ def sniff_delimiter(text: str) -> str:
         counts = {d: sample.count(d) for d in (",", ";", "\t")}
         sniffed = max(counts, key=counts.get)
     candidates = [sniffed, *(d for d in (",", ";", "\t") if d != sniffed)]
-    scores = [_evenness(sample, d) for d in candidates]
-    return candidates[scores.index(max(scores))] if max(scores) > (0, 0) else sniffed
+    scores = []
+    for delimiter in candidates:
+        rows = _sample_rows(sample, delimiter)
+        scores.append((_named_columns(rows), _evenness(rows)))
+    return candidates[scores.index(max(scores))] if max(scores) > (0, (0, 0)) else sniffed
 
 
-def _evenness(sample: str, delimiter: str) -> tuple[float, int]:
-    """(share of the rows at the commonest width, that width) of the rows `delimiter` splits the
-    sample into, quotes honoured, blank lines aside; (0, 0) when that width is 1 (the delimiter
-    splits nothing) or the sample cannot be read this way.
-
-    A row the sample's end leaves inside a quote is not counted: its width is not known yet (the
-    first lines may stop within a quoted cell's line breaks), and a wrong delimiter that opens a
-    quote no later quote closes reads the rest of the sample as one wide row (a comma file of
-    cells "tab" and "comma tab", read at tabs, is one row of three cells). A line "x" after the
-    sample is a row of its own, or the last cell's end when the sample ends inside a quote: either
-    way the last row read is dropped."""
+def _sample_rows(sample: str, delimiter: str) -> list:
+    """The rows `delimiter` splits the sample into, quotes honoured, but for a row the sample's end
+    leaves inside a quote: its width is not known yet (the first lines may stop within a quoted
+    cell's line breaks), and a wrong delimiter that opens a quote no later quote closes reads the
+    rest of the sample as one wide row (a comma file of cells "tab" and "comma tab", read at tabs,
+    is one row of three cells). A line "x" after the sample is a row of its own, or the last cell's
+    end when the sample ends inside a quote: either way the last row read is dropped. A quote left
+    open past the csv module's cell limit ends the rows there."""
     ended = sample if sample.endswith("\n") else sample + "\n"
+    rows = []
     try:
-        rows = list(csv.reader(io.StringIO(ended + "x\n", newline=""), delimiter=delimiter))
-    except csv.Error:  # a quote left open runs past the csv module's cell limit
-        return 0, 0
-    widths = [len(row) for row in rows[:-1] if row]
+        for row in csv.reader(io.StringIO(ended + "x\n", newline=""), delimiter=delimiter):
+            rows.append(row)
+    except csv.Error:  # the row in progress is the open one, not in `rows`
+        return rows
+    return rows[:-1]
+
+
+def _named_columns(rows: list) -> int:
+    """The most cells of one of the first 30 rows (the header is looked for there) that name a
+    known column of any kind of sheet (headers.toml)."""
+    return max((sum(any(match_header(kind, cell) for kind in SHEET_KINDS) for cell in row[:_HEADER_CELLS] if cell)
+                for row in rows[:30]), default=0)
+
+
+def _evenness(rows: list) -> tuple[float, int]:
+    """(share of the rows at the commonest width, that width), blank lines aside; (0, 0) when that
+    width is 1 (the delimiter splits nothing)."""
+    widths = [len(row) for row in rows if row]
     width, count = max(collections.Counter(widths).items(), key=lambda item: (item[1], item[0]), default=(1, 0))
     return (count / len(widths), width) if width > 1 else (0, 0)
 
