@@ -1,5 +1,6 @@
 """The programs heza solves with highspy (heza/assess/highs.py) have the optimum scipy.optimize.milp
-finds, HiGHS too through another route: the error localiser's mixed-integer programs included."""
+finds, HiGHS too through another route: small random linear and mixed-integer programs here; the
+localiser's own programs (big-M switches, cuts) are checked against brute force in tests/test_localise.py."""
 
 import numpy as np
 import pytest
@@ -28,7 +29,7 @@ def test_a_mixed_integer_program_has_the_optimum_scipys_milp_finds(program):
     high = np.array([np.inf if b[1] is None else b[1] for b in bounds], dtype=float)
     ours = solve(np.array(cost, dtype=float), matrix, lower, rhs, low, high, np.array(integer))
     theirs = milp(cost, integrality=np.array(integer, dtype=int), bounds=Bounds(low, high),
-                  constraints=LinearConstraint(matrix, lower, rhs))
+                  constraints=LinearConstraint(matrix, lower, rhs), options={"mip_rel_gap": 0})
     assume(theirs.status in (0, 2, 3))  # 4: HiGHS could not tell infeasible from unbounded for scipy
     assert ours.status == {0: "optimal", 2: "infeasible", 3: "unbounded"}[theirs.status] or (
         theirs.status != 0 and ours.status == "infeasible_or_unbounded")
@@ -43,6 +44,11 @@ def test_an_infeasible_program_says_so():
     # x >= 1 and x <= 0
     assert solve(np.zeros(1), np.array([[1.0], [1.0]]), np.array([1.0, -np.inf]), np.array([np.inf, 0.0])).status \
         == "infeasible"
+
+
+def test_a_program_without_variables_holds_when_its_rows_hold_zero():
+    assert solve(np.zeros(0), np.zeros((1, 0)), np.array([-1.0]), np.array([1.0])).status == "optimal"
+    assert solve(np.zeros(0), np.zeros((1, 0)), np.array([1.0]), np.array([2.0])).status == "infeasible"
 
 
 def test_an_unbounded_program_says_so():

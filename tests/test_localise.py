@@ -3,9 +3,13 @@ file, the reader, pandera, the localiser with HiGHS) and on generated rows with 
 
 from __future__ import annotations
 
+from itertools import combinations
+
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from heza.assess import localise
 from heza.assess.blame import localise_table
@@ -177,3 +181,36 @@ def test_heza_validate_json_and_report_json_carry_the_grades(settings, tmp_path)
     assert {key: hit[key] for key in expected} == expected
     text = CliRunner().invoke(main, ["validate", str(path), "--period", "2024-02"]).output
     assert "gợi ý: 30 (tính từ các ô khác của dòng)" in text
+
+
+def _least_weight_sets_by_brute_force(component, pattern) -> list:
+    """Every set of filled fields of least total weight that lets the row satisfy its active edits,
+    found by trying every subset with a linear program (the other fields fixed): no MIP, no cuts."""
+    matrix = localise._matrix(component)[list(pattern.active)]
+    edits = [e for e, on in zip(component.edits, pattern.active) if on]
+    values = np.array(pattern.values)
+    observed = ~np.isnan(values)
+    scale = max(np.abs(values[observed]).max(initial=0.0), *(abs(e.rhs) for e in edits), 1.0)
+    v, rhs = np.where(observed, values, 0.0) / scale, np.array([e.rhs for e in edits]) / scale
+    is_eq = np.array([e.op == "==" for e in edits], dtype=bool)
+    weights = [localise.field_weight(f) for f in component.fields]
+    filled = [j for j in range(len(values)) if observed[j]]
+    found = [set(chosen) for size in range(len(filled) + 1) for chosen in combinations(filled, size)
+             if localise._feasible(matrix, rhs, is_eq, v, observed, frozenset(chosen))]
+    least = min((sum(weights[j] for j in s) for s in found), default=None)
+    free = set(np.flatnonzero(pattern.free))
+    return sorted((frozenset(s | free) for s in found if sum(weights[j] for j in s) == least), key=sorted)
+
+
+@given(st.data())
+def test_the_localisers_programs_find_every_least_weight_fix_brute_force_finds(data):
+    component = data.draw(st.sampled_from([c for table in ("enterprises", "zones")
+                                           for c in localise.components(table) if len(c.fields) > 1]))
+    k, e = len(component.fields), len(component.edits)
+    values = data.draw(st.lists(st.one_of(st.none(), st.integers(-5, 3000)), min_size=k, max_size=k))
+    active = data.draw(st.lists(st.booleans(), min_size=e, max_size=e).filter(any))
+    pattern = localise.Pattern(tuple(np.nan if x is None else float(x) for x in values),
+                               tuple(x is None for x in values), tuple(active))
+    expected = _least_weight_sets_by_brute_force(component, pattern)
+    assume(expected and min(len(s) for s in expected) > 0)  # a row that breaks something
+    assert localise.minimal_sets(component, pattern) == expected

@@ -16,7 +16,9 @@ _STATUS = {highspy.HighsModelStatus.kOptimal: "optimal", highspy.HighsModelStatu
 
 @dataclass(frozen=True)
 class Solution:
-    status: str  # "optimal", "infeasible", "unbounded" or (a MIP HiGHS cannot tell) "infeasible_or_unbounded"
+    # "optimal", "infeasible", "unbounded", "infeasible_or_unbounded" (a MIP HiGHS cannot settle) or
+    # "other" (a limit reached, or a status HiGHS does not name): the caller decides what each means
+    status: str
     x: np.ndarray | None  # the variables' values when optimal
     objective: float | None
 
@@ -24,21 +26,26 @@ class Solution:
 def solve(cost: np.ndarray, matrix: np.ndarray, lower: np.ndarray, upper: np.ndarray,
           variable_lower: np.ndarray | None = None, variable_upper: np.ndarray | None = None,
           integer: np.ndarray | None = None) -> Solution:
-    """min cost @ x over lower <= matrix @ x <= upper and the variables' bounds (free by default),
-    the variables where `integer` is true whole numbers. Infinite bounds may be given as +-inf."""
+    """min cost @ x over lower <= matrix @ x <= upper and the variables' bounds (free by default;
+    +-inf for none), the variables where `integer` is true whole numbers, solved to optimality (no
+    MIP gap: a least-weight fix is the least, whatever the weights)."""
+    columns = len(cost)
+    matrix = np.asarray(matrix, dtype=float).reshape(len(lower), columns)
+    if columns == 0:  # HiGHS calls a model without variables empty: its rows hold or they do not
+        holds = bool(np.all((np.asarray(lower) <= 0) & (np.asarray(upper) >= 0)))
+        return Solution("optimal", np.zeros(0), 0.0) if holds else Solution("infeasible", None, None)
     solver = highspy.Highs()
     solver.setOptionValue("output_flag", False)
-    columns = len(cost)
-    unbounded = np.full(columns, np.inf)
-    solver.addVars(columns, _finite(-unbounded if variable_lower is None else variable_lower),
-                   _finite(unbounded if variable_upper is None else variable_upper))
+    solver.setOptionValue("mip_rel_gap", 0.0)
+    free = np.full(columns, np.inf)
+    solver.addVars(columns, np.asarray(-free if variable_lower is None else variable_lower, dtype=float),
+                   np.asarray(free if variable_upper is None else variable_upper, dtype=float))
     solver.changeColsCost(columns, np.arange(columns, dtype=np.int32), np.asarray(cost, dtype=float))
     if integer is not None and np.any(integer):
         which = np.flatnonzero(integer).astype(np.int32)
         solver.changeColsIntegrality(len(which), which, np.full(len(which), highspy.HighsVarType.kInteger))
-    matrix = np.asarray(matrix, dtype=float).reshape(len(lower), columns)
     rows, where = np.nonzero(matrix)
-    solver.addRows(len(matrix), _finite(lower), _finite(upper), len(rows),
+    solver.addRows(len(matrix), np.asarray(lower, dtype=float), np.asarray(upper, dtype=float), len(rows),
                    np.searchsorted(rows, np.arange(len(matrix))).astype(np.int32), where.astype(np.int32),
                    matrix[rows, where])
     solver.run()
@@ -47,14 +54,7 @@ def solve(cost: np.ndarray, matrix: np.ndarray, lower: np.ndarray, upper: np.nda
         solver.setOptionValue("presolve", "off")
         solver.run()
         status = solver.getModelStatus()
-    if status not in _STATUS:
-        raise RuntimeError(f"HiGHS: {solver.modelStatusToString(status)}")
     if status != highspy.HighsModelStatus.kOptimal:
-        return Solution(_STATUS[status], None, None)
+        return Solution(_STATUS.get(status, "other"), None, None)
     return Solution("optimal", np.array(solver.getSolution().col_value),
                     float(solver.getInfo().objective_function_value))
-
-
-def _finite(bounds) -> np.ndarray:
-    """Bounds as HiGHS takes them: its own infinity for +-inf."""
-    return np.clip(np.asarray(bounds, dtype=float), -highspy.kHighsInf, highspy.kHighsInf)

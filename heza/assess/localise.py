@@ -194,8 +194,9 @@ def patterns(component: Component, state: RowState, rows: np.ndarray) -> tuple[n
 def minimal_sets(component: Component, pattern: Pattern) -> list:
     """Every least-weight set of filled fields (indices) that lets the pattern satisfy its edits;
     an empty required cell is always in the set (it has to be filled). Ordered by the fields'
-    positions, not as the solver happened to find them: a tie's first set is the one blamed when no
-    set explains the row, and that must not change with HiGHS's version or build."""
+    positions, not as the solver happened to find them: the report, the letter and `blamed` list a
+    tie's sets in this order, which must not change with HiGHS's version or build. A program HiGHS
+    cannot solve (a limit reached) ends the search with the sets found so far."""
     matrix = _matrix(component)[list(pattern.active)]
     edits = [e for e, on in zip(component.edits, pattern.active) if on]
     values = np.array(pattern.values)

@@ -67,8 +67,8 @@ def _optimum(edits, objective: dict) -> float | None:
 def lp_minimum(cost: np.ndarray, matrix: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> float | None:
     """min cost @ x over lower <= matrix @ x <= upper, x free: None if infeasible, -inf if unbounded."""
     solution = solve(cost, matrix, lower, upper)
-    if solution.status == "infeasible_or_unbounded":
-        raise RuntimeError("HiGHS could not tell whether the rules are infeasible or unbounded")
+    if solution.status not in ("optimal", "infeasible", "unbounded"):
+        raise RuntimeError(f"HiGHS could not solve a program of the rule set's check ({solution.status})")
     return {"infeasible": None, "unbounded": -np.inf}.get(solution.status, solution.objective)
 
 
