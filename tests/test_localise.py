@@ -186,13 +186,7 @@ def test_heza_validate_json_and_report_json_carry_the_grades(settings, tmp_path)
 def _least_weight_sets_by_brute_force(component, pattern) -> list:
     """Every set of filled fields of least total weight that lets the row satisfy its active edits,
     found by trying every subset with a linear program (the other fields fixed): no MIP, no cuts."""
-    matrix = localise._matrix(component)[list(pattern.active)]
-    edits = [e for e, on in zip(component.edits, pattern.active) if on]
-    values = np.array(pattern.values)
-    observed = ~np.isnan(values)
-    scale = max(np.abs(values[observed]).max(initial=0.0), *(abs(e.rhs) for e in edits), 1.0)
-    v, rhs = np.where(observed, values, 0.0) / scale, np.array([e.rhs for e in edits]) / scale
-    is_eq = np.array([e.op == "==" for e in edits], dtype=bool)
+    matrix, values, observed, _, v, rhs, is_eq = localise.scaled_system(component, pattern)
     weights = [localise.field_weight(f) for f in component.fields]
     filled = [j for j in range(len(values)) if observed[j]]
     found = [set(chosen) for size in range(len(filled) + 1) for chosen in combinations(filled, size)

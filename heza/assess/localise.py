@@ -191,19 +191,26 @@ def patterns(component: Component, state: RowState, rows: np.ndarray) -> tuple[n
     return group, [Pattern(tuple(values[i]), tuple(free[i]), tuple(active[i])) for i in first]
 
 
-def minimal_sets(component: Component, pattern: Pattern) -> list:
-    """Every least-weight set of filled fields (indices) that lets the pattern satisfy its edits;
-    an empty required cell is always in the set (it has to be filled). Ordered by the fields'
-    positions, not as the solver happened to find them: the report, the letter and `blamed` list a
-    tie's sets in this order, which must not change with HiGHS's version or build. A program HiGHS
-    cannot solve (a limit reached) ends the search with the sets found so far."""
+def scaled_system(component: Component, pattern: Pattern) -> tuple:
+    """(matrix, values, observed, scale, scaled values, scaled right-hand sides, is an equality) of
+    the pattern's active edits, values and right-hand sides divided by the largest of them, so that
+    the programs' big-M stays small at 1e15 VND."""
     matrix = _matrix(component)[list(pattern.active)]
     edits = [e for e, on in zip(component.edits, pattern.active) if on]
     values = np.array(pattern.values)
     observed = ~np.isnan(values)
     scale = max(np.abs(values[observed]).max(initial=0.0), *(abs(e.rhs) for e in edits), 1.0)
     v, rhs = np.where(observed, values, 0.0) / scale, np.array([e.rhs for e in edits]) / scale
-    is_eq = np.array([e.op == "==" for e in edits])
+    return matrix, values, observed, scale, v, rhs, np.array([e.op == "==" for e in edits], dtype=bool)
+
+
+def minimal_sets(component: Component, pattern: Pattern) -> list:
+    """Every least-weight set of filled fields (indices) that lets the pattern satisfy its edits;
+    an empty required cell is always in the set (it has to be filled). Ordered by the fields'
+    positions, not as the solver happened to find them: the report, the letter and `blamed` list a
+    tie's sets in this order, which must not change with HiGHS's version or build. A program HiGHS
+    cannot solve (a limit reached) ends the search with the sets found so far."""
+    matrix, values, observed, scale, v, rhs, is_eq = scaled_system(component, pattern)
     k = len(values)
     big_m = 10.0 * (1.0 + np.abs(matrix).sum())
     weights = np.array([field_weight(f) for f in component.fields])
@@ -214,8 +221,14 @@ def minimal_sets(component: Component, pattern: Pattern) -> list:
     upper = [rhs, v[observed], np.full(observed.sum(), np.inf)]
     broken = _broken(matrix, rhs * scale, is_eq, np.where(observed, values, 0.0)[None, :])[0]
     touched = (matrix != 0) & observed
+
+    def constrain(row: np.ndarray, low: float, high: float) -> None:
+        rows.append(row[None, :])
+        lower.append([low])
+        upper.append([high])
+
     for e in np.flatnonzero(broken & ~(matrix != 0)[:, ~observed].any(axis=1)):  # a broken edit needs a change
-        rows, lower, upper = [*rows, np.hstack([np.zeros(k), touched[e]])[None, :]], [*lower, [1.0]], [*upper, [np.inf]]
+        constrain(np.hstack([np.zeros(k), touched[e]]), 1.0, np.inf)
     cost = np.concatenate([np.zeros(k), np.where(observed, weights, 0.0)])
     variable_lower = np.concatenate([np.full(k, -np.inf), np.zeros(k)])
     variable_upper = np.concatenate([np.full(k, np.inf), observed.astype(float)])
@@ -232,9 +245,9 @@ def minimal_sets(component: Component, pattern: Pattern) -> list:
             best = result.objective if best is None else best
         if not chosen:
             break
-        cut = np.zeros((1, 2 * k))  # this set and its supersets are not found again
-        cut[0, [k + j for j in chosen]] = 1
-        rows, lower, upper = [*rows, cut], [*lower, [-np.inf]], [*upper, [len(chosen) - 1.0]]
+        cut = np.zeros(2 * k)  # this set and its supersets are not found again
+        cut[[k + j for j in chosen]] = 1
+        constrain(cut, -np.inf, len(chosen) - 1.0)
     return sorted(found, key=sorted)
 
 
