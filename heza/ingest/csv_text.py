@@ -166,10 +166,9 @@ def csv_grid(path: Path) -> tuple:
     # reads again (streamed), even when no line's quotes are odd and none is marked: a '"' inside a
     # cell, one opening the next cell's quote ('a"b,"c'), its close two lines down ('h",i"j')
     relined = quoted and _rows_swallowed(grid, delimiter, width)
-    if relined:
+    if relined:  # read line by line: a row is a line
         text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8") if text is None else text
         grid, stray_quotes = _rows_line_by_line(text, delimiter)
-    if relined:  # read line by line: a row is a line
         recoded_rows = dict(recoded)
     else:
         recoded_rows = _record_rows(text, recoded, delimiter) if recoded else {}

@@ -308,13 +308,17 @@ def read_file(path: Path, limits: dict, name: str | None = None,
         with time_limit(float(limits["max_read_seconds"])):
             _read_into(result, path, size, limits)
     except ReadError as error:
-        result.error, result.tables, result.skipped, result.findings, result.sheets = error, [], [], [], []
+        _unread(result, error)
     except (MemoryError, RecursionError, ValueError, IndexError, KeyError, TypeError, UnicodeError,
             zipfile.BadZipFile, OSError, csv.Error) as exc:  # a file no reader copes with must not stop the month
-        result.error = ReadError("unreadable", f"Tệp không đọc được ({type(exc).__name__}: {exc})",
-                                 f"The file cannot be read ({type(exc).__name__}: {exc})")
-        result.tables, result.skipped, result.findings, result.sheets = [], [], [], []
+        _unread(result, ReadError("unreadable", f"Tệp không đọc được ({type(exc).__name__}: {exc})",
+                                  f"The file cannot be read ({type(exc).__name__}: {exc})"))
     return result
+
+
+def _unread(result: FileRead, error: ReadError) -> None:
+    """A file that could not be read: its error, and nothing half-read kept."""
+    result.error, result.tables, result.skipped, result.findings, result.sheets = error, [], [], [], []
 
 
 def _read_into(result: FileRead, path: Path, size: int, limits: dict) -> None:

@@ -125,7 +125,8 @@ def _sheet_flags(data: bytes, percent: dict) -> dict | None:
 _VALUE_CELL_TAG = rb'c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*(?<!/)>(?!</(?:\w+:)?c>)'
 _VALUE_CELL = re.compile(rb"<(?:\w+:)?" + _VALUE_CELL_TAG)
 _ROW_ELEMENT = re.compile(rb'<(\w+:)?row[ >/]')
-_ANY_ROW_NUMBER = re.compile(rb'<(?:\w+:)?row [^>]*?r="(\d+)"')
+_ROW_NUMBER_TAG = rb'row [^>]*?r="(\d+)"'
+_ANY_ROW_NUMBER = re.compile(rb"<(?:\w+:)?" + _ROW_NUMBER_TAG)
 _SHEET_DATA_END = re.compile(rb'</(?:\w+:)?sheetData>')
 _SHARED_TEXT = re.compile(rb'<(?:\w+:)?t(?: [^>]*)?>([^<]*)</(?:\w+:)?t>')
 
@@ -148,7 +149,7 @@ def _cell_patterns(prefix: bytes) -> tuple:
     """(value cells, row numbers) for a sheet whose every cell and row carries `prefix`: starting with
     a literal, the search jumps from candidate to candidate instead of trying every '<'."""
     value_cell = re.compile(b"<" + prefix + _VALUE_CELL_TAG)
-    return value_cell, re.compile(b"<" + prefix + rb'row [^>]*?r="(\d+)"')
+    return value_cell, re.compile(b"<" + prefix + _ROW_NUMBER_TAG)
 
 
 def sheet_extent(data: bytes, limits: dict) -> SheetExtent:

@@ -192,10 +192,11 @@ def _sheet_copies(file: FileRead, findings: pd.DataFrame, letters: dict, limits:
         notes = _notes(findings[sheet_of == sheet.name], letters, {sheet.name: sheet.merged}, lang)
         marked = _marked_rows(notes.get(sheet.name, {}), sheet.rows, width)
         rows = _rows_to_copy(sheet.rows, marked, _header_rows(file, sheet.name, limits), whole)
-        wanted = sorted(set(rows) | set(range(min(WIDTH_ROWS, sheet.rows))))
+        first = range(min(WIDTH_ROWS, sheet.rows))  # what the column widths are measured on
+        wanted = sorted(set(rows) | set(first))
         values = dict(zip(wanted, sheet_rows(file, sheet, wanted)))
         copies.append(_SheetCopy(sheet.name, sheet.rows, marked, [(row, values[row]) for row in rows],
-                                 _widths([values[row] for row in range(min(WIDTH_ROWS, sheet.rows))])))
+                                 _widths([values[row] for row in first])))
     return copies
 
 
