@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import sys
+import threading
 import unicodedata
 
 import numpy as np
@@ -178,3 +179,53 @@ def test_only_a_utf8_file_whose_every_cell_is_nfc_is_read_straight_from_its_byte
                  # a Windows-1258 line past the head the delimiter is sniffed from
                  (composed * 150).encode("utf-8") + windows_1258("0100000003;Công ty Hải Đăng;12\n")):
         assert _composed_utf8_grid(data) is None
+
+
+def test_a_csv_typed_in_two_threads_gives_the_findings_in_the_columns_order_whichever_ends_first(
+        tmp_path, monkeypatch):
+    """A CSV's columns are typed in two threads: with the first column held back until the others
+    are done, the typed table and its findings are still those of typing one column after another."""
+    from heza.config import DEFAULTS
+    from heza.ingest import normalise
+    from heza.ingest.files import read_file
+    from heza.ingest.reference import load_zone_registry
+    from tests.scratch import REFERENCE
+
+    header = ("Mã số thuế,Tên doanh nghiệp,Mã khu,Loại hình doanh nghiệp,Có tổ chức Đảng,Có tổ chức dân quân tự vệ,"
+              "Số đảng viên,Tổng số lao động,Lao động nữ,Lao động nam,Vốn đăng ký (USD)\n")
+    rows = ["0100000003,Công ty A,VSIP,FDI,Có,Không,12,100,40,60,1000000",
+            "12345,Công ty B,VSIP,FDI,có lẽ,Không,mười,1.234,2,3,khoảng 5 triệu",
+            "0100000010,Cong ty Ã¡,VSIP,FDI,Không,?,3,1,5,abc,7 tỷ",
+            "0100000027,Công ty D,DINHVU,Ngoài nhà nước,Không,Có,2,10,,10,"]
+    path = tmp_path / "doanh_nghiep.csv"
+    path.write_text(header + "\n".join(rows) + "\n", encoding="utf-8")
+    file = read_file(path, DEFAULTS["limits"])
+    registry = load_zone_registry(REFERENCE)
+    monkeypatch.setattr(normalise, "TYPING_THREADS", 1)
+    one_after_another = normalise.normalise_file(file, registry, 23996.0)
+    monkeypatch.setattr(normalise, "TYPING_THREADS", 2)
+
+    first = next(iter(column_specs("enterprise")))
+    others_done = threading.Event()
+    typed_column = normalise._typed_column
+
+    def held_back(values, column, *args):
+        if column == first:
+            others_done.wait(5)
+        result = typed_column(values, column, *args)
+        if column == list(column_specs("enterprise"))[-1]:
+            others_done.set()
+        return result
+
+    monkeypatch.setattr(normalise, "_typed_column", held_back)
+    threaded = normalise.normalise_file(file, registry, 23996.0)
+    assert others_done.is_set()
+    assert threaded.keys() == one_after_another.keys()
+    for name, table in one_after_another.items():
+        if isinstance(table, pd.DataFrame):
+            pd.testing.assert_frame_equal(threaded[name], table)
+            continue
+        for part in ("typed", "submitted", "findings"):
+            pd.testing.assert_frame_equal(getattr(threaded[name], part), getattr(table, part))
+    findings = one_after_another["enterprises"].findings
+    assert findings["rule"].nunique() >= 4, findings["rule"].tolist()

@@ -7,6 +7,7 @@ How each column is typed is in heza.ingest.cells; this module goes over sheets a
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -37,6 +38,9 @@ class NormalisedTable:
     submitted: pd.DataFrame
     findings: pd.DataFrame
     column_letters: dict = field(default_factory=dict)  # (file, sheet, column) -> letter
+
+
+TYPING_THREADS = 2  # the office machine's cores; more threads only wait for the GIL
 
 
 # -- one sheet -----------------------------------------------------------------------------------
@@ -147,34 +151,60 @@ def _merged_span_findings(span, cells: pd.DataFrame, cell_finding) -> None:
 def _typed_columns(table: SheetTable, cells: pd.DataFrame, specs: dict, rate: float | None,
                    max_cell_chars: int, name: str, records: list, cell_finding) -> pd.DataFrame:
     """Every canonical column typed by its spec (missing ones empty); each cell that cannot be
-    typed becomes a finding, and the cell is left empty in the typed frame."""
+    typed becomes a finding, and the cell is left empty in the typed frame. A CSV's columns (Arrow
+    text, whose kernels release the GIL) are typed in two threads; a workbook's (Python objects,
+    which hold it) in one. Findings are taken in the columns' order, whichever thread ends first."""
     index = cells.index
+    columns = {column: cells[column] if column in cells else pd.Series(None, index=index, dtype=object)
+               for column in specs}
+
+    def type_one(column):
+        return _typed_column(columns[column], column, specs[column], table, rate, max_cell_chars)
+
+    if all(isinstance(cells[column].dtype, pd.StringDtype) for column in specs if column in cells):
+        with ThreadPoolExecutor(max_workers=TYPING_THREADS) as pool:
+            results = list(pool.map(type_one, specs))
+    else:
+        results = list(map(type_one, specs))
     typed = pd.DataFrame(index=index)
-    for column, spec in specs.items():
-        values = cells[column] if column in cells else pd.Series(None, index=index, dtype=object)
-        if table.has_error_cells:
-            broken = values.map(lambda v: isinstance(v, CellError))
-            for position in index[broken.to_numpy()]:
-                cell_finding("CELL_ERROR_VALUE", column, position)
-            values = values.mask(broken, None)
-        problems: dict = {}
-        if spec.dtype in {"Int64", "Float64"}:
-            typed[column], problems, by_majority = parse_numbers(values, spec, table.units.get(column), rate)
-            if by_majority:
-                records.append(finding("CELL_MIXED_CONVENTION", table=name, **_where(table), column=column,
-                                       cell=table.column_letters.get(column)))
-        elif spec.dtype == "boolean":
-            typed[column], problems = parse_booleans(values)
-        elif column == "tax_code":
-            typed[column], typed["tax_code_restored"] = restore_tax_codes(values)
-        else:
-            typed[column] = clean_column(values)
-        if spec.dtype == "string":
-            problems.update(legacy_text_problems(typed[column]))
-            problems.update(_too_long(typed[column], max_cell_chars))
+    for column, (parts, problems, broken, by_majority) in zip(specs, results):
+        for position in broken:
+            cell_finding("CELL_ERROR_VALUE", column, position)
+        if by_majority:
+            records.append(finding("CELL_MIXED_CONVENTION", table=name, **_where(table), column=column,
+                                   cell=table.column_letters.get(column)))
+        for part, values in parts.items():
+            typed[part if part else column] = values
         for position, (code, *detail) in problems.items():
             cell_finding(code, column, position, tuple(detail))
     return typed
+
+
+def _typed_column(values: pd.Series, column: str, spec, table: SheetTable, rate: float | None,
+                  max_cell_chars: int) -> tuple:
+    """({"": typed column, other name: its companion column}, {row: problem}, error cells' rows,
+    typed by the majority's number convention) for one column: no side effect, so it can run in a
+    thread."""
+    broken = []
+    if table.has_error_cells:
+        errors = values.map(lambda v: isinstance(v, CellError))
+        broken = list(values.index[errors.to_numpy()])
+        values = values.mask(errors, None)
+    problems, by_majority = {}, False
+    if spec.dtype in {"Int64", "Float64"}:
+        typed, problems, by_majority = parse_numbers(values, spec, table.units.get(column), rate)
+        parts = {"": typed}
+    elif spec.dtype == "boolean":
+        typed, problems = parse_booleans(values)
+        parts = {"": typed}
+    elif column == "tax_code":
+        typed, restored = restore_tax_codes(values)
+        parts = {"": typed, "tax_code_restored": restored}
+    else:
+        parts = {"": clean_column(values)}
+    if spec.dtype == "string":
+        problems = {**problems, **legacy_text_problems(parts[""]), **_too_long(parts[""], max_cell_chars)}
+    return parts, problems, broken, by_majority
 
 
 def _too_long(text: pd.Series, max_cell_chars: int) -> dict:
