@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks import end_to_end, fixed_cost, io_floor
+from benchmarks import end_to_end, fixed_cost, io_floor, read_parts
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "latest.json"
@@ -58,6 +58,7 @@ def measure_size(rows: int, workdir: Path, peer_max: int) -> dict:
     result["read_s"] = time.perf_counter() - start
     result["arrow_read_s"] = io_floor.read_floor(Path(month["path"]))
     result["read_over_arrow"] = result["read_s"] / result["arrow_read_s"]
+    result["read_parts"] = read_parts.read_parts(Path(month["path"]), limits, registry)
     enterprises = tables["enterprises"]
     typed = enterprises.typed
     findings, result["validate_s"] = _timed(validate_table, "enterprises", typed, registry.codes,
@@ -220,7 +221,8 @@ def _xlsx_read(workdir: Path, rows: int, limits: dict, registry) -> dict:
         normalise_file(read_file(path, limits), registry, 23996.0)
         fulls.append(time.perf_counter() - start)
     raw, full = min(raws), min(fulls)
-    return {"xlsx_calamine_s": raw, "xlsx_read_s": full, "xlsx_read_over_calamine": full / raw}
+    return {"xlsx_calamine_s": raw, "xlsx_read_s": full, "xlsx_read_over_calamine": full / raw,
+            "xlsx_read_parts": read_parts.read_parts(path, limits, registry)}
 
 
 def fixed_costs() -> dict:
@@ -310,6 +312,17 @@ def verdicts(sizes: dict, fixed: dict) -> dict:
     return out
 
 
+def _read_parts_lines(sizes: dict) -> list:
+    """Where the largest CSV read's and the workbook read's time went (benchmarks/read_parts.py)."""
+    csv = [size for size in sizes.values() if "read_parts" in size]
+    xlsx = [size for size in sizes.values() if "xlsx_read_parts" in size]
+    lines = ([read_parts.line(f"Where the read of {csv[-1]['rows']:,} CSV rows went, one more read,",
+                              csv[-1]["read_parts"])] if csv else [])
+    lines += ([read_parts.line(f"Where the read of the {xlsx[-1]['rows']:,}-row workbook went, one more read,",
+                               xlsx[-1]["xlsx_read_parts"])] if xlsx else [])
+    return ["", *lines] if lines else []
+
+
 def table(report: dict) -> str:
     lines = ["| rows | read s | validate s | localise s (of validate) | floor s | x floor | reconcile s | month on month s | publish s | peak MB | frictionless s | xlsx read / calamine |",
              "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
@@ -325,6 +338,7 @@ def table(report: dict) -> str:
                      f"{size['peak_rss_mb']:.0f} | {'' if peer is None else f'{peer:.1f}'} | "
                      f"{'' if xlsx is None else f'{xlsx:.2f}'} |")
     lines += ["", *io_floor.table_lines(report)] if io_floor.table_lines(report) else []
+    lines += _read_parts_lines(report["sizes"])
     if report["fixed"]:
         lines.append("\n" + fixed_cost.line(report["fixed"]))
     if report.get("end_to_end"):
