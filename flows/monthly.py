@@ -130,10 +130,13 @@ def monthly_pipeline(period: str | None = None, raw: str | None = None, out: str
         ctx = _PREPARED[prepared]
     with period_lock(ctx.settings.processed, ctx.period, ctx.settings.limits["lock_wait_seconds"]):
         paths = list_inputs(ctx)
-        assessment = _JOIN(_assessed_files(paths, ctx), ctx)
+        # quote: Prefect walks a task's parameters looking for futures, into lists and dataclasses; the
+        # files hold each workbook's grid (every cell, kept for the annotated copy), so each task after
+        # the files' would walk every cell of the month again before it starts. None holds a future.
+        assessment = _JOIN(quote(_assessed_files(paths, ctx)), ctx)
         for stage in _STAGE_TASKS:
-            assessment = stage(assessment, ctx)
-        folder, report = publish_outputs(assessment, ctx, lang)
+            assessment = stage(quote(assessment), ctx)
+        folder, report = publish_outputs(quote(assessment), ctx, lang)
         # quote: Prefect would walk every finding and claim of the report (a million-row month's report
         # holds tens of thousands) looking for futures, twice per task: seconds between two tasks
         write_report(quote(report), folder, lang)
