@@ -1,6 +1,7 @@
-"""Linear and mixed-integer programs, solved by HiGHS through highspy, for the rule-set check and the
-error localiser: one way to build a model, and scipy.optimize never loaded on the assessment's path
-(its import alone, 0,3 s, was a sixth of a `heza validate` that finds a broken row)."""
+"""Linear and mixed-integer programs, solved by HiGHS through highspy, for the rule-set check, the
+error localiser and disclosure control's hiding pattern: one way to build a model, and
+scipy.optimize never loaded by a run (its import alone, 0,3 s, was a sixth of a `heza validate` that
+finds a broken row, and of what `heza run` adds to Prefect's own start)."""
 
 from __future__ import annotations
 
@@ -23,20 +24,49 @@ class Solution:
     objective: float | None
 
 
-def solve(cost: np.ndarray, matrix: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+@dataclass(frozen=True)
+class SparseRows:
+    """A matrix row by row: row r holds `values[starts[r]:starts[r + 1]]` in those `columns`."""
+
+    starts: np.ndarray
+    columns: np.ndarray
+    values: np.ndarray
+    shape: tuple
+
+
+def sparse_rows(rows: np.ndarray, columns: np.ndarray, values: np.ndarray, shape: tuple) -> SparseRows:
+    """The matrix of (row, column, value) entries, an entry given twice summed, each row's columns in
+    ascending order (what scipy's csr_array makes of them)."""
+    key = np.asarray(rows, dtype=np.int64) * shape[1] + np.asarray(columns, dtype=np.int64)
+    entries, which = np.unique(key, return_inverse=True)
+    summed = np.bincount(which, weights=np.asarray(values, dtype=float), minlength=len(entries))
+    row, column = np.divmod(entries, shape[1])
+    return SparseRows(np.searchsorted(row, np.arange(shape[0] + 1)).astype(np.int32), column.astype(np.int32),
+                      summed, tuple(shape))
+
+
+def _dense_rows(matrix: np.ndarray) -> SparseRows:
+    rows, where = np.nonzero(matrix)
+    return SparseRows(np.searchsorted(rows, np.arange(len(matrix) + 1)).astype(np.int32), where.astype(np.int32),
+                      matrix[rows, where], matrix.shape)
+
+
+def solve(cost: np.ndarray, matrix, lower: np.ndarray, upper: np.ndarray,
           variable_lower: np.ndarray | None = None, variable_upper: np.ndarray | None = None,
-          integer: np.ndarray | None = None) -> Solution:
-    """min cost @ x over lower <= matrix @ x <= upper and the variables' bounds (free by default;
-    +-inf for none), the variables where `integer` is true whole numbers, solved to optimality (no
-    MIP gap: a least-weight fix is the least, whatever the weights)."""
+          integer: np.ndarray | None = None, mip_gap: float = 0.0) -> Solution:
+    """min cost @ x over lower <= matrix @ x <= upper (a dense array or SparseRows) and the
+    variables' bounds (free by default; +-inf for none), the variables where `integer` is true whole
+    numbers. A MIP is solved to `mip_gap` (none by default: a least-weight fix is the least, whatever
+    the weights)."""
     columns = len(cost)
-    matrix = np.asarray(matrix, dtype=float).reshape(len(lower), columns)
+    if not isinstance(matrix, SparseRows):
+        matrix = _dense_rows(np.asarray(matrix, dtype=float).reshape(len(lower), columns))
     if columns == 0:  # HiGHS calls a model without variables empty: its rows hold or they do not
         holds = bool(np.all((np.asarray(lower) <= 0) & (np.asarray(upper) >= 0)))
         return Solution("optimal", np.zeros(0), 0.0) if holds else Solution("infeasible", None, None)
     solver = highspy.Highs()
     solver.setOptionValue("output_flag", False)
-    solver.setOptionValue("mip_rel_gap", 0.0)
+    solver.setOptionValue("mip_rel_gap", float(mip_gap))
     free = np.full(columns, np.inf)
     solver.addVars(columns, np.asarray(-free if variable_lower is None else variable_lower, dtype=float),
                    np.asarray(free if variable_upper is None else variable_upper, dtype=float))
@@ -44,10 +74,8 @@ def solve(cost: np.ndarray, matrix: np.ndarray, lower: np.ndarray, upper: np.nda
     if integer is not None and np.any(integer):
         which = np.flatnonzero(integer).astype(np.int32)
         solver.changeColsIntegrality(len(which), which, np.full(len(which), highspy.HighsVarType.kInteger))
-    rows, where = np.nonzero(matrix)
-    solver.addRows(len(matrix), np.asarray(lower, dtype=float), np.asarray(upper, dtype=float), len(rows),
-                   np.searchsorted(rows, np.arange(len(matrix))).astype(np.int32), where.astype(np.int32),
-                   matrix[rows, where])
+    solver.addRows(matrix.shape[0], np.asarray(lower, dtype=float), np.asarray(upper, dtype=float),
+                   len(matrix.values), matrix.starts[:-1], matrix.columns, matrix.values)
     solver.run()
     status = solver.getModelStatus()
     if status == highspy.HighsModelStatus.kUnboundedOrInfeasible:  # presolve could not tell which

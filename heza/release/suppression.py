@@ -9,8 +9,9 @@ then audits the pattern as an attacker would: for each sensitive cell, the small
 value the published cells and totals allow (linear programs). A cell the audit can pin down more
 tightly than the protection range gets a larger requirement and the pattern is solved again; what
 is still exposed after that is reported, and the caller does not publish the table. Both programs
-are solved by HiGHS: the pattern by scipy.optimize.milp, the audit by one highspy model per pattern
-whose cost alone changes from bound to bound (each re-solve starts from the last optimal basis).
+are solved by HiGHS through highspy: the pattern by heza.assess.highs.solve (to HiGHS's default MIP
+gap, as scipy's milp solved it before), the audit by one model per pattern whose cost alone changes
+from bound to bound (each re-solve starts from the last optimal basis).
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from dataclasses import dataclass
 
 import highspy
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import csc_array, csr_array
+
+from heza.assess.highs import solve, sparse_rows
 
 ROUNDS = 4  # patterns tried, each doubling the requirement of the cells the audit found exposed
+PATTERN_MIP_GAP = 1e-4  # HiGHS's own default, which scipy's milp left in place
 
 
 @dataclass(frozen=True)
@@ -81,15 +83,15 @@ def hiding_pattern(values: np.ndarray, sensitive: np.ndarray, need: np.ndarray,
     column_parts.append(cell[cap_mate][keep])
     data_parts.append(coefficient[keep])
     size = len(cell) + len(entry_of)
-    matrix = csc_array((np.concatenate(data_parts), (np.concatenate(row_parts), np.concatenate(column_parts))),
-                       shape=(size, cells))
+    matrix = sparse_rows(np.concatenate(row_parts), np.concatenate(column_parts), np.concatenate(data_parts),
+                         (size, cells))
     lower_bounds = np.zeros(size)
     lower_bounds[capacity_row] = need[measure_of, cell[entry_of]]
     scale = np.maximum(values[:, -1:], 1.0)  # each measure's grand total
     cost = 1.0 + (values / scale).sum(axis=0)
-    result = milp(cost, integrality=np.ones(cells), bounds=Bounds(sensitive.any(axis=0).astype(float), 1.0),
-                  constraints=LinearConstraint(matrix, lower_bounds, np.inf))
-    return None if result.status != 0 or result.x is None else result.x > 0.5
+    result = solve(cost, matrix, lower_bounds, np.full(size, np.inf), sensitive.any(axis=0).astype(float),
+                   np.ones(cells), np.ones(cells, dtype=bool), mip_gap=PATTERN_MIP_GAP)
+    return None if result.status != "optimal" else result.x > 0.5
 
 
 def attacker_intervals(values: np.ndarray, hidden: np.ndarray, sensitive: np.ndarray, shape: tuple,
@@ -138,8 +140,7 @@ def attacker_equations(values: np.ndarray, hidden: np.ndarray, shape: tuple, par
         columns += [part * count + np.arange(count), whole * count + np.arange(count)]
         data += [np.ones(count), -np.ones(count)]
     size = equations + len(parts) * count
-    matrix = csr_array((np.concatenate(data), (np.concatenate(rows), np.concatenate(columns))),
-                       shape=(size, measures * count))
+    matrix = sparse_rows(np.concatenate(rows), np.concatenate(columns), np.concatenate(data), (size, measures * count))
     target = np.stack(known, axis=1).ravel()  # line-major, as the rows are numbered
     return matrix, np.r_[target, np.full(size - equations, -np.inf)], np.r_[target, np.zeros(size - equations)]
 
@@ -151,7 +152,8 @@ def _attacker_solver(values: np.ndarray, hidden: np.ndarray, shape: tuple, parts
     solver.setOptionValue("output_flag", False)
     solver.setOptionValue("simplex_strategy", 4)  # primal: a changed cost leaves the last basis feasible
     solver.addVars(matrix.shape[1], np.zeros(matrix.shape[1]), np.full(matrix.shape[1], np.inf))
-    solver.addRows(matrix.shape[0], row_lower, row_upper, matrix.nnz, matrix.indptr, matrix.indices, matrix.data)
+    solver.addRows(matrix.shape[0], row_lower, row_upper, len(matrix.values), matrix.starts[:-1], matrix.columns,
+                   matrix.values)
     return solver
 
 
