@@ -15,7 +15,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.utilities.annotations import quote
+from prefect.utilities.annotations import opaque, quote
 
 from heza.assess.context import RunContext, period_inputs, prepare
 from heza.assess.core import STAGES, FileAssessment, assess_file, failed_file, join_files
@@ -130,13 +130,13 @@ def monthly_pipeline(period: str | None = None, raw: str | None = None, out: str
         ctx = _PREPARED[prepared]
     with period_lock(ctx.settings.processed, ctx.period, ctx.settings.limits["lock_wait_seconds"]):
         paths = list_inputs(ctx)
-        # quote: Prefect walks a task's parameters looking for futures, into lists and dataclasses; the
-        # files hold each workbook's grid (every cell, kept for the annotated copy), so each task after
-        # the files' would walk every cell of the month again before it starts. None holds a future.
-        assessment = _JOIN(quote(_assessed_files(paths, ctx)), ctx)
+        # opaque: Prefect walks a task's parameters for futures and upstream results, into lists and
+        # dataclasses, every file's sheets and findings included, before each task after the files';
+        # opaque links the task to the one it came from (the run's graph) and walks no further
+        assessment = _JOIN([opaque(file) for file in _assessed_files(paths, ctx)], ctx)
         for stage in _STAGE_TASKS:
-            assessment = stage(quote(assessment), ctx)
-        folder, report = publish_outputs(quote(assessment), ctx, lang)
+            assessment = stage(opaque(assessment), ctx)
+        folder, report = publish_outputs(opaque(assessment), ctx, lang)
         # quote: Prefect would walk every finding and claim of the report (a million-row month's report
         # holds tens of thousands) looking for futures, twice per task: seconds between two tasks
         write_report(quote(report), folder, lang)

@@ -50,6 +50,34 @@ def test_heza_runs_the_flow_on_its_prepared_context_which_prefect_never_stores_o
     assert all(value is None or isinstance(value, (str, bool)) for value in stored[0].values()), stored
 
 
+def test_each_task_after_the_files_is_linked_to_the_results_it_takes_in_the_runs_graph(prefect_api, sample_month):
+    """The files and the assessment go from task to task opaque (Prefect does not walk them), and the
+    run's graph still shows where each came from: join-files from every assess-file, each stage and
+    publish-period from the task before it."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    from flows.monthly import monthly_pipeline
+
+    state = monthly_pipeline(period="2024-02", send_email=False, return_state=True)
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id])))
+
+    def upstream(run) -> list:  # the task runs whose results this one took
+        return [link.id for inputs in run.task_inputs.values() for link in inputs if hasattr(link, "id")]
+
+    named = {run.name: run for run in runs}
+    files = [run for run in runs if run.name.startswith("assess-")]
+    assert len(files) == len(list((sample_month / "raw" / "2024-02").iterdir())) > 1
+    join = next(run for name, run in named.items() if name.startswith("join-files"))
+    assert len(upstream(join)) == len(files)
+    publish = next(run for name, run in named.items() if name.startswith("publish-period"))
+    assert len(upstream(publish)) == 1  # the last stage's assessment
+    stages = [run for name, run in named.items() if not name.startswith(("assess-", "list-inputs", "join-files",
+                                                                           "publish-period", "write-report"))]
+    assert stages and all(len(upstream(run)) == 1 for run in stages), {run.name: upstream(run) for run in stages}
+
+
 def test_a_period_with_only_enterprise_workbooks_still_publishes_them(prefect_api, sample_month):
     from flows.monthly import monthly_pipeline
 
