@@ -202,9 +202,10 @@ def test_a_clerk_fixes_the_file_from_the_pages_words_and_submits_the_corrected_o
 
 
 def test_the_page_answers_others_while_a_file_is_checked(server, tmp_path):
-    """A check runs in its own process and thread: the server keeps serving the other zones. The
-    file is a 10.000-row workbook, whose check takes seconds: the sample's now ends within the
-    half second the test waits before asking for another page."""
+    """A check runs in its own process and thread: the server keeps serving the other zones. While
+    a 10.000-row workbook is checked (seconds), another visitor asks for the login page again and
+    again: a server that waited for the check would answer once or twice in all that time, not
+    five times and more. No clock in the test: a slower machine only checks for longer."""
     address, project = server
     write_synthetic_month(tmp_path, "2024-02", 10_000, 40, "xlsx", force=True)
     large = (tmp_path / "raw" / "2024-02" / "enterprises.xlsx").read_bytes()
@@ -212,13 +213,17 @@ def test_the_page_answers_others_while_a_file_is_checked(server, tmp_path):
     token = re.search(r'name="csrf" value="([^"]+)"', clerk.get("/").text).group(1)
     clerk.post("/dang-nhap", data={"csrf": token, "account": "VSIP", "code": CODE})
     token = re.search(r'name="csrf" value="([^"]+)"', clerk.get("/kiem-tra").text).group(1)
-    checking = threading.Thread(target=clerk.post, args=("/kiem-tra",), kwargs={
-        "data": {"csrf": token, "period": "2024-02"}, "files": {"file": ("a.xlsx", large)}})
+    checked = []
+    checking = threading.Thread(target=lambda: checked.append(clerk.post("/kiem-tra", data={
+        "csrf": token, "period": "2024-02"}, files={"file": ("a.xlsx", large)})))
     checking.start()
-    time.sleep(0.5)
-    started = time.monotonic()
-    other = httpx.get(address + "/", timeout=30)
-    answered = time.monotonic() - started
-    assert checking.is_alive(), "the check ended before the other request: nothing was shown"
-    checking.join(300)
-    assert other.status_code == 200 and answered < 2, f"the login page took {answered:.1f} s during a check"
+    answers = []
+    with httpx.Client(base_url=address, timeout=300) as other:
+        while checking.is_alive():
+            status = other.get("/").status_code
+            if checking.is_alive():  # answered while the check still ran
+                answers.append(status)
+            time.sleep(0.02)  # a visitor, not a load test: about 150 requests in this machine's check
+    checking.join()
+    assert checked and checked[0].status_code == 200 and "/ket-qua/" in str(checked[0].url)  # the result page
+    assert len(answers) >= 5 and set(answers) == {200}, f"{len(answers)} answers during the check: {answers[:10]}"
