@@ -231,3 +231,31 @@ def test_a_csv_typed_in_two_threads_gives_what_one_thread_gives_whichever_column
             pd.testing.assert_frame_equal(getattr(threaded[name], part), getattr(table, part))
     findings = one_after_another["enterprises"].findings
     assert findings["rule"].nunique() >= 4, findings["rule"].tolist()
+
+
+def test_typing_a_csv_in_two_threads_leaves_the_warning_filters_as_they_were(tmp_path):
+    """pandas sets warning filters with catch_warnings, which is process-wide: two typing threads,
+    switching as often as the interpreter allows, once left 'ignore UserWarning' behind for good."""
+    import warnings
+
+    from heza.config import DEFAULTS
+    from heza.ingest import normalise
+    from heza.ingest.files import read_file
+    from heza.ingest.reference import load_zone_registry
+    from tests.scratch import REFERENCE
+
+    header = ("Mã số thuế,Tên doanh nghiệp,Mã khu,Loại hình doanh nghiệp,Có tổ chức Đảng,"
+              "Số đảng viên,Tổng số lao động,Lao động nữ,Lao động nam,Vốn đăng ký (USD)\n")
+    rows = ["0100000003,Công ty A,VSIP,FDI,Có,12,100,40,60,1000000",
+            "12345,Công ty B,VSIP,FDI,có lẽ,mười,1.234,2,3,khoảng 5 triệu"] * 50
+    path = tmp_path / "doanh_nghiep.csv"
+    path.write_text(header + "\n".join(rows) + "\n", encoding="utf-8")
+    file, registry = read_file(path, DEFAULTS["limits"]), load_zone_registry(REFERENCE)
+    before, interval = list(warnings.filters), sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for _ in range(20):
+            normalise.normalise_file(file, registry, 23996.0)
+            assert warnings.filters == before
+    finally:
+        sys.setswitchinterval(interval)

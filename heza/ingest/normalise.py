@@ -7,6 +7,7 @@ How each column is typed is in heza.ingest.cells; this module goes over sheets a
 
 from __future__ import annotations
 
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -162,7 +163,9 @@ def _typed_columns(table: SheetTable, cells: pd.DataFrame, specs: dict, rate: fl
         return _typed_column(columns[column], column, specs[column], table, rate, max_cell_chars)
 
     if all(isinstance(cells[column].dtype, pd.StringDtype) for column in specs if column in cells):
-        with ThreadPoolExecutor(max_workers=TYPING_THREADS) as pool:
+        # pandas' casts set warning filters with catch_warnings, which is process-wide: two threads
+        # can leave one's filter behind; the filters are put back as they were once both are done
+        with warnings.catch_warnings(), ThreadPoolExecutor(max_workers=TYPING_THREADS) as pool:
             results = list(pool.map(type_one, specs))
     else:
         results = list(map(type_one, specs))
