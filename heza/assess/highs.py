@@ -45,10 +45,10 @@ def sparse_rows(rows: np.ndarray, columns: np.ndarray, values: np.ndarray, shape
                       summed, tuple(shape))
 
 
-def _dense_rows(matrix: np.ndarray) -> SparseRows:
-    rows, where = np.nonzero(matrix)
-    return SparseRows(np.searchsorted(rows, np.arange(len(matrix) + 1)).astype(np.int32), where.astype(np.int32),
-                      matrix[rows, where], matrix.shape)
+def add_rows(solver: highspy.Highs, matrix: SparseRows, lower: np.ndarray, upper: np.ndarray) -> None:
+    """lower <= matrix @ x <= upper, one row each, added to a HiGHS model."""
+    solver.addRows(matrix.shape[0], np.asarray(lower, dtype=float), np.asarray(upper, dtype=float),
+                   len(matrix.values), matrix.starts[:-1], matrix.columns, matrix.values)
 
 
 def solve(cost: np.ndarray, matrix, lower: np.ndarray, upper: np.ndarray,
@@ -60,7 +60,9 @@ def solve(cost: np.ndarray, matrix, lower: np.ndarray, upper: np.ndarray,
     the weights)."""
     columns = len(cost)
     if not isinstance(matrix, SparseRows):
-        matrix = _dense_rows(np.asarray(matrix, dtype=float).reshape(len(lower), columns))
+        dense = np.asarray(matrix, dtype=float).reshape(len(lower), columns)
+        rows, where = np.nonzero(dense)
+        matrix = sparse_rows(rows, where, dense[rows, where], dense.shape)
     if columns == 0:  # HiGHS calls a model without variables empty: its rows hold or they do not
         holds = bool(np.all((np.asarray(lower) <= 0) & (np.asarray(upper) >= 0)))
         return Solution("optimal", np.zeros(0), 0.0) if holds else Solution("infeasible", None, None)
@@ -74,8 +76,7 @@ def solve(cost: np.ndarray, matrix, lower: np.ndarray, upper: np.ndarray,
     if integer is not None and np.any(integer):
         which = np.flatnonzero(integer).astype(np.int32)
         solver.changeColsIntegrality(len(which), which, np.full(len(which), highspy.HighsVarType.kInteger))
-    solver.addRows(matrix.shape[0], np.asarray(lower, dtype=float), np.asarray(upper, dtype=float),
-                   len(matrix.values), matrix.starts[:-1], matrix.columns, matrix.values)
+    add_rows(solver, matrix, lower, upper)
     solver.run()
     status = solver.getModelStatus()
     if status == highspy.HighsModelStatus.kUnboundedOrInfeasible:  # presolve could not tell which

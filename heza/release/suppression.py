@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
-from heza.assess.highs import solve, sparse_rows
+from heza.assess.highs import add_rows, solve, sparse_rows
 
 ROUNDS = 4  # patterns tried, each doubling the requirement of the cells the audit found exposed
 PATTERN_MIP_GAP = 1e-4  # HiGHS's own default, which scipy's milp left in place
@@ -152,8 +152,7 @@ def _attacker_solver(values: np.ndarray, hidden: np.ndarray, shape: tuple, parts
     solver.setOptionValue("output_flag", False)
     solver.setOptionValue("simplex_strategy", 4)  # primal: a changed cost leaves the last basis feasible
     solver.addVars(matrix.shape[1], np.zeros(matrix.shape[1]), np.full(matrix.shape[1], np.inf))
-    solver.addRows(matrix.shape[0], row_lower, row_upper, len(matrix.values), matrix.starts[:-1], matrix.columns,
-                   matrix.values)
+    add_rows(solver, matrix, row_lower, row_upper)
     return solver
 
 
