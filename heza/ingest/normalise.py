@@ -170,14 +170,15 @@ def _typed_columns(table: SheetTable, cells: pd.DataFrame, specs: dict, rate: fl
     else:
         results = list(map(type_one, specs))
     typed = pd.DataFrame(index=index)
-    for column, (parts, problems, broken, by_majority) in zip(specs, results):
+    for column, (values, companions, problems, broken, by_majority) in zip(specs, results):
         for position in broken:
             cell_finding("CELL_ERROR_VALUE", column, position)
         if by_majority:
             records.append(finding("CELL_MIXED_CONVENTION", table=name, **_where(table), column=column,
                                    cell=table.column_letters.get(column)))
-        for part, values in parts.items():
-            typed[part if part else column] = values
+        typed[column] = values
+        for companion, companion_values in companions.items():
+            typed[companion] = companion_values
         for position, (code, *detail) in problems.items():
             cell_finding(code, column, position, tuple(detail))
     return typed
@@ -185,29 +186,25 @@ def _typed_columns(table: SheetTable, cells: pd.DataFrame, specs: dict, rate: fl
 
 def _typed_column(values: pd.Series, column: str, spec, table: SheetTable, rate: float | None,
                   max_cell_chars: int) -> tuple:
-    """({"": typed column, other name: its companion column}, {row: problem}, error cells' rows,
-    typed by the majority's number convention) for one column: no side effect, so it can run in a
-    thread."""
+    """(typed column, {name: companion column}, {row: problem}, error cells' rows, typed by the
+    majority's number convention) for one column: no side effect, so it can run in a thread."""
     broken = []
     if table.has_error_cells:
         errors = values.map(lambda v: isinstance(v, CellError))
         broken = list(values.index[errors.to_numpy()])
         values = values.mask(errors, None)
-    problems, by_majority = {}, False
+    companions, problems, by_majority = {}, {}, False
     if spec.dtype in {"Int64", "Float64"}:
         typed, problems, by_majority = parse_numbers(values, spec, table.units.get(column), rate)
-        parts = {"": typed}
     elif spec.dtype == "boolean":
         typed, problems = parse_booleans(values)
-        parts = {"": typed}
     elif column == "tax_code":
-        typed, restored = restore_tax_codes(values)
-        parts = {"": typed, "tax_code_restored": restored}
+        typed, companions["tax_code_restored"] = restore_tax_codes(values)
     else:
-        parts = {"": clean_column(values)}
+        typed = clean_column(values)
     if spec.dtype == "string":
-        problems = {**problems, **legacy_text_problems(parts[""]), **_too_long(parts[""], max_cell_chars)}
-    return parts, problems, broken, by_majority
+        problems = {**problems, **legacy_text_problems(typed), **_too_long(typed, max_cell_chars)}
+    return typed, companions, problems, broken, by_majority
 
 
 def _too_long(text: pd.Series, max_cell_chars: int) -> dict:
